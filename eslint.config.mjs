@@ -1,0 +1,33 @@
+// Floating promises are errors everywhere; workflow code may not import Node built-ins or
+// anything that does I/O, because it runs in Temporal's deterministic sandbox.
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const ioPackages = ['express', 'stripe', '@slack/web-api', 'nodemailer', 'smtp-server', 'mailparser',
+  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.venv/**', '.data/**', 'eslint.config.mjs'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'src/policy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [...nodeBuiltins, ...ioPackages].map((name) => ({
+          name,
+          message: 'Workflow code (and the policy it imports) must stay deterministic: no Node built-ins, no I/O.',
+        })),
+        patterns: [{ group: ['../activities/*', '../src/standins/*', '../src/config*'], message: 'Workflows import activities only as types via proxyActivities.' }],
+      }],
+    },
+  },
+);

@@ -1,0 +1,60 @@
+// Request bodies, one schema each. Routes validate with these and nothing else; the OpenAPI
+// document is generated from the same objects.
+import { z } from 'zod/v4';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** Body of POST /cases. */
+export const openCaseBody = z.strictObject({
+  channel: z.enum(['email', 'chat', 'in_app']),
+  customer: z.strictObject({
+    name: text(200),
+    email: z.email().max(254),
+    stripeCustomerId: z.string().regex(/^cus_[A-Za-z0-9_]{1,64}$/).optional(),
+  }),
+  subject: text(200),
+  description: text(10_000),
+  bookingId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  paymentIntentId: z.string().regex(/^pi_[A-Za-z0-9_]{1,64}$/).optional(),
+  category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical']).optional(),
+});
+
+/** Body of POST /cases/:caseId/assign; no body assigns the caller. */
+export const assignBody = z.strictObject({ agent: text(120).optional() });
+/** Body of POST /cases/:caseId/reply. */
+export const replyBody = z.strictObject({ message: text(10_000) });
+/** Body of POST /cases/:caseId/verification-request. */
+export const emptyBody = z.strictObject({});
+/** Body of POST /cases/:caseId/checklist/:stepId/complete. */
+export const completeStepBody = z.strictObject({
+  note: text(2_000).optional(),
+  evidence: z.strictObject({ email: z.email(), last4: z.string().regex(/^\d{4}$/, 'last4 must be 4 digits') }).optional(),
+});
+/** Body of POST /cases/:caseId/checklist/:stepId/skip. */
+export const skipStepBody = z.strictObject({ note: text(2_000) });
+/** Body of POST /cases/:caseId/category. */
+export const categoryBody = z.strictObject({ category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical']) });
+/** Body of POST /cases/:caseId/notes. */
+export const noteBody = z.strictObject({ text: text(10_000) });
+/** Body of POST /cases/:caseId/wait-for-customer. */
+export const waitBody = z.strictObject({ note: text(2_000).optional() });
+/** Body of POST /cases/:caseId/customer-replies. */
+export const customerReplyBody = z.strictObject({ message: text(20_000) });
+/** Body of POST /cases/:caseId/resolve: the Issue Resolved template's blanks. */
+export const resolveBody = z.strictObject({ actionTaken: text(500), expectedResult: text(500), specificAction: text(500) });
+/** Body of POST /cases/:caseId/reopen. */
+export const reopenBody = z.strictObject({ reason: text(2_000) });
+/** Body of POST /cases/:caseId/close. */
+export const closeBody = z.strictObject({ reason: text(2_000).optional() });
+/** Body of POST /csat/:token (JSON or a browser form). */
+export const csatBody = z.strictObject({ rating: z.coerce.number().int().min(1).max(5), comment: z.string().trim().max(2_000).optional() });
+/** Query of GET /cases. */
+export const listQuery = z.strictObject({
+  status: z.enum(['new', 'open', 'awaiting_customer', 'resolved', 'closed']).optional(),
+  category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical', 'uncategorized']).optional(),
+  channel: z.enum(['email', 'chat', 'in_app']).optional(),
+  assignee: z.string().regex(/^[\p{L}\p{N} .'-]{1,120}$/u, 'assignee: letters, digits, spaces and . \' - only').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+/** Idempotency-Key header. */
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 visible ASCII characters');

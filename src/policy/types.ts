@@ -1,0 +1,144 @@
+// The support policy: EduStream's written process as typed data. A snapshot of it travels in each
+// case workflow's input, so a running case never changes behaviour because a file changed.
+import type { BusinessCalendar } from './calendar';
+
+/** Where a case came in. */
+export type Channel = 'email' | 'chat' | 'in_app';
+/** The seed's five ticket categories. */
+export type Category = 'account' | 'payment' | 'booking' | 'tutor' | 'technical';
+/** Roles a bearer token can carry. */
+export type Role = 'agent' | 'support_lead' | 'support_manager' | 'ops_director' | 'engineer' | 'intake' | 'admin';
+/** Escalation severities of the seed's matrix. */
+export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+/** Lifecycle of a case. */
+export type CaseStatus = 'new' | 'open' | 'awaiting_customer' | 'resolved' | 'closed';
+/** Places in EduStream's admin panel a manual step links to. */
+export type AdminArea = 'users' | 'bookings' | 'tutors' | 'stripe';
+/** Checklist steps a machine performs through an activity. */
+export type StepAutomation = 'stripe.lookupPayment' | 'stripe.verifyIdentity';
+/** Every e-mail the orchestrator sends. */
+export type TemplateId =
+  | 'welcome' | 'account_verification' | 'issue_resolved' | 'escalation_notice' | 'compensation_offered'
+  | 'agent_reply' | 'self_service_answer' | 'csat_survey';
+
+/** One step of a Tier 1 checklist or a common-issue playbook. */
+export interface StepDef {
+  id: string;
+  title: string;
+  /** Done by an activity rather than by hand. */
+  automation?: StepAutomation;
+  /** Done by hand in the admin panel, at this place. */
+  admin?: AdminArea;
+  /** Something the customer can do themselves (sent in self-service answers). */
+  customerFacing?: boolean;
+}
+
+/** An escalation trigger an agent can flag on a case of the category. */
+export interface EscalationTriggerDef { id: string; label: string; severity: Severity }
+
+/** A ticket category with its examples, Tier 1 checklist and escalation triggers. */
+export interface CategoryDef {
+  id: Category;
+  name: string;
+  examples: string[];
+  /** Lower-case words and phrases that suggest this category when a case arrives without one. */
+  keywords: string[];
+  tier1: StepDef[];
+  escalationTriggers: EscalationTriggerDef[];
+  /** Every case of the category goes to Engineering (the seed: "All technical issues"). */
+  alwaysEscalate?: { severity: Severity };
+}
+
+/** A playbook from the seed's Common Issues & Solutions. */
+export interface CommonIssueDef {
+  id: string;
+  title: string;
+  category: Category;
+  /** Each entry is a set of lower-case words that must all appear in the text. */
+  match: string[][];
+  steps: StepDef[];
+}
+
+/** A customer channel with its first-response target. */
+export interface ChannelDef {
+  id: Channel;
+  name: string;
+  purpose: string;
+  /** Minutes to first response; 0 means immediate (self-service). */
+  firstResponseMinutes: number;
+  /** Minutes to the next reply after each customer message (chat), if any. */
+  nextReplyMinutes?: number;
+  /** Calendar the channel's clocks count in. */
+  calendarId: string;
+}
+
+/** An internal escalation channel of the seed. */
+export interface InternalChannelDef { id: string; name: string; purpose: string; responseMinutes: number }
+
+/** One rung of an escalation ladder. */
+export interface LadderRung { via: 'pagerduty' | 'slack' | 'email' | 'ticket'; target: string; contactId?: string }
+
+/** A severity of the escalation matrix. */
+export interface SeverityDef {
+  id: Severity;
+  description: string;
+  responseMinutes: number;
+  ladder: LadderRung[];
+  /** The seed's "When to Escalate" signals for this severity. */
+  whenToEscalate: string[];
+  calendarId: string;
+}
+
+/** A standard compensation rule. */
+export interface CompensationGuideline {
+  id: 'service_outage' | 'tutor_no_show' | 'payment_error' | 'minor_inconvenience' | 'major_inconvenience';
+  issueType: string;
+  description: string;
+  refund: 'none' | 'full';
+  /** Credit as a fraction of the payment (0.1 = 10%). */
+  creditPercent?: number;
+  /** A credit worth one session (the payment's amount). */
+  freeSessionCredit?: boolean;
+  /** Fixed credit range in cents; the agent picks within it. */
+  creditRangeCents?: [number, number];
+}
+
+/** An approval level; the amount picks the first tier whose maximum it does not exceed. */
+export interface ApprovalTier { role: Role; label: string; maxCents: number | null; contactId?: string }
+
+/** A contact of the seed's directory. */
+export interface Contact { id: string; role: string; contact: string; when: string }
+
+/** An e-mail template: seed text with {{placeholders}}. */
+export interface TemplateDef { id: TemplateId; name: string; source: 'seed' | 'orchestrator'; subject: string; body: string }
+
+/** A metric target of the weekly report. */
+export interface MetricTarget { id: string; name: string; target: string; comparator: '<' | '>'; value: number; unit: 'hours' | 'percent' }
+
+/** The whole policy. */
+export interface SupportPolicy {
+  version: string;
+  name: string;
+  timeZone: string;
+  calendars: BusinessCalendar[];
+  channels: ChannelDef[];
+  internalChannels: InternalChannelDef[];
+  categories: CategoryDef[];
+  commonIssues: CommonIssueDef[];
+  severities: SeverityDef[];
+  resolutionTargetMinutes: number;
+  adminPanel: Record<AdminArea, string>;
+  templates: Record<TemplateId, TemplateDef>;
+  compensation: CompensationGuideline[];
+  approvalTiers: ApprovalTier[];
+  contacts: Contact[];
+  metrics: MetricTarget[];
+  csat: { surveyDelayMinutes: number; responseWindowMinutes: number };
+  reopen: { windowMinutes: number; maxReopensBeforeEscalation: number };
+  /** Which roles may do what through the API. */
+  permissions: Record<Permission, Role[]>;
+}
+
+/** Things a caller may be allowed to do. */
+export type Permission =
+  | 'case.open' | 'case.read' | 'case.work' | 'case.customerReply' | 'case.reopen' | 'case.close';

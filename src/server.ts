@@ -1,0 +1,34 @@
+// `npm run api`: the HTTP API on its own; stateless, run several behind a load balancer.
+import type { Server } from 'node:http';
+import { createApp } from './api/app';
+import { loadConfig } from './config';
+import { DEFAULT_POLICY } from './policy/default-policy';
+import { connectClient } from './temporal';
+
+/** Starts the API and returns its server; resolves once it listens. */
+export async function startApi(config = loadConfig()): Promise<{ server: Server; close(): Promise<void> }> {
+  const client = await connectClient(config.temporal);
+  const app = createApp({ client, config, policy: DEFAULT_POLICY });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
+  });
+  return {
+    server,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await client.connection.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  startApi().then(({ close }) => {
+    console.log(JSON.stringify({ level: 'info', msg: 'api listening' }));
+    const stop = () => { void close().then(() => process.exit(0)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }).catch((err) => {
+    console.error(JSON.stringify({ level: 'fatal', msg: (err as Error).message, name: (err as Error).name }));
+    process.exit(1);
+  });
+}

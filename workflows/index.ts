@@ -1,0 +1,1 @@
+export { supportCaseWorkflow } from './support-case';
