@@ -1,5 +1,5 @@
 // Building blocks for case tests: inputs, actors, and a worker wired to real protocol peers.
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { surveyLink } from '../../src/api/app';
@@ -9,15 +9,8 @@ import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { StripeStandin } from '../../src/standins/stripe-standin';
 import type { Actor, CaseInput } from '../../workflows/shared';
-import { workflowBundle } from './temporal';
+import { quietRuntime, workflowBundle } from './temporal';
 
-let runtimeInstalled = false;
-/** Keeps the SDK's own logs to warnings, so test output stays readable. */
-export function quietRuntime() {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try { Runtime.install({ logger: new DefaultLogger('WARN') }); } catch { /* already installed */ }
-}
 
 /** The secret tests sign survey links with. */
 export const TEST_CSAT_SECRET = 'test-csat-secret-0123456789abcdef0123456789';
