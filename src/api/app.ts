@@ -42,7 +42,7 @@ const actorOf = (who: TokenIdentity): Actor => ({ id: slug(who.name), name: who.
 export function newCaseId(idempotency?: { caller: string; key: string }): string {
   const bytes = idempotency
     ? createHash('sha256').update(`${idempotency.caller}\u0000${idempotency.key}`).digest()
-    : randomBytes(8);
+    : randomBytes(16);
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   let id = '';
   for (let i = 0; i < 10; i++) id += alphabet[bytes[i] % alphabet.length];
