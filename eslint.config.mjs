@@ -21,12 +21,15 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts', 'src/policy/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [...nodeBuiltins, ...ioPackages].map((name) => ({
-          name,
-          message: 'Workflow code (and the policy it imports) must stay deterministic: no Node built-ins, no I/O.',
-        })),
-        patterns: [{ group: ['../activities/*', '../src/standins/*', '../src/config*'], message: 'Workflows import activities only as types via proxyActivities.' }],
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          ...[...nodeBuiltins, ...ioPackages].map((name) => ({
+            name,
+            message: 'Workflow code (and the policy it imports) must stay deterministic: no Node built-ins, no I/O.',
+          })),
+          { name: '../activities', allowTypeImports: true, message: 'Workflows reach activities only through proxyActivities (import type).' },
+        ],
+        patterns: [{ group: ['../activities/*', '../src/standins/*', '../src/integrations/*', '../src/api/*', '../src/config', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Workflows and policy import nothing that does I/O (types only).' }],
       }],
     },
   },

@@ -1,0 +1,249 @@
+// Usage: npx tsc -p tsconfig.json && node dist/scripts/record-histories.js [name ...]
+// Runs the case workflow's main paths on the time-skipping test server against the real protocol
+// peers (SMTP inbox, Stripe stand-in) and writes each finished workflow's history as JSON into
+// test/replay/histories/<name>.json. test/replay/replay.test.ts replays them against the current
+// workflow code, so a change that would break determinism for running cases fails CI.
+//
+// Re-record only on purpose (a new path, or a change that is versioned with patched()); a
+// recording made after an incompatible change hides exactly the breakage the replay test guards.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { verifySurveyToken } from '../src/csat-token';
+import { startSmtpInbox, type SmtpInbox } from '../src/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../src/standins/stripe-standin';
+import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
+import { historyToJSONObject, type History } from '../test/replay/history-json';
+import { createTimeSkippingEnv } from '../test/helpers/temporal';
+import { supportCaseWorkflow } from '../workflows';
+import {
+  assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate,
+  reopenUpdate, replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate,
+  type CaseInput, type CaseResult, type CaseView,
+} from '../workflows/shared';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OUT_DIR = path.join(ROOT, 'test', 'replay', 'histories');
+/** Fixed, so re-recording produces comparable files (the test server is fresh on every run). */
+const TASK_QUEUE = 'replay-recording';
+/** Replaces the client's and worker's `pid@hostname` in history: no machine names in the repo. */
+const IDENTITY = 'replay-recorder';
+
+const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };
+
+type CaseHandle = WorkflowHandle<typeof supportCaseWorkflow>;
+
+interface Ctx {
+  env: TestWorkflowEnvironment;
+  inbox: SmtpInbox;
+  stripe: StripeStandin;
+}
+
+/** One recorded path: drives a case to completion and checks it went the intended way. */
+interface Path {
+  name: string;
+  /** Case id; fixed so the history (and workflow id) is the same on every recording. */
+  caseId: string;
+  input?: Partial<CaseInput>;
+  drive(ctx: Ctx, handle: CaseHandle, input: CaseInput): Promise<void>;
+  check(result: CaseResult): void;
+}
+
+const mailFor = (ctx: Ctx, input: CaseInput, template: string) =>
+  ctx.inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === template, 30_000);
+
+async function waitForView(handle: CaseHandle, pred: (v: CaseView) => boolean): Promise<CaseView> {
+  for (let i = 0; i < 300; i++) {
+    const v = await handle.query(caseViewQuery);
+    if (pred(v)) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('case view never reached the expected state');
+}
+
+/** Asserts the update is refused (by its validator, so nothing of it lands in history) with the given failure type. */
+async function refused(p: Promise<unknown>, type: string): Promise<void> {
+  const err = await p.then(() => assert.fail('expected the update to be refused'), (e: unknown) => e);
+  assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
+  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${String(err.cause)}`);
+  assert.equal(err.cause.type, type);
+}
+
+const actions = (r: CaseResult) => r.view.timeline.map((t) => t.action);
+
+const PATHS: Path[] = [
+  {
+    name: 'email-csat-rated',
+    caseId: 'ES-REPLAYCSAT1',
+    async drive(ctx, handle, input) {
+      await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Could you tell me which browser you use?' }] });
+      await mailFor(ctx, input, 'welcome');
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+      await mailFor(ctx, input, 'issue_resolved');
+      await ctx.env.sleep('24 hours');
+      const survey = await mailFor(ctx, input, 'csat_survey');
+      const token = /\/csat\/([A-Za-z0-9_.-]+)/.exec(survey.text)?.[1];
+      assert.ok(token, 'the survey e-mail carries a link');
+      const claim = verifySurveyToken(TEST_CSAT_SECRET, token);
+      assert.ok(claim, 'the survey link verifies with the test secret');
+      assert.equal(claim.caseId, input.caseId);
+      const rated = await handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim.surveyId, rating: 5, comment: 'quick and kind' }] });
+      assert.equal(rated.status, 'closed');
+    },
+    check(r) {
+      assert.equal(r.view.csat?.rating, 5);
+      assert.deepEqual(r.view.emails.map((e) => e.templateId), ['welcome', 'issue_resolved', 'csat_survey']);
+      assert.deepEqual(actions(r).slice(-3), ['rated', 'closed', 'archived']);
+    },
+  },
+  {
+    name: 'csat-window-expired',
+    caseId: 'ES-REPLAYEXPIRE1',
+    async drive(ctx, handle, input) {
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+      await mailFor(ctx, input, 'issue_resolved');
+      // handle.result() lets the time-skipping server run the survey delay, the survey window and the reopen window.
+    },
+    check(r) {
+      assert.equal(r.view.status, 'closed');
+      assert.equal(r.view.csat?.rating, undefined);
+      assert.ok(r.view.csat?.surveySentAt, 'the survey went out');
+      assert.ok(r.view.timeline.some((t) => t.action === 'closed' && t.detail === 'no rating within the survey window'));
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+  {
+    name: 'reopened-then-closed',
+    caseId: 'ES-REPLAYREOPEN1',
+    async drive(ctx, handle) {
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+      await handle.executeUpdate(closeUpdate, { args: [{ actor: agent, reason: 'customer confirmed' }] });
+      await ctx.env.sleep('13 days');
+      const reopened = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: 'same problem again' }] });
+      assert.equal(reopened.status, 'open');
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+      await handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] });
+    },
+    check(r) {
+      assert.equal(r.view.reopens, 1);
+      assert.deepEqual(actions(r), ['opened', 'resolved', 'closed', 'reopened', 'resolved', 'closed', 'archived']);
+    },
+  },
+  {
+    name: 'payment-lookup-and-verification',
+    caseId: 'ES-REPLAYPAY1',
+    input: {
+      subject: 'My payment failed',
+      description: "My card payment was declined and now I can't log in to my account.",
+      paymentIntentId: 'pi_demo_declined',
+    },
+    async drive(_ctx, handle) {
+      const opened = await waitForView(handle, (v) => v.payment !== undefined);
+      assert.equal(opened.category, 'payment');
+      assert.equal(opened.payment?.declineCode, 'insufficient_funds');
+      // The payment category has no identity step; the login problem makes it an account case, whose Tier 1 starts with one.
+      const recategorized = await handle.executeUpdate(setCategoryUpdate, { args: [{ actor: agent, category: 'account' }] });
+      assert.ok(recategorized.checklist.some((s) => s.id === 'verify-identity'));
+      await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
+      const wrong = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }] });
+      assert.equal(wrong.identity?.verified, false);
+      const right = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }] });
+      assert.equal(right.identity?.verified, true);
+      await handle.signal(customerReplySignal, { message: 'Thanks, what happens with my payment?' });
+      await waitForView(handle, (v) => v.status === 'open');
+      await refused(handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] }), FailureType.StatusForbids);
+      await refused(handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '4242' } }] }), FailureType.AlreadyDone);
+      await refused(handle.executeUpdate(rateUpdate, { args: [{ surveyId: 'ES-REPLAYPAY1:0', rating: 5 }] }), FailureType.StatusForbids);
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'checked the declined payment with you', expectedResult: 'you can pay with another card', specificAction: 'paying with a different card' }] });
+    },
+    check(r) {
+      assert.equal(r.view.payment?.found, true);
+      assert.equal(r.view.identity?.verified, true);
+      assert.deepEqual(actions(r).filter((a) => a.startsWith('identity_')), ['identity_not_verified', 'identity_verified']);
+      assert.ok(actions(r).includes('customer_replied'));
+      assert.ok(!actions(r).includes('email_failed'));
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+  {
+    name: 'in-app-self-service',
+    caseId: 'ES-REPLAYINAPP1',
+    input: { channel: 'in_app', subject: "I can't log in", description: 'Login keeps failing.' },
+    async drive(ctx, handle, input) {
+      await mailFor(ctx, input, 'self_service_answer');
+      await handle.executeUpdate(assignUpdate, { args: [{ actor: agent, assignee: { id: agent.id, name: agent.name } }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    },
+    check(r) {
+      assert.deepEqual(r.view.emails.map((e) => [e.templateId, e.status]), [['self_service_answer', 'sent'], ['issue_resolved', 'sent'], ['csat_survey', 'sent']]);
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+];
+
+/**
+ * The history as protobuf JSON (what historyToJSON from @temporalio/common/lib/proto-utils would
+ * write, had it not broken in this install: see test/replay/history-json.ts), with the client's
+ * and worker's identities (pid@hostname) replaced.
+ */
+function historyJSON(history: History): { json: string; events: number } {
+  const parsed = historyToJSONObject(history);
+  const scrub = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(scrub);
+    if (node && typeof node === 'object') {
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'identity' && typeof v === 'string' ? IDENTITY : scrub(v)]));
+    }
+    return node;
+  };
+  const clean = scrub(parsed) as { events: unknown[] };
+  return { json: `${JSON.stringify(clean, null, 2)}\n`, events: clean.events.length };
+}
+
+async function record(ctx: Ctx, p: Path): Promise<void> {
+  const input = caseInput({ caseId: p.caseId, ...p.input });
+  const handle = await ctx.env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
+  await p.drive(ctx, handle, input);
+  const result = await handle.result(); // the time-skipping client skips the remaining timers
+  p.check(result);
+  const history = await handle.fetchHistory();
+  const last = history.events?.at(-1);
+  assert.ok(last?.workflowExecutionCompletedEventAttributes, `${p.name}: the history must end with WorkflowExecutionCompleted`);
+  const { json, events } = historyJSON(history);
+  for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin']) assert.ok(!json.includes(secret), `${p.name}: the history contains a secret`);
+  const file = path.join(OUT_DIR, `${p.name}.json`);
+  writeFileSync(file, json);
+  console.log(`${p.name}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB -> ${path.relative(ROOT, file)}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const wanted = argv.length ? PATHS.filter((p) => argv.includes(p.name)) : PATHS;
+  const unknown = argv.filter((a) => !PATHS.some((p) => p.name === a));
+  if (unknown.length) {
+    console.error(`unknown path(s): ${unknown.join(', ')}; known: ${PATHS.map((p) => p.name).join(', ')}`);
+    return 2;
+  }
+  mkdirSync(OUT_DIR, { recursive: true });
+  const [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    worker = await caseWorker(env, TASK_QUEUE, { inbox, stripe });
+    running = worker.run();
+    // One at a time: the test server has one clock, and a path's sleeps must not run another's timers.
+    for (const p of wanted) await record({ env, inbox, stripe }, p);
+    return 0;
+  } finally {
+    worker?.shutdown();
+    await running;
+    await Promise.all([env.teardown(), inbox.close(), stripe.close()]);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => { console.error(err); process.exitCode = 1; },
+);

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { ConfigError, DEMO_TOKENS, loadConfig } from '../../src/config';
+
+const TOKEN = 'tok-4f9c2e71b8d04a6f9e3d';
+const SECRET = 'csat-secret-0123456789abcdef0123456789';
+const tokens = (value: unknown) => JSON.stringify(value);
+const validTokens = tokens({ [TOKEN]: { name: 'Alex Agent', role: 'agent' } });
+
+/** Runs loadConfig expecting a ConfigError and returns its message. */
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.name, 'ConfigError');
+    return err.message;
+  }
+  assert.fail('expected loadConfig to throw');
+}
+
+describe('config', () => {
+  describe('tokens', () => {
+    it('uses the demo tokens outside production when API_TOKENS is unset', () => {
+      const config = loadConfig({});
+      assert.equal(config.production, false);
+      assert.equal(config.demoTokens, true);
+      assert.deepEqual(config.tokens, DEMO_TOKENS);
+      assert.deepEqual(config.tokens['demo-agent'], { name: 'Alex Agent', role: 'agent' });
+    });
+
+    it('uses the demo tokens in a test environment too', () => {
+      assert.equal(loadConfig({ NODE_ENV: 'test' }).demoTokens, true);
+    });
+
+    it('uses only the given tokens when API_TOKENS is set', () => {
+      const config = loadConfig({ API_TOKENS: validTokens });
+      assert.equal(config.demoTokens, false);
+      assert.deepEqual(config.tokens, { [TOKEN]: { name: 'Alex Agent', role: 'agent' } });
+      assert.equal(config.tokens['demo-agent'], undefined);
+    });
+
+    it('refuses production without API_TOKENS, naming API_TOKENS', () => {
+      assert.match(configError({ NODE_ENV: 'production', CSAT_SIGNING_SECRET: SECRET }), /API_TOKENS/);
+    });
+
+    it('refuses API_TOKENS that is not JSON, naming API_TOKENS', () => {
+      const message = configError({ API_TOKENS: `{${TOKEN}: agent` });
+      assert.match(message, /^API_TOKENS/);
+      assert.ok(!message.includes(TOKEN));
+    });
+
+    it('refuses API_TOKENS that is JSON but not an object of identities', () => {
+      assert.match(configError({ API_TOKENS: '["a"]' }), /^API_TOKENS/);
+      assert.match(configError({ API_TOKENS: '"just-a-string-token"' }), /^API_TOKENS/);
+    });
+
+    it('refuses an unknown role, naming API_TOKENS', () => {
+      assert.match(configError({ API_TOKENS: tokens({ [TOKEN]: { name: 'X', role: 'superuser' } }) }), /^API_TOKENS/);
+    });
+
+    it('refuses an empty name, naming API_TOKENS', () => {
+      assert.match(configError({ API_TOKENS: tokens({ [TOKEN]: { name: '', role: 'agent' } }) }), /^API_TOKENS/);
+    });
+
+    it('refuses a token shorter than 16 characters, naming API_TOKENS', () => {
+      assert.match(configError({ API_TOKENS: tokens({ 'short-tok': { name: 'X', role: 'agent' } }) }), /^API_TOKENS/);
+    });
+
+    // BUG (src/config.ts:89): the message includes the zod issue path, whose first element is the
+    // token itself, e.g. API_TOKENS={"tok-4f9c...":{"name":"X","role":"superuser"}} throws
+    // "API_TOKENS: tok-4f9c2e71b8d04a6f9e3d.role: Invalid option: ..." and a too-short token throws
+    // "API_TOKENS: short-tok: Invalid key in record" - the secret lands in start-up logs.
+    // Expected: the path without the token (e.g. "<token #1>.role"). Skipped until fixed.
+    it.skip('never puts a token value in the error message', () => {
+      for (const value of [
+        { [TOKEN]: { name: 'X', role: 'superuser' } },
+        { [TOKEN]: { name: '', role: 'agent' } },
+        { 'short-tok': { name: 'X', role: 'agent' } },
+      ]) {
+        const message = configError({ API_TOKENS: tokens(value) });
+        for (const token of Object.keys(value)) assert.ok(!message.includes(token), message);
+      }
+    });
+  });
+
+  describe('production', () => {
+    it('requires CSAT_SIGNING_SECRET in production', () => {
+      assert.match(configError({ NODE_ENV: 'production', API_TOKENS: validTokens }), /^CSAT_SIGNING_SECRET/);
+    });
+
+    it('refuses a CSAT_SIGNING_SECRET shorter than 32 characters without echoing it', () => {
+      const message = configError({ NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: 'too-short-secret' });
+      assert.match(message, /^CSAT_SIGNING_SECRET/);
+      assert.ok(!message.includes('too-short-secret'));
+    });
+
+    it('loads a complete production environment', () => {
+      const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET });
+      assert.equal(config.production, true);
+      assert.equal(config.demoTokens, false);
+      assert.equal(config.csatSecret, SECRET);
+      assert.deepEqual(Object.keys(config.tokens), [TOKEN]);
+    });
+
+    it('uses a development CSAT secret outside production', () => {
+      assert.ok(loadConfig({}).csatSecret.length >= 32);
+    });
+  });
+
+  describe('other keys', () => {
+    it('names PORT when it is not a number', () => {
+      assert.match(configError({ PORT: 'abc' }), /^PORT/);
+    });
+
+    it('names PORT when it is out of range', () => {
+      assert.match(configError({ PORT: '70000' }), /^PORT/);
+    });
+
+    it('names ADMIN_BASE_URL when it is not a URL', () => {
+      assert.match(configError({ ADMIN_BASE_URL: 'not a url' }), /^ADMIN_BASE_URL/);
+    });
+
+    it('has working defaults', () => {
+      const config = loadConfig({});
+      assert.equal(config.port, 3000);
+      assert.equal(config.host, '127.0.0.1');
+      assert.equal(config.temporal.namespace, 'default');
+      assert.equal(config.temporal.taskQueue, 'support-cases');
+      assert.equal(config.adminBaseUrl, 'https://admin.edustream.com');
+      assert.equal(config.publicBaseUrl, 'http://localhost:3000');
+    });
+
+    it('reads PORT and derives the public URL from it, dropping a trailing slash of PUBLIC_BASE_URL', () => {
+      assert.equal(loadConfig({ PORT: '8080' }).port, 8080);
+      assert.equal(loadConfig({ PORT: '8080' }).publicBaseUrl, 'http://localhost:8080');
+      assert.equal(loadConfig({ PUBLIC_BASE_URL: 'https://support.example.com/' }).publicBaseUrl, 'https://support.example.com');
+    });
+  });
+});
