@@ -55,7 +55,7 @@ if up; then
 fi
 
 mkdir -p "$(dirname "$DB_FILE")"
-args=(server start-dev --ip "$IP" --port "$PORT" --ui-port "$UI_PORT" --db-filename "$DB_FILE" --namespace "$NAMESPACE" --log-level warn)
+args=(server start-dev --ip "$IP" --port "$PORT" --ui-port "$UI_PORT" --db-filename "$DB_FILE" --namespace "$NAMESPACE" --log-level error)
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
 echo "temporal-dev: starting Temporal on $IP:$PORT, Web UI http://localhost:$UI_PORT, state in $DB_FILE" >&2
 exec "$(cli)" "${args[@]}"

@@ -203,6 +203,18 @@ function historyJSON(history: History): { json: string; events: number } {
   return { json: `${JSON.stringify(clean, null, 2)}\n`, events: clean.events.length };
 }
 
+/** Every payload's data as text (JSON holds it base64-encoded), to check for secrets. */
+function payloadTexts(history: History): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown): void => {
+    if (node instanceof Uint8Array) return void out.push(Buffer.from(node).toString('utf8'));
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node && typeof node === 'object') Object.values(node).forEach(walk);
+  };
+  walk(history);
+  return out;
+}
+
 async function record(ctx: Ctx, p: Path): Promise<void> {
   const input = caseInput({ caseId: p.caseId, ...p.input });
   const handle = await ctx.env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
@@ -213,7 +225,8 @@ async function record(ctx: Ctx, p: Path): Promise<void> {
   const last = history.events?.at(-1);
   assert.ok(last?.workflowExecutionCompletedEventAttributes, `${p.name}: the history must end with WorkflowExecutionCompleted`);
   const { json, events } = historyJSON(history);
-  for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin']) assert.ok(!json.includes(secret), `${p.name}: the history contains a secret`);
+  const readable = `${json}\n${payloadTexts(history).join('\n')}`;
+  for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin', '/csat/']) assert.ok(!readable.includes(secret), `${p.name}: the history contains '${secret}'`);
   const file = path.join(OUT_DIR, `${p.name}.json`);
   writeFileSync(file, json);
   console.log(`${p.name}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB -> ${path.relative(ROOT, file)}`);

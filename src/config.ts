@@ -43,6 +43,7 @@ const envSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
   CSAT_SIGNING_SECRET: z.string().min(32, 'CSAT_SIGNING_SECRET must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
+  CSAT_SURVEY_DELAY_MINUTES: z.coerce.number().int().min(0).max(60 * 24 * 30).optional(),
 });
 
 /** Everything the processes need, typed. */
@@ -60,6 +61,8 @@ export interface Config {
   stripe: { secretKey?: string; apiBase?: string };
   csatSecret: string;
   dataDir: string;
+  /** Deployment overrides of the policy for new cases. */
+  policyOverrides: { csatSurveyDelayMinutes?: number };
 }
 
 /** A configuration problem, naming the key. */
@@ -86,7 +89,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError('API_TOKENS: not valid JSON (expected {"<token>": {"name": "...", "role": "agent"}})');
     }
     const t = tokensSchema.safeParse(json);
-    if (!t.success) throw new ConfigError(`API_TOKENS: ${t.error.issues[0].path.join('.') || '(root)'}: ${t.error.issues[0].message}`);
+    if (!t.success) {
+      // The first path element is the token itself: name its position instead, so no secret reaches a log.
+      const issue = t.error.issues[0];
+      const [first, ...rest] = issue.path;
+      const position = Object.keys(json as object).indexOf(String(first)) + 1;
+      const where = first === undefined ? '(root)' : [`<token #${position}>`, ...rest].join('.');
+      const message = issue.code === 'invalid_key' ? 'tokens must be at least 16 characters' : issue.message;
+      throw new ConfigError(`API_TOKENS: ${where}: ${message}`);
+    }
     tokens = t.data;
     demoTokens = false;
   } else if (production) {
@@ -109,5 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Outside production a fixed development secret keeps survey links valid across restarts.
     csatSecret: e.CSAT_SIGNING_SECRET ?? 'development-only-csat-secret-do-not-use-in-production',
     dataDir: e.DATA_DIR,
+    policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
   };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { buildActivityDeps } from './activity-deps';
 import { createApp } from './api/app';
 import { loadConfig } from './config';
-import { DEFAULT_POLICY } from './policy/default-policy';
+import { deploymentPolicy } from './policy/deployment';
 import { startSmtpInbox } from './standins/smtp-inbox';
 import { startStripeStandin } from './standins/stripe-standin';
 import { connectClient, connectWorker, DEFAULT_TEMPORAL_ADDRESS } from './temporal';
@@ -91,7 +91,7 @@ async function main() {
 
     const client = await connectClient(config.temporal);
     stops.push(() => client.connection.close());
-    const app = createApp({ client, config, policy: DEFAULT_POLICY });
+    const app = createApp({ client, config, policy: deploymentPolicy(config) });
     const server = await new Promise<import('node:http').Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
     });

@@ -2,13 +2,13 @@
 import type { Server } from 'node:http';
 import { createApp } from './api/app';
 import { loadConfig } from './config';
-import { DEFAULT_POLICY } from './policy/default-policy';
+import { deploymentPolicy } from './policy/deployment';
 import { connectClient } from './temporal';
 
 /** Starts the API and returns its server; resolves once it listens. */
 export async function startApi(config = loadConfig()): Promise<{ server: Server; close(): Promise<void> }> {
   const client = await connectClient(config.temporal);
-  const app = createApp({ client, config, policy: DEFAULT_POLICY });
+  const app = createApp({ client, config, policy: deploymentPolicy(config) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
   });

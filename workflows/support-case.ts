@@ -144,7 +144,7 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
     if (!statusAllows(action, view.status)) {
       throw ApplicationFailure.create({
         type: FailureType.StatusForbids, nonRetryable: true,
-        message: `a ${view.status} case does not allow ${action}`,
+        message: `the case is ${view.status.replace('_', ' ')}: ${action} is not allowed`,
       });
     }
   };
@@ -284,7 +284,9 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
 
   action<{ surveyId: string; rating: number; comment?: string }>(rateUpdate, 'rate',
     ({ surveyId, rating }) => {
-      if (!view.csat?.surveySentAt || surveyId !== `${input.caseId}:${resolutionEpoch}`) throw invalid('this survey link is no longer valid');
+      if (!view.csat?.surveySentAt || surveyId !== `${input.caseId}:${resolutionEpoch}`) {
+        throw ApplicationFailure.create({ type: FailureType.StatusForbids, nonRetryable: true, message: 'this survey link is no longer valid' });
+      }
       if (view.csat.rating !== undefined) throw ApplicationFailure.create({ type: FailureType.AlreadyDone, nonRetryable: true, message: 'this case has already been rated' });
       if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw invalid('rating must be a whole number from 1 to 5');
     },

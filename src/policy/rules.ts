@@ -3,7 +3,9 @@ import type { CaseStatus, Category, CommonIssueDef, Role, StepDef, SupportPolicy
 
 /** Lower-case words of a text, apostrophes and hyphens kept inside words. */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().replace(/[\u2018\u2019]/g, "'").split(/[^a-z0-9'-]+/).filter(Boolean);
+  return text.toLowerCase().replace(/[\u2018\u2019]/g, "'").split(/[^a-z0-9'-]+/)
+    .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
+    .filter((w) => /[a-z0-9]/.test(w));
 }
 
 function containsPhrase(tokens: string[], phrase: string): boolean {
@@ -120,7 +122,8 @@ export const ACTION_STATUSES: Record<CaseAction, CaseStatus[]> = {
   resolve: ['new', 'open', 'awaiting_customer'],
   close: ['resolved'],
   reopen: ['resolved', 'closed'],
-  rate: ['resolved'],
+  // A closed case answers a second rating with 'already rated' rather than a status error.
+  rate: ['resolved', 'closed'],
 };
 
 /** Whether the status allows the action. */

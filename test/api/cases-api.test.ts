@@ -94,7 +94,7 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     const rated = await request(app).post(link[1]).send({ rating: 4, comment: 'fine' }).expect(200);
     assert.deepEqual(rated.body, { caseId: opened.caseId, rating: 4, thanks: true });
     const again = await request(app).post(link[1]).send({ rating: 1 }).expect(409);
-    assert.equal(again.body.error.code, 'status_forbids');
+    assert.deepEqual(again.body, { error: { code: 'already_done', message: 'this case has already been rated' } });
     const final = await view(opened.caseId);
     assert.equal(final.status, 'closed');
     assert.equal(final.csat?.rating, 4);
@@ -172,7 +172,7 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     const c = await open();
     const before = await view(c.caseId);
     const close = await request(app).post(`/cases/${c.caseId}/close`).set(AGENT).send({}).expect(409);
-    assert.deepEqual(close.body, { error: { code: 'status_forbids', message: 'a new case does not allow close' } });
+    assert.deepEqual(close.body, { error: { code: 'status_forbids', message: 'the case is new: close is not allowed' } });
     const step = await request(app).post(`/cases/${c.caseId}/checklist/nope/complete`).set(AGENT).send({}).expect(422);
     assert.equal(step.body.error.code, 'invalid_action');
     await request(app).post(`/cases/${c.caseId}/assign`).set(AGENT).send({ agent: 'Nobody Known' }).expect(422);

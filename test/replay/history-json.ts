@@ -21,7 +21,6 @@ interface ProtoJson {
   fromJson(type: unknown, json: unknown, options?: object): unknown;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [path.dirname(require.resolve('@temporalio/proto/package.json'))] })) as ProtoJson;
 const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
 const historyType = root.lookupType('temporal.api.history.v1.History');

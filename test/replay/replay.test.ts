@@ -2,7 +2,7 @@
 // against the current workflow code. A failure here means the change would break cases that are
 // running in production: version it with patched() instead of re-recording.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -12,7 +12,7 @@ import { historyFromJSONObject } from './history-json';
 const ROOT = path.resolve(__dirname, '../../..');
 const HISTORIES = path.join(ROOT, 'test', 'replay', 'histories');
 
-const recorded = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort().map((f) => path.basename(f, '.json'));
+const recorded = (existsSync(HISTORIES) ? readdirSync(HISTORIES) : []).filter((f) => f.endsWith('.json')).sort().map((f) => path.basename(f, '.json'));
 const load = (name: string) => historyFromJSONObject(JSON.parse(readFileSync(path.join(HISTORIES, `${name}.json`), 'utf8')));
 
 const quietBundlerLogger = {

@@ -101,7 +101,8 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     assert.equal(rated.csat?.comment, 'quick and kind');
 
     const again = await refusal(handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim!.surveyId, rating: 1 }] }));
-    assert.equal(again.type, FailureType.StatusForbids);
+    assert.equal(again.type, FailureType.AlreadyDone);
+    assert.equal(again.message, 'this case has already been rated');
     assert.equal((await handle.query(caseViewQuery)).csat?.rating, 5);
   });
 
@@ -149,7 +150,7 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const { handle } = await open();
     const close = await refusal(handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] }));
     assert.equal(close.type, FailureType.StatusForbids);
-    assert.match(close.message, /a new case does not allow close/);
+    assert.match(close.message, /the case is new: close is not allowed/);
     const wait = await refusal(handle.executeUpdate(waitForCustomerUpdate, { args: [{ actor: agent }] }));
     assert.equal(wait.type, FailureType.StatusForbids);
     const unknownStep = await refusal(handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'no-such-step' }] }));
