@@ -10,7 +10,7 @@ import {
   type CompensationResult,
 } from '../../../src/policy/compensation';
 import { DEFAULT_POLICY } from '../../../src/policy/default-policy';
-import type { Role, SupportPolicy } from '../../../src/policy/types';
+import type { ApprovalTier, Role, SupportPolicy } from '../../../src/policy/types';
 
 const policy = DEFAULT_POLICY;
 const paid = (amountCents: number, amountRefundedCents = 0, currency = 'usd'): CompensationPayment => ({ amountCents, amountRefundedCents, currency });
@@ -207,7 +207,7 @@ describe('compensation policy', () => {
   describe('nextTier', () => {
     it('climbs agent, Support Lead, Support Manager, Operations Director, then stops', () => {
       const chain: (string | null)[] = [];
-      let tier = policy.approvalTiers[0] ?? null;
+      let tier: ApprovalTier | null = policy.approvalTiers[0] ?? null;
       while (tier) {
         chain.push(tier.role);
         tier = nextTier(policy, tier);
