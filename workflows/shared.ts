@@ -49,6 +49,8 @@ export interface CaseInput {
   settings: CaseSettings;
   /** The policy snapshot this case runs under, pinned for its whole life. */
   policy: SupportPolicy;
+  /** Set only by continue-as-new: the state the case carries on from (see workflows/case-context.ts). */
+  resume?: import('./case-context').CaseState;
 }
 
 /** One line of the case's audit trail. */

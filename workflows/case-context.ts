@@ -1,0 +1,186 @@
+// The machinery every part of a case shares: its state, the audit trail, the e-mail outbox, the
+// one-at-a-time action queue, search attributes and the Web UI card, and events that features
+// (clocks, escalations, compensation) subscribe to. All of it is deterministic workflow code.
+import { ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { renderTemplate, statusAllows, type CaseAction, type RenderedEmail } from '../src/policy/rules';
+import type { CaseStatus, TemplateId } from '../src/policy/types';
+import {
+  CaseAssigneeAttr, CaseCategoryAttr, CaseChannelAttr, CaseStatusAttr, FailureType,
+  type Actor, type CaseInput, type CaseView, type EmailRecord,
+} from './shared';
+
+const { sendCaseEmail } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // An unreachable mail server must not hold the case hostage: after an hour of retries the
+  // e-mail is marked failed on the case and the agent sees it.
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** The orchestrator acting on its own. */
+export const SYSTEM: Actor = { id: 'system', name: 'Support Orchestrator', role: 'system' };
+/** The customer, as an actor in the timeline. */
+export const CUSTOMER: Actor = { id: 'customer', name: 'Customer', role: 'customer' };
+/** One minute in ms. */
+export const MINUTE = 60_000;
+
+/** An e-mail waiting in the outbox. */
+export interface OutgoingEmail { n: number; surveyId?: string; rendered: RenderedEmail }
+
+/** Everything a case carries across continue-as-new. */
+export interface CaseState {
+  view: CaseView;
+  /** Bumped on every resolution and reopen; survey ids carry it, so an old link dies with its epoch. */
+  resolutionEpoch: number;
+  closedAtMs: number;
+  outbox: OutgoingEmail[];
+}
+
+/** Things that happen to a case, for features to react to. */
+export type CaseEvent =
+  | { type: 'statusChanged'; from: CaseStatus; to: CaseStatus }
+  | { type: 'customerMessage' }
+  | { type: 'agentResponse'; actor: Actor };
+
+/** The shared toolkit a case's parts are built from. */
+export interface CaseContext {
+  input: CaseInput;
+  state: CaseState;
+  view: CaseView;
+  now(): string;
+  record(actor: Actor, action: string, detail?: string): void;
+  setStatus(status: CaseStatus): void;
+  queueEmail(templateId: TemplateId, vars: Record<string, string>, surveyId?: string): void;
+  exclusive<T>(fn: () => Promise<T> | T): Promise<T>;
+  publish(): void;
+  emit(event: CaseEvent): void;
+  on<T extends CaseEvent['type']>(type: T, fn: (event: Extract<CaseEvent, { type: T }>) => void): void;
+  /** Adds search attributes and Web UI card lines that publish() writes. */
+  addPublisher(p: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[] }): void;
+  /** Registers an agent action as an Update whose validator refuses before anything reaches history. */
+  action<I>(def: UpdateDefinition<CaseView, [I]>, name: CaseAction | null, validate: (i: I) => void, run: (i: I) => Promise<void> | void): void;
+  invalid(message: string): ApplicationFailure;
+  forbidden(message: string): ApplicationFailure;
+  alreadyDone(message: string): ApplicationFailure;
+  /** Resolves when the outbox is empty and no action is running. */
+  drained(): Promise<void>;
+}
+
+export function createCaseContext(input: CaseInput, state: CaseState): CaseContext {
+  const { view } = state;
+  const { policy } = input;
+  const now = () => new Date(Date.now()).toISOString();
+  const listeners = new Map<CaseEvent['type'], ((e: CaseEvent) => void)[]>();
+  const publishers: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[] }[] = [];
+
+  const failure = (type: string) => (message: string) => ApplicationFailure.create({ type, nonRetryable: true, message });
+  const invalid = failure(FailureType.InvalidAction);
+  const forbidden = failure(FailureType.StatusForbids);
+  const alreadyDone = failure(FailureType.AlreadyDone);
+
+  const ctx: CaseContext = {
+    input, state, view, now, invalid, forbidden, alreadyDone,
+
+    record(actor, action, detail) {
+      view.timeline.push({ seq: view.timeline.length + 1, at: now(), actor, action, ...(detail ? { detail } : {}) });
+    },
+
+    setStatus(status) {
+      const from = view.status;
+      view.status = status;
+      const t = now();
+      if (status === 'resolved') view.times.resolvedAt = t;
+      if (status === 'closed') { view.times.closedAt = t; state.closedAtMs = Date.now(); }
+      if (from !== status) ctx.emit({ type: 'statusChanged', from, to: status });
+    },
+
+    queueEmail(templateId, vars, surveyId) {
+      const rendered = renderTemplate(policy, templateId, { name: input.customer.name, subject: input.subject, caseRef: input.caseId, ...vars });
+      const rec: EmailRecord = { n: view.emails.length + 1, templateId, subject: rendered.subject, status: 'queued', queuedAt: now() };
+      view.emails.push(rec);
+      state.outbox.push({ n: rec.n, surveyId, rendered });
+    },
+
+    exclusive: (() => {
+      let queue: Promise<unknown> = Promise.resolve();
+      return <T>(fn: () => Promise<T> | T): Promise<T> => {
+        const run = queue.then(fn);
+        queue = run.catch(() => undefined);
+        return run;
+      };
+    })(),
+
+    publish() {
+      upsertSearchAttributes([
+        { key: CaseStatusAttr, value: view.status },
+        { key: CaseCategoryAttr, value: view.category ?? 'uncategorized' },
+        { key: CaseChannelAttr, value: view.channel },
+        { key: CaseAssigneeAttr, value: view.assignee?.name ?? null },
+        ...publishers.flatMap((p) => p.searchAttributes?.() ?? []),
+      ]);
+      const done = view.checklist.filter((s) => s.state !== 'pending').length;
+      setCurrentDetails([
+        `**Status:** ${view.status}`,
+        `**Category:** ${view.category ?? 'uncategorized'} · **Channel:** ${view.channel}`,
+        `**Assignee:** ${view.assignee?.name ?? 'unassigned'}`,
+        `**Checklist:** ${done}/${view.checklist.length} done`,
+        `**E-mails:** ${view.emails.length} (${view.emails.filter((e) => e.status !== 'sent').length} not yet delivered)`,
+        ...(view.csat?.rating ? [`**CSAT:** ${view.csat.rating}/5`] : []),
+        ...publishers.flatMap((p) => p.details?.() ?? []),
+      ].join('\n'));
+    },
+
+    emit(event) {
+      for (const fn of listeners.get(event.type) ?? []) fn(event);
+    },
+
+    on(type, fn) {
+      listeners.set(type, [...(listeners.get(type) ?? []), fn as (e: CaseEvent) => void]);
+    },
+
+    addPublisher(p) { publishers.push(p); },
+
+    action<I>(def: UpdateDefinition<CaseView, [I]>, name: CaseAction | null, validate: (i: I) => void, run: (i: I) => Promise<void> | void) {
+      const refuseUnlessAllowed = () => {
+        if (name && !statusAllows(name, view.status)) throw forbidden(`the case is ${view.status.replace('_', ' ')}: ${name} is not allowed`);
+      };
+      setHandler(def, (i: I) => ctx.exclusive(async () => {
+        refuseUnlessAllowed(); // again: an earlier queued action may have changed the status
+        validate(i);
+        await run(i);
+        ctx.publish();
+        return view;
+      }), { validator: (i: I) => { refuseUnlessAllowed(); validate(i); } });
+    },
+
+    async drained() {
+      await condition(() => state.outbox.length === 0);
+      await ctx.exclusive(() => undefined);
+    },
+  };
+
+  // The outbox: actions queue e-mails and return at once; this loop delivers them in order.
+  void (async () => {
+    for (;;) {
+      await condition(() => state.outbox.length > 0);
+      const item = state.outbox[0];
+      const rec = view.emails[item.n - 1];
+      try {
+        const { messageId } = await sendCaseEmail({
+          caseId: input.caseId, n: item.n, to: { name: input.customer.name, email: input.customer.email },
+          email: item.rendered, surveyId: item.surveyId,
+        });
+        Object.assign(rec, { status: 'sent', sentAt: now(), messageId });
+      } catch (err) {
+        Object.assign(rec, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
+        ctx.record(SYSTEM, 'email_failed', `e-mail #${item.n} (${item.rendered.templateId}) could not be delivered`);
+      }
+      state.outbox.shift();
+      ctx.publish();
+    }
+  })();
+
+  return ctx;
+}
