@@ -19,12 +19,32 @@ import { errorBody, HttpError, toHttpError } from './errors';
 import * as s from './schemas';
 import { renderSurveyPage, renderSurveyThanks } from './survey-page';
 
+/** What route modules (src/api/routes/*.ts) build their routes from. */
+export interface RouteEnv {
+  client: Client;
+  config: Config;
+  policy: SupportPolicy;
+  /** The case's workflow handle; 404 for an id that cannot be a case. */
+  handleFor(caseId: string): WorkflowHandle;
+  viewOf(caseId: string): Promise<CaseView>;
+  /** Staff who may work cases, from the configured tokens. */
+  staff(): TokenIdentity[];
+  /** A POST route that runs one case Update and answers with the case view. */
+  caseAction<B>(path: string, summary: string, body: z.ZodType<B>, toUpdate: (ctx: Ctx & { body: B; caller: Actor }) => { def: UpdateDefinition<CaseView, [any]>; input: unknown }, permission?: Permission): RouteDef;
+}
+
+/** Route modules of features; each adds its routes to the app (append, keep the order). */
+const ROUTE_MODULES: ((env: RouteEnv) => RouteDef[])[] = [];
+
 /** What createApp needs: the process's one Temporal client, config and the policy new cases pin. */
 export interface AppDeps { client: Client; config: Config; policy: SupportPolicy; log?: (entry: Record<string, unknown>) => void }
 
-interface Ctx { params: Record<string, string>; body: unknown; query: unknown; caller: Actor | null; header(name: string): string | undefined }
-interface Reply { status?: number; body: unknown; headers?: Record<string, string | undefined>; html?: string }
-interface RouteDef {
+/** What a route handler gets. */
+export interface Ctx { params: Record<string, string>; body: unknown; query: unknown; caller: Actor | null; header(name: string): string | undefined; rawBody?: Buffer }
+/** What a route handler returns. */
+export interface Reply { status?: number; body: unknown; headers?: Record<string, string | undefined>; html?: string }
+/** One route: method, path, who may call it, the schemas it validates with, and one client call. */
+export interface RouteDef {
   method: 'get' | 'post';
   path: string;
   summary: string;
@@ -61,6 +81,8 @@ export function createApp(deps: AppDeps): express.Express {
   const staff = () => Object.values(config.tokens).filter((t) => roleMay(policy, t.role, 'case.work'));
 
   /** An agent action: one Update, whose validator in the workflow refuses what the status forbids. */
+  const routeEnv: RouteEnv = { client, config, policy, handleFor, viewOf, staff, caseAction: (...args) => caseAction(...args) };
+
   const caseAction = <B>(path: string, summary: string, body: z.ZodType<B>, toUpdate: (ctx: Ctx & { body: B; caller: Actor }) => { def: UpdateDefinition<CaseView, [any]>; input: unknown }, permission: Permission = 'case.work'): RouteDef => ({
     method: 'post', path, summary, permission, body,
     async handle(ctx) {
@@ -71,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const routes: RouteDef[] = [
+    ...ROUTE_MODULES.flatMap((m) => m(routeEnv)),
     {
       method: 'get', path: '/healthz', summary: 'Liveness and Temporal reachability', permission: null,
       async handle() {
@@ -195,8 +218,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '100kb' }));
-  app.use(express.urlencoded({ extended: false, limit: '20kb' }));
+  // Signed requests (Stripe webhooks, Slack interactions) are verified over the exact bytes received.
+  const keepRaw = (req: Request, _res: Response, buf: Buffer) => { (req as Request & { rawBody?: Buffer }).rawBody = buf; };
+  app.use(express.json({ limit: '100kb', verify: keepRaw }));
+  app.use(express.urlencoded({ extended: false, limit: '20kb', verify: keepRaw }));
 
   const authenticate = (req: Request): Actor => {
     const m = /^Bearer (.+)$/.exec(req.header('authorization') ?? '');
@@ -225,7 +250,8 @@ export function createApp(deps: AppDeps): express.Express {
         };
         const body = route.method === 'post' ? parse(route.body, req.body, 'body') : undefined;
         const query = parse(route.query, req.query, 'query');
-        const reply = await route.handle({ params: req.params, body, query, caller, header: (n) => req.header(n) });
+        const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
+        const reply = await route.handle({ params: req.params, body, query, caller, header: (n) => req.header(n), rawBody });
         status = reply.status ?? 200;
         for (const [k, v] of Object.entries(reply.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
         if (reply.html !== undefined) res.status(status).type('html').send(reply.html);
