@@ -20,6 +20,13 @@ NAMESPACE=${TEMPORAL_NAMESPACE:-default}
 # Keep in step with workflows/shared.ts (SEARCH_ATTRIBUTES); test/unit checks they agree.
 SEARCH_ATTRIBUTES=(
   CaseStatus=Keyword CaseCategory=Keyword CaseChannel=Keyword CaseAssignee=Keyword
+  # compensation, issue 4
+  CasePendingApproval=Bool CaseApprovalTier=Keyword CaseApprovalCents=Int CaseApprovalId=Keyword CaseApprovalProposer=Keyword
+  CasePaymentIntent=Keyword
+  # SLA clocks and escalation (issue 3)
+  CaseSeverity=Keyword CaseNextDeadline=Datetime CaseBreached=Bool CaseEscalationLevel=Int
+  # metrics (issue 5)
+  CaseClosedAt=Datetime CaseFacts=Text
 )
 
 install() {
@@ -57,5 +64,7 @@ fi
 mkdir -p "$(dirname "$DB_FILE")"
 args=(server start-dev --ip "$IP" --port "$PORT" --ui-port "$UI_PORT" --db-filename "$DB_FILE" --namespace "$NAMESPACE" --log-level error)
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+# With payload encryption on, npm start points the Web UI at the API's codec endpoint.
+if [ -n "${TEMPORAL_UI_CODEC_ENDPOINT:-}" ]; then args+=(--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT"); fi
 echo "temporal-dev: starting Temporal on $IP:$PORT, Web UI http://localhost:$UI_PORT, state in $DB_FILE" >&2
 exec "$(cli)" "${args[@]}"

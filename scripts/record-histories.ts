@@ -18,6 +18,14 @@ import { startSmtpInbox, type SmtpInbox } from '../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../src/standins/stripe-standin';
 import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
+// ---- SLA clocks and escalation (issue 3) ----
+import { startPagerDutyStandin, type PagerDutyStandin } from '../src/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../src/standins/slack-standin';
+import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
+import { TEST_SLACK_TOKEN } from '../test/helpers/cases';
+import { acknowledgeEscalationUpdate, escalateUpdate, resolveEscalationUpdate } from '../workflows/shared';
+// ---- compensation (issue 4) ----
+import { approvalDecisionSignal, decideApprovalUpdate, proposeCompensationUpdate } from '../workflows/shared';
 import { createTimeSkippingEnv } from '../test/helpers/temporal';
 import { supportCaseWorkflow } from '../workflows';
 import {
@@ -41,6 +49,9 @@ interface Ctx {
   env: TestWorkflowEnvironment;
   inbox: SmtpInbox;
   stripe: StripeStandin;
+  // ---- issue 3 ----
+  slack: SlackStandin;
+  pagerDuty: PagerDutyStandin;
 }
 
 /** One recorded path: drives a case to completion and checks it went the intended way. */
@@ -49,6 +60,8 @@ interface Path {
   /** Case id; fixed so the history (and workflow id) is the same on every recording. */
   caseId: string;
   input?: Partial<CaseInput>;
+  /** Runs before the case opens (issue 3: move the test server's clock to the instant a path needs). */
+  prepare?(ctx: Ctx): Promise<void>;
   drive(ctx: Ctx, handle: CaseHandle, input: CaseInput): Promise<void>;
   check(result: CaseResult): void;
 }
@@ -185,6 +198,126 @@ const PATHS: Path[] = [
   },
 ];
 
+// ---- SLA clocks and escalation (issue 3) ----
+const engineer = { id: 'erin-engineer', name: 'Erin Engineer', role: 'engineer' as const };
+PATHS.push(
+  {
+    name: 'p0-ladder-acknowledged',
+    caseId: 'ES-REPLAYP0LADDER1',
+    input: { category: 'payment', subject: 'Cannot pay for anything', description: 'Payment system failure: every checkout fails.' },
+    async drive(ctx, handle, input) {
+      await handle.executeUpdate(escalateUpdate, { args: [{
+        actor: agent, severity: 'P0', title: 'Checkout down', affectedUsers: 'Every paying customer', issue: 'Every checkout answers 502.',
+        stepsToReproduce: ['Pick a package', 'Pay'], userImpact: 'Nobody can buy sessions.', whatTried: 'Checked Stripe status: fine.',
+      }] });
+      await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-1`);
+      await ctx.env.sleep('16 minutes');
+      await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2`);
+      await handle.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: engineer, escalationId: 'esc-1' }] });
+      await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2` && e.action === 'acknowledge');
+      await ctx.env.sleep('1 hour');
+      await handle.executeUpdate(resolveEscalationUpdate, { args: [{ actor: engineer, escalationId: 'esc-1', note: 'rolled back the deploy' }] });
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'had Engineering roll back a faulty release', expectedResult: 'checkout works again', specificAction: 'paying again' }] });
+    },
+    check(r) {
+      const esc = r.view.escalations?.[0];
+      assert.equal(esc?.state, 'resolved');
+      assert.deepEqual(esc?.rungs.map((x) => x.target), ['PagerDuty', 'On-call']);
+      assert.equal(esc?.acknowledged?.by, 'Erin Engineer');
+      assert.ok(actions(r).includes('escalation_acknowledged'));
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+  {
+    name: 'chat-breach-monday',
+    caseId: 'ES-REPLAYCHATMON1',
+    input: { channel: 'chat' },
+    async prepare(ctx) {
+      const friday = nextWorkingFriday(await ctx.env.currentTimeMs());
+      await ctx.env.sleep(newYork(friday, '17:58') - await ctx.env.currentTimeMs());
+    },
+    async drive(ctx, handle, input) {
+      const opened = await waitForView(handle, (v) => (v.clocks?.length ?? 0) > 0);
+      const deadline = Date.parse(opened.clocks!.find((c) => c.id === 'first_response')!.deadline!);
+      const monday = addDays(new Date(deadline).toISOString().slice(0, 10), 0);
+      assert.ok(Math.abs(deadline - newYork(monday, '09:03')) < 1000, 'the chat clock breaches on Monday at 09:03');
+      await ctx.env.sleep(deadline + 60_000 - await ctx.env.currentTimeMs());
+      await ctx.inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-notice'] === 'sla_breach', 30_000);
+      await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Sorry for the wait, looking now.' }] });
+      await handle.signal(customerReplySignal, { message: 'Thanks!' });
+      await waitForView(handle, (v) => v.clocks?.some((c) => c.id === 'next_reply:1') ?? false);
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    },
+    check(r) {
+      const first = r.view.clocks?.find((c) => c.id === 'first_response');
+      assert.equal(first?.state, 'breached');
+      assert.ok(first?.metAt);
+      assert.equal(r.view.clocks?.find((c) => c.id === 'next_reply:1')?.state, 'met');
+      assert.ok(actions(r).includes('sla_breached'));
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+);
+
+// ---- compensation (issue 4) ----
+const lead = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' as const };
+const manager = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' as const };
+PATHS.push(
+  {
+    name: 'compensation-approved-and-paid',
+    caseId: 'ES-REPLAYCOMP1',
+    input: { category: 'payment', subject: 'Booking lost in the outage', description: 'The outage cancelled my booked session.', paymentIntentId: 'pi_demo_paid' },
+    async drive(ctx, handle, input) {
+      await waitForView(handle, (v) => v.payment !== undefined);
+      const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'service_outage' }] });
+      const approvalId = proposed.compensations![0].approval!.approvalId;
+      await ctx.slack.waitFor((m) => (m.text ?? '').includes(approvalId), 30_000);
+      await refused(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4000 }] }), FailureType.StaleApproval);
+      await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4950 }] });
+      await mailFor(ctx, input, 'compensation_offered');
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'refunded the session and added a credit', expectedResult: 'the money is on its way', specificAction: 'booking a new session' }] });
+    },
+    check(r) {
+      const c = r.view.compensations![0];
+      assert.equal(c.status, 'applied');
+      assert.ok(c.refund?.id.startsWith('re_') && c.credit?.id.startsWith('cbtxn_'));
+      assert.deepEqual(actions(r).filter((a) => a.startsWith('compensation_') || a.endsWith('_created')),
+        ['compensation_proposed', 'compensation_approved', 'refund_created', 'credit_created', 'compensation_applied']);
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+  {
+    name: 'compensation-approval-expired',
+    caseId: 'ES-REPLAYCOMPEXP1',
+    input: {
+      category: 'payment', subject: 'Session cut short', description: 'My tutor had to leave after ten minutes.', paymentIntentId: 'pi_demo_session',
+      customer: { name: 'Grace Hopper', email: 'grace@example.com', stripeCustomerId: 'cus_demo_grace' },
+    },
+    async drive(ctx, handle) {
+      await waitForView(handle, (v) => v.payment !== undefined);
+      const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }] });
+      const approvalId = proposed.compensations![0].approval!.approvalId;
+      // A signal from the proposer: recorded as a refused attempt.
+      await handle.signal(approvalDecisionSignal, { actor: agent, approvalId, decision: 'approve', amountCents: 2000 });
+      await waitForView(handle, (v) => v.timeline.some((t) => t.action === 'approval_decision_refused'));
+      await ctx.env.sleep('4 hours');
+      await waitForView(handle, (v) => v.compensations![0].approval!.remindedAt !== undefined);
+      await ctx.env.sleep('20 hours');
+      await waitForView(handle, (v) => v.compensations![0].approval!.tier === 'support_manager');
+      await ctx.env.sleep('48 hours');
+      await waitForView(handle, (v) => v.compensations![0].status === 'expired');
+      await refused(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId, decision: 'approve', amountCents: 2000 }] }), FailureType.AlreadyDone);
+      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'apologised for the short session', expectedResult: 'the next one is booked', specificAction: 'joining on Monday' }] });
+    },
+    check(r) {
+      assert.equal(r.view.compensations![0].status, 'expired');
+      assert.deepEqual(actions(r).filter((a) => a.startsWith('approval_')),
+        ['approval_decision_refused', 'approval_reminded', 'approval_escalated', 'approval_expired']);
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
+);
+
 /**
  * The history as protobuf JSON (what historyToJSON from @temporalio/common/lib/proto-utils would
  * write, had it not broken in this install: see test/replay/history-json.ts), with the client's
@@ -217,6 +350,7 @@ function payloadTexts(history: History): string[] {
 
 async function record(ctx: Ctx, p: Path): Promise<void> {
   const input = caseInput({ caseId: p.caseId, ...p.input });
+  await p.prepare?.(ctx);
   const handle = await ctx.env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
   await p.drive(ctx, handle, input);
   const result = await handle.result(); // the time-skipping client skips the remaining timers
@@ -241,18 +375,20 @@ async function main(argv: string[]): Promise<number> {
   }
   mkdirSync(OUT_DIR, { recursive: true });
   const [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
+  // ---- issue 3 ----
+  const [slack, pagerDuty] = await Promise.all([startSlackStandin({ token: TEST_SLACK_TOKEN }), startPagerDutyStandin()]);
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   try {
-    worker = await caseWorker(env, TASK_QUEUE, { inbox, stripe });
+    worker = await caseWorker(env, TASK_QUEUE, { inbox, stripe, slack, pagerDuty });
     running = worker.run();
     // One at a time: the test server has one clock, and a path's sleeps must not run another's timers.
-    for (const p of wanted) await record({ env, inbox, stripe }, p);
+    for (const p of wanted) await record({ env, inbox, stripe, slack, pagerDuty }, p);
     return 0;
   } finally {
     worker?.shutdown();
     await running;
-    await Promise.all([env.teardown(), inbox.close(), stripe.close()]);
+    await Promise.all([env.teardown(), inbox.close(), stripe.close(), slack.close(), pagerDuty.close()]);
   }
 }
 

@@ -6,11 +6,17 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { buildActivityDeps } from './activity-deps';
 import { createApp } from './api/app';
+import { EncryptionCodec } from './codec/encryption-codec';
+import { ensureWeeklyReportSchedule } from './schedules';
+import { installWorkerRuntime } from './observability';
 import { loadConfig } from './config';
 import { deploymentPolicy } from './policy/deployment';
 import { startSmtpInbox } from './standins/smtp-inbox';
 import { startStripeStandin } from './standins/stripe-standin';
-import { connectClient, connectWorker, DEFAULT_TEMPORAL_ADDRESS } from './temporal';
+// ---- escalation (issue 3) ----
+import { startPagerDutyStandin } from './standins/pagerduty-standin';
+import { startSlackStandin } from './standins/slack-standin';
+import { connectClient, connectWorker, dataConverterFor, DEFAULT_TEMPORAL_ADDRESS } from './temporal';
 import { bundleWorkflows, createCaseWorker } from './worker';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -23,9 +29,9 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function startTemporal(): Promise<ChildProcess | null> {
+async function startTemporal(env: NodeJS.ProcessEnv): Promise<ChildProcess | null> {
   const [host, port] = DEFAULT_TEMPORAL_ADDRESS.split(':');
-  const child = spawn('bash', [path.join(ROOT, 'temporal-dev.sh')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn('bash', [path.join(ROOT, 'temporal-dev.sh')], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   let exited: number | null = null;
   child.on('exit', (code) => { exited = code ?? 1; });
   const deadline = Date.now() + 120_000;
@@ -55,9 +61,16 @@ async function main() {
 
   try {
     const env = { ...process.env };
+    // Checked before anything starts, so a bad setting fails fast.
+    const early = loadConfig(env);
+    if (early.encryption && !env.TEMPORAL_UI_CODEC_ENDPOINT) {
+      // The dev UI cannot send headers, so it reaches the codec endpoint with a reader's token in the path.
+      const reader = Object.entries(early.tokens).find(([, who]) => who.role === 'engineer') ?? Object.entries(early.tokens)[0];
+      env.TEMPORAL_UI_CODEC_ENDPOINT = `${early.publicBaseUrl}/codec/${reader[0]}`;
+    }
     const dataDir = path.resolve(ROOT, env.DATA_DIR ?? '.data');
     if (!env.TEMPORAL_ADDRESS) {
-      const temporal = await startTemporal();
+      const temporal = await startTemporal(env);
       if (temporal) {
         stops.push(() => new Promise<void>((resolve) => {
           temporal.once('exit', () => resolve());
@@ -78,20 +91,40 @@ async function main() {
       stops.push(() => stripe.close());
       standins.push(`Stripe  -> local Stripe stand-in ${stripe.url} (demo customer cus_demo_ada, payments pi_demo_paid, pi_demo_declined)`);
     }
+    // ---- escalation (issue 3): Slack and PagerDuty stand-ins when unconfigured ----
+    if (!env.SLACK_BOT_TOKEN) {
+      env.SLACK_BOT_TOKEN = 'xoxb-local-standin';
+      const slack = await startSlackStandin({ port: Number(env.SLACK_STANDIN_PORT ?? 12112), token: env.SLACK_BOT_TOKEN, log: say });
+      env.SLACK_API_URL = slack.apiUrl;
+      stops.push(() => slack.close());
+      standins.push(`Slack   -> local Slack Web API stand-in ${slack.apiUrl} (channel ${env.SLACK_ESCALATIONS_CHANNEL ?? '#support-escalations'}; each message is logged as slack-standin ...)`);
+    }
+    if (!env.PAGERDUTY_ROUTING_KEY) {
+      env.PAGERDUTY_ROUTING_KEY = 'R0LOCALSTANDIN000000000000000000';
+      const pd = await startPagerDutyStandin({ port: Number(env.PAGERDUTY_STANDIN_PORT ?? 12113), routingKey: env.PAGERDUTY_ROUTING_KEY, log: say });
+      env.PAGERDUTY_EVENTS_URL = pd.eventsUrl;
+      stops.push(() => pd.close());
+      standins.push(`PagerDuty -> local Events API v2 stand-in ${pd.eventsUrl} (each event is logged as pagerduty-standin ...)`);
+    }
 
     const config = loadConfig(env);
+    installWorkerRuntime({ metricsAddress: config.workerMetricsAddress, level: 'WARN' });
     const deps = buildActivityDeps(config);
     stops.push(() => deps.close());
+    const client = await connectClient(config.temporal, config.encryption);
+    stops.push(() => client.connection.close());
+    deps.temporal = client;
     const connection = await connectWorker(config.temporal);
     const worker = await createCaseWorker({
       connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, workflowBundle: await bundleWorkflows(),
+      dataConverter: dataConverterFor(config.encryption),
     });
     const running = worker.run();
     stops.push(async () => { worker.shutdown(); await running; await connection.close(); });
 
-    const client = await connectClient(config.temporal);
-    stops.push(() => client.connection.close());
-    const app = createApp({ client, config, policy: deploymentPolicy(config) });
+    // ---- metrics (issue 5): the weekly report's Schedule, created or updated on every start ----
+    const schedule = await ensureWeeklyReportSchedule(client, config, deploymentPolicy(config));
+    const app = createApp({ client, config, policy: deploymentPolicy(config), codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined });
     const server = await new Promise<import('node:http').Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
     });
@@ -104,10 +137,15 @@ async function main() {
       `  API:          ${config.publicBaseUrl}  (OpenAPI: ${config.publicBaseUrl}/openapi.json)`,
       `  Temporal UI:  ${ui}`,
       `  Temporal:     ${config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS}, namespace ${config.temporal.namespace}`,
+      `  Metrics:      ${config.publicBaseUrl}/metrics (API)${config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''}`,
       ...standins.map((s) => `  ${s}`),
       config.demoTokens
         ? `  Auth:         Authorization: Bearer <token>; demo tokens (API_TOKENS unset): ${Object.entries(config.tokens).map(([t, w]) => `${t} (${w.role})`).join(', ')}`
         : '  Auth:         Authorization: Bearer <token> from API_TOKENS',
+      config.encryption
+        ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/…`
+        : '  Encryption:   off (set ENCRYPTION_KEYS to seal payloads)',
+      `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${deploymentPolicy(config).timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
       '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`,
       'Ctrl-C stops everything this command started.',
       '',

@@ -1,14 +1,16 @@
 // `npm run api`: the HTTP API on its own; stateless, run several behind a load balancer.
 import type { Server } from 'node:http';
 import { createApp } from './api/app';
+import { logJson } from './observability';
+import { EncryptionCodec } from './codec/encryption-codec';
 import { loadConfig } from './config';
 import { deploymentPolicy } from './policy/deployment';
 import { connectClient } from './temporal';
 
 /** Starts the API and returns its server; resolves once it listens. */
 export async function startApi(config = loadConfig()): Promise<{ server: Server; close(): Promise<void> }> {
-  const client = await connectClient(config.temporal);
-  const app = createApp({ client, config, policy: deploymentPolicy(config) });
+  const client = await connectClient(config.temporal, config.encryption);
+  const app = createApp({ client, config, policy: deploymentPolicy(config), codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
   });
@@ -23,7 +25,7 @@ export async function startApi(config = loadConfig()): Promise<{ server: Server;
 
 if (require.main === module) {
   startApi().then(({ close }) => {
-    console.log(JSON.stringify({ level: 'info', msg: 'api listening' }));
+    logJson({ level: 'info', msg: 'api listening' });
     const stop = () => { void close().then(() => process.exit(0)); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

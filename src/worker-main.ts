@@ -1,18 +1,23 @@
 // `npm run worker`: a worker process on its own; run several to scale out.
 import { buildActivityDeps } from './activity-deps';
+import { installWorkerRuntime, logJson } from './observability';
 import { loadConfig } from './config';
-import { connectWorker } from './temporal';
+import { connectClient, connectWorker, dataConverterFor } from './temporal';
 import { createCaseWorker } from './worker';
 
 async function main() {
   const config = loadConfig();
+  installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const deps = buildActivityDeps(config);
+  const client = await connectClient(config.temporal, config.encryption);
+  deps.temporal = client; // reports read visibility
   const connection = await connectWorker(config.temporal);
-  const worker = await createCaseWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps });
-  console.log(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }));
+  const worker = await createCaseWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, dataConverter: dataConverterFor(config.encryption) });
+  logJson({ level: 'info', msg: 'worker started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, metrics: config.workerMetricsAddress ?? 'off' });
   await worker.run(); // SIGINT/SIGTERM: the SDK finishes in-flight activities, then run() resolves
   deps.close();
   await connection.close();
+  await client.connection.close();
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 
 /** Bundles the workflow code once; pass the result to every worker of the process. */
@@ -18,8 +19,10 @@ export function createCaseWorker(opts: {
   taskQueue: string;
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  dataConverter?: DataConverter;
 }): Promise<Worker> {
   return Worker.create({
+    dataConverter: opts.dataConverter,
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,

@@ -57,8 +57,8 @@ export interface CaseContext {
   publish(): void;
   emit(event: CaseEvent): void;
   on<T extends CaseEvent['type']>(type: T, fn: (event: Extract<CaseEvent, { type: T }>) => void): void;
-  /** Adds search attributes and Web UI card lines that publish() writes. */
-  addPublisher(p: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[] }): void;
+  /** Adds search attributes, Web UI card lines and computed view fields (clocks: as of that moment) that publish() writes. */
+  addPublisher(p: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[]; view?: () => void }): void;
   /** Registers an agent action as an Update whose validator refuses before anything reaches history. */
   action<I>(def: UpdateDefinition<CaseView, [I]>, name: CaseAction | null, validate: (i: I) => void, run: (i: I) => Promise<void> | void): void;
   invalid(message: string): ApplicationFailure;
@@ -66,6 +66,16 @@ export interface CaseContext {
   alreadyDone(message: string): ApplicationFailure;
   /** Resolves when the outbox is empty and no action is running. */
   drained(): Promise<void>;
+  // ---- SLA clocks and escalation (issue 3) ----
+  /** drained() also waits until this holds (e.g. a feature's notifications are delivered). */
+  addDrainCondition(idle: () => boolean): void;
+}
+
+// ---- SLA clocks and escalation (issue 3) ----
+/** What clocks and escalations carry across continue-as-new (declaration merging keeps this apart). */
+export interface CaseState {
+  sla?: import('./features/clocks').SlaState;
+  escalation?: import('./features/escalation').EscalationState;
 }
 
 export function createCaseContext(input: CaseInput, state: CaseState): CaseContext {
@@ -73,7 +83,8 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
   const { policy } = input;
   const now = () => new Date(Date.now()).toISOString();
   const listeners = new Map<CaseEvent['type'], ((e: CaseEvent) => void)[]>();
-  const publishers: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[] }[] = [];
+  const publishers: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[]; view?: () => void }[] = [];
+  const drainConditions: (() => boolean)[] = [];
 
   const failure = (type: string) => (message: string) => ApplicationFailure.create({ type, nonRetryable: true, message });
   const invalid = failure(FailureType.InvalidAction);
@@ -113,6 +124,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     })(),
 
     publish() {
+      for (const p of publishers) p.view?.();
       upsertSearchAttributes([
         { key: CaseStatusAttr, value: view.status },
         { key: CaseCategoryAttr, value: view.category ?? 'uncategorized' },
@@ -156,9 +168,11 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     },
 
     async drained() {
-      await condition(() => state.outbox.length === 0);
+      await condition(() => state.outbox.length === 0 && drainConditions.every((idle) => idle()));
       await ctx.exclusive(() => undefined);
     },
+
+    addDrainCondition(idle) { drainConditions.push(idle); },
   };
 
   // The outbox: actions queue e-mails and return at once; this loop delivers them in order.

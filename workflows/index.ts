@@ -1,1 +1,2 @@
 export { supportCaseWorkflow } from './support-case';
+export { weeklyReportWorkflow } from './weekly-report';

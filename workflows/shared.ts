@@ -2,7 +2,7 @@
 // tests and the Temporal CLI. Both sides import this file and nothing else of each other.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Category, CaseStatus, Channel, Role, SupportPolicy, TemplateId } from '../src/policy/types';
+import type { Category, CaseStatus, Channel, Role, Severity, SupportPolicy, TemplateId } from '../src/policy/types';
 import type { CategorySuggestion, ChecklistStep } from '../src/policy/rules';
 
 /** Task queue the case worker polls. */
@@ -23,8 +23,47 @@ export const CaseChannelAttr = defineSearchAttributeKey('CaseChannel', SearchAtt
 /** The assigned agent's name (staff, not the customer). */
 export const CaseAssigneeAttr = defineSearchAttributeKey('CaseAssignee', SearchAttributeType.KEYWORD);
 
+// ---- compensation (issue 4): approval and payment search attributes ----
+/** True while a compensation waits for an approver (GET /approvals lists these). */
+export const CasePendingApprovalAttr = defineSearchAttributeKey('CasePendingApproval', SearchAttributeType.BOOL);
+/** Role whose approval the pending compensation needs (support_lead, support_manager, ops_director). */
+export const CaseApprovalTierAttr = defineSearchAttributeKey('CaseApprovalTier', SearchAttributeType.KEYWORD);
+/** Total of the pending compensation in cents, so "approvals over $50" is a query. */
+export const CaseApprovalCentsAttr = defineSearchAttributeKey('CaseApprovalCents', SearchAttributeType.INT);
+/** Id of the pending approval request (`<caseId>-C<n>`). */
+export const CaseApprovalIdAttr = defineSearchAttributeKey('CaseApprovalId', SearchAttributeType.KEYWORD);
+/** Staff member who proposed the pending compensation (they may not approve it). */
+export const CaseApprovalProposerAttr = defineSearchAttributeKey('CaseApprovalProposer', SearchAttributeType.KEYWORD);
+/** The case's Stripe payment intent id (an opaque id, no personal data), so webhooks find the case. */
+export const CasePaymentIntentAttr = defineSearchAttributeKey('CasePaymentIntent', SearchAttributeType.KEYWORD);
+/** The search attributes of compensation (issue 4). */
+const COMPENSATION_SEARCH_ATTRIBUTES = [
+  CasePendingApprovalAttr, CaseApprovalTierAttr, CaseApprovalCentsAttr, CaseApprovalIdAttr, CaseApprovalProposerAttr, CasePaymentIntentAttr,
+];
+// ---- end compensation search attributes ----
+
+// ---- SLA clocks and escalation (issue 3): search attributes ----
+/** Severity of the case's most severe open escalation (P0-P3). */
+export const CaseSeverityAttr = defineSearchAttributeKey('CaseSeverity', SearchAttributeType.KEYWORD);
+/** The earliest deadline among the case's running SLA clocks. */
+export const CaseNextDeadlineAttr = defineSearchAttributeKey('CaseNextDeadline', SearchAttributeType.DATETIME);
+/** Whether any SLA clock of the case has breached. */
+export const CaseBreachedAttr = defineSearchAttributeKey('CaseBreached', SearchAttributeType.BOOL);
+/** The highest ladder rung any escalation of the case reached (0: never escalated). */
+export const CaseEscalationLevelAttr = defineSearchAttributeKey('CaseEscalationLevel', SearchAttributeType.INT);
+/** The search attributes of clocks and escalation (issue 3). */
+const ESCALATION_SEARCH_ATTRIBUTES = [CaseSeverityAttr, CaseNextDeadlineAttr, CaseBreachedAttr, CaseEscalationLevelAttr];
+// ---- end SLA clocks and escalation search attributes ----
+
 /** Every search attribute the project registers, with its type, for temporal-dev.sh and tests. */
-export const SEARCH_ATTRIBUTES = [CaseStatusAttr, CaseCategoryAttr, CaseChannelAttr, CaseAssigneeAttr];
+// ---- metrics (issue 5): a closed case's own facts ----
+/** When the case last closed. */
+export const CaseClosedAtAttr = defineSearchAttributeKey('CaseClosedAt', SearchAttributeType.DATETIME);
+/** The closed case's facts as JSON (src/metrics/summary.ts CaseFacts; no personal data). */
+export const CaseFactsAttr = defineSearchAttributeKey('CaseFacts', SearchAttributeType.TEXT);
+// ---- end metrics search attributes ----
+
+export const SEARCH_ATTRIBUTES = [CaseStatusAttr, CaseCategoryAttr, CaseChannelAttr, CaseAssigneeAttr, ...COMPENSATION_SEARCH_ATTRIBUTES, ...ESCALATION_SEARCH_ATTRIBUTES, CaseClosedAtAttr, CaseFactsAttr];
 
 /** Someone acting on a case: a staff member from a token, the customer, or the system itself. */
 export interface Actor { id: string; name: string; role: Role | 'customer' | 'system' }
@@ -109,6 +148,13 @@ export interface CaseView {
   csat: { surveySentAt?: string; rating?: number; comment?: string; ratedAt?: string; expiresAt?: string } | null;
   times: { openedAt: string; firstResponseAt?: string; resolvedAt?: string; closedAt?: string };
   policyVersion: string;
+  // ---- compensation (issue 4) ----
+  /** Compensations proposed on the case, oldest first (absent on cases that never had one). */
+  compensations?: CompensationRecord[];
+  /** A Stripe dispute on the case's payment, from the charge.dispute.created webhook. */
+  dispute?: DisputeFacts;
+  /** Ids of the Stripe events the case has handled (the last 50), so a replayed webhook has no second effect. */
+  stripeEventIds?: string[];
 }
 
 /** What a finished case returns: its facts, for metrics. */
@@ -178,4 +224,233 @@ export const FailureType = {
   InvalidAction: 'InvalidCaseAction',
   /** Already done once and cannot be done again (409). */
   AlreadyDone: 'AlreadyDone',
+  // ---- compensation (issue 4) ----
+  /** The approver's role is below the request's tier, or they proposed it (403). */
+  ApprovalNotPermitted: 'ApprovalNotPermitted',
+  /** The decision names an amount the proposal no longer has (409). */
+  StaleApproval: 'StaleApproval',
 } as const;
+
+// ---- compensation (issue 4) ----
+
+/** One approval request: who must decide, by when, and what happened. */
+export interface ApprovalRecord {
+  /** `<caseId>-C<n>`: the case and the compensation it approves. */
+  approvalId: string;
+  /** Role whose decision is needed now (escalation moves it up). */
+  tier: Role;
+  tierLabel: string;
+  /** Contact of the tier in the policy's directory, e-mailed with the request. */
+  contact?: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  requestedAt: string;
+  remindAt: string;
+  escalateAt: string;
+  expiresAt: string;
+  remindedAt?: string;
+  escalations: { at: string; from: Role; to: Role }[];
+  decidedBy?: { id: string; name: string; role: string };
+  decidedAt?: string;
+  decidedVia?: 'api' | 'slack' | 'signal';
+  note?: string;
+  /** Bumped when the proposal changes, so open timers and notices start again. */
+  revision: number;
+  /** The latest Slack post of the request. */
+  slack?: { channel: string; ts: string };
+}
+
+/** A compensation: what was proposed, its approval, and what Stripe did. */
+export interface CompensationRecord {
+  n: number;
+  guideline: string;
+  reason?: string;
+  issue: string;
+  proposedBy: { id: string; name: string; role: string };
+  proposedAt: string;
+  refundCents: number;
+  creditCents: number;
+  freeSessionCreditCents: number;
+  totalCents: number;
+  currency: string;
+  /** The lines of the Compensation Offered e-mail. */
+  lines: string[];
+  status: 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'applying' | 'applied' | 'failed';
+  /** Set when the total is above the proposer's own tier. */
+  approval?: ApprovalRecord;
+  /** The Stripe refund (re_...), once created. */
+  refund?: { id: string; amountCents: number; status: string; failureReason?: string };
+  /** The Stripe customer balance transaction (cbtxn_...), once created. */
+  credit?: { id: string; amountCents: number };
+  failure?: { step: 'refund' | 'credit'; type: string; message: string };
+  appliedAt?: string;
+}
+
+/** A dispute Stripe reported on the case's payment. */
+export interface DisputeFacts { disputeId: string; chargeId?: string; amountCents?: number; currency?: string; reason?: string; status?: string; openedAt: string }
+
+/** Propose compensation by a guideline of the policy (or custom, with a reason); the workflow computes the amounts. */
+export interface ProposeCompensationInput {
+  actor: Actor;
+  guideline: 'service_outage' | 'tutor_no_show' | 'payment_error' | 'minor_inconvenience' | 'major_inconvenience' | 'custom';
+  creditCents?: number;
+  refundCents?: number;
+  reason?: string;
+  /** What went wrong, in the customer's words for the e-mail ("your session on Monday"); defaults to the case subject. */
+  issue?: string;
+}
+
+/** A decision on an approval request; it names the amount it approves, so a stale click on a changed proposal is refused. */
+export interface ApprovalDecisionInput {
+  actor: Actor;
+  approvalId: string;
+  decision: 'approve' | 'reject';
+  amountCents: number;
+  note?: string;
+  via?: 'api' | 'slack' | 'signal';
+}
+
+/** The part of a Stripe event a case acts on (the webhook route extracts it). */
+export interface StripeEventInput {
+  id: string;
+  type: 'charge.dispute.created' | 'refund.updated' | 'refund.failed' | 'payment_intent.payment_failed';
+  objectId: string;
+  paymentIntentId?: string;
+  chargeId?: string;
+  amountCents?: number;
+  currency?: string;
+  status?: string;
+  reason?: string;
+  failureReason?: string;
+  declineCode?: string;
+  declineMessage?: string;
+}
+
+/** Propose (or, while its approval is pending, change) a compensation. */
+export const proposeCompensationUpdate = defineUpdate<CaseView, [ProposeCompensationInput]>('proposeCompensation');
+/** Approve or reject an approval request; refused synchronously when the rules say no. */
+export const decideApprovalUpdate = defineUpdate<CaseView, [ApprovalDecisionInput]>('decideApproval');
+/** The same decision as a signal (Temporal CLI/UI); a signal cannot be refused, so the workflow records refused ones. */
+export const approvalDecisionSignal = defineSignal<[ApprovalDecisionInput]>('approvalDecision');
+/** A verified Stripe webhook event for this case; replays of an event id are ignored. */
+export const stripeEventSignal = defineSignal<[StripeEventInput]>('stripeEvent');
+
+/** Approval request id of a case's n-th compensation. */
+export const approvalIdOf = (caseId: string, n: number) => `${caseId}-C${n}`;
+/** Approval ids: the case id, then -C and the compensation number. */
+export const APPROVAL_ID_PATTERN = /^(ES-[A-Z0-9]{6,20})-C([1-9][0-9]{0,3})$/;
+
+// ---- SLA clocks and escalation (issue 3) ----
+
+/** The fields of the seed's escalation template (#support-escalations). */
+export interface EscalationTemplate {
+  title: string;
+  affectedUsers: string;
+  issue: string;
+  stepsToReproduce: string[];
+  userImpact: string;
+  whatTried: string;
+}
+
+/** One notified rung of a ladder; `k` counts notifications across the escalation, so a re-planned ladder never reuses a dedup key. */
+export interface EscalationRungRecord {
+  k: number;
+  /** Index of the rung in its severity's ladder (0 = first). */
+  index: number;
+  severity: Severity;
+  via: 'pagerduty' | 'slack' | 'email' | 'ticket';
+  target: string;
+  contact?: string;
+  state: 'pending' | 'notified' | 'failed';
+  startedAt: string;
+  notifiedAt?: string;
+  /** PagerDuty's dedup key `case-<id>:esc-<n>:rung-<k>`. */
+  dedupKey?: string;
+  /** When the rung's wait for an acknowledgement ends (computed, shown in the view). */
+  ackDueAt?: string;
+  error?: string;
+}
+
+/** An escalation to Engineering, with its ladder. */
+export interface EscalationRecord extends EscalationTemplate {
+  id: string;
+  n: number;
+  severity: Severity;
+  /** Why: an agent, the category (technical), a flagged trigger, or too many reopens. */
+  source: 'agent' | 'category' | 'trigger' | 'reopens';
+  triggerId?: string;
+  severitySuggestion?: { severity: Severity; matched: string[] };
+  by: string;
+  createdAt: string;
+  state: 'open' | 'acknowledged' | 'resolved';
+  rungs: EscalationRungRecord[];
+  /** When the ladder (re)started at its first rung: escalation or the last severity change. */
+  ladderStartedAt: string;
+  acknowledged?: { by: string; role: string; at: string };
+  resolved?: { by: string; at: string; note?: string };
+  slack?: { channel: string; ts: string; caseLink: string };
+  /** The promise made to the customer in the Escalation Notice, and the agent's reminder. */
+  followUp: { promised: string; dueAt: string; customerUpdatedAt?: string; remindedAt?: string };
+}
+
+/** Extra fields of the case view (declaration merging keeps this section apart). */
+export interface CaseView {
+  /** Every SLA clock of the case; absent on cases opened before clocks existed. */
+  clocks?: import('../src/policy/clocks').ClockView[];
+  /** When the clocks figures were computed (workflow time). */
+  clocksAsOf?: string;
+  /** Severity of the most severe open escalation, else null. */
+  severity?: Severity | null;
+  escalations?: EscalationRecord[];
+  /** Escalation triggers an agent flagged, by trigger id. */
+  escalationTriggers?: { id: string; label: string; by: string; at: string }[];
+  /** SLA facts for the weekly metrics. */
+  sla?: { breaches: number; customerFacingBreaches: number; warnings: number; policyVersion: string };
+}
+
+/** Deployment settings of issue 3 (declaration merging). */
+export interface CaseSettings {
+  /** Continue-as-new once history reaches this many events (default 2000); tests set it low. */
+  continueAsNewAfterEvents?: number;
+}
+
+/** Escalate input: the template's fields; with no severity the seed's When to Escalate rules suggest one. */
+export interface EscalateInput {
+  actor: Actor;
+  severity?: Severity;
+  title?: string;
+  affectedUsers?: string;
+  issue?: string;
+  stepsToReproduce?: string[];
+  userImpact?: string;
+  whatTried?: string;
+}
+/** Flag one of the category's escalation triggers. */
+export interface FlagTriggerInput { actor: Actor; triggerId: string; note?: string }
+/** Acknowledge an escalation (engineer or above): stops the ladder. */
+export interface AcknowledgeEscalationInput { actor: Actor; escalationId: string }
+/** Resolve an escalation. */
+export interface ResolveEscalationInput { actor: Actor; escalationId: string; note?: string }
+/** Change an escalation's severity; re-plans its ladder. */
+export interface ChangeSeverityInput { actor: Actor; escalationId: string; severity: Severity; reason: string }
+/** A changed policy for live deadlines: calendars, channel targets, severities, resolution target. */
+export interface PolicyChangedInput {
+  policy: Pick<SupportPolicy, 'version' | 'calendars' | 'channels' | 'severities' | 'resolutionTargetMinutes'>;
+  by?: string;
+}
+/** A changed business calendar (replaces the one with the same id). */
+export interface CalendarChangedInput { calendar: import('../src/policy/calendar').BusinessCalendar; by?: string }
+
+/** Escalate to Engineering. */
+export const escalateUpdate = defineUpdate<CaseView, [EscalateInput]>('escalate');
+/** Flag a category escalation trigger (escalates with the trigger's severity). */
+export const flagEscalationTriggerUpdate = defineUpdate<CaseView, [FlagTriggerInput]>('flagEscalationTrigger');
+/** Acknowledge an escalation. */
+export const acknowledgeEscalationUpdate = defineUpdate<CaseView, [AcknowledgeEscalationInput]>('acknowledgeEscalation');
+/** Resolve an escalation. */
+export const resolveEscalationUpdate = defineUpdate<CaseView, [ResolveEscalationInput]>('resolveEscalation');
+/** Change an escalation's severity. */
+export const changeSeverityUpdate = defineUpdate<CaseView, [ChangeSeverityInput]>('changeSeverity');
+/** Re-plan running deadlines under a changed policy; a signal so ops can send it from the CLI. */
+export const policyChangedSignal = defineSignal<[PolicyChangedInput]>('policyChanged');
+/** Re-plan running deadlines under a changed calendar. */
+export const calendarChangedSignal = defineSignal<[CalendarChangedInput]>('calendarChanged');

@@ -1,13 +1,14 @@
 // One support case, from intake to the customer's rating. The workflow decides; activities act.
 // Everything here must be deterministic: Date.now() is workflow time, and no I/O happens outside
 // activities.
-import { condition, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   buildChecklist, describeMinutes, matchCommonIssues, recategorizeChecklist, suggestCategory, type ChecklistStep, type LinkContext,
 } from '../src/policy/rules';
 import { createCaseContext, CUSTOMER, MINUTE, SYSTEM, type CaseState } from './case-context';
 import { installFeatures } from './features';
+import { SLA_PATCH } from './features/clocks';
 import {
   addNoteUpdate, assignUpdate, caseViewQuery, closeUpdate, completeStepUpdate, customerReplySignal, rateUpdate, reopenUpdate,
   replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate, skipStepUpdate, waitForCustomerUpdate,
@@ -22,6 +23,14 @@ const { lookupPayment, verifyCustomerIdentity } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidEvidence'] },
 });
 
+
+/**
+ * History length and size at which a case continues as new: well under Temporal's limits (50k
+ * events, 50 MB) and its own suggestion, and long before replaying a cached-out case gets slow.
+ * Size matters more than count here: every Update result carries the whole case view.
+ */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
+const CONTINUE_AS_NEW_AFTER_BYTES = 2 * 1024 * 1024;
 
 /** Workflow type of a case. Renaming it strands running cases. */
 export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult> {
@@ -197,15 +206,42 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   });
 
   setHandler(caseViewQuery, () => view);
+  // Asked once, in the first activation: cases opened before issue 3 replay without its commands.
+  const slaPatched = patched(SLA_PATCH);
   installFeatures(ctx);
 
   if (!input.resume) await intake();
-  await lifecycle();
+  // Cases opened before continue-as-new existed keep their histories valid: no patch, no new command.
+  if (slaPatched) {
+    if (await Promise.race([lifecycle().then(() => false), continueAsNewDue()])) {
+      // Every deadline is derived from state (absolute times, clocks, ladders), so the next run
+      // re-plans its timers from `resume` and loses nothing; we only wait for in-flight work.
+      for (;;) {
+        await ctx.drained();
+        await condition(allHandlersFinished);
+        if (state.outbox.length === 0) break;
+      }
+      log.info('case continues as new', { caseId: input.caseId, historyLength: workflowInfo().historyLength, historySize: workflowInfo().historySize });
+      return continueAsNew<typeof supportCaseWorkflow>({ ...input, resume: state });
+    }
+  } else {
+    await lifecycle();
+  }
 
   record(SYSTEM, 'archived', 'reopen window ended');
   await ctx.drained();
   log.info('case finished', { caseId: input.caseId, status: view.status });
   return { view };
+
+  /** Resolves true when history has grown enough to continue as new (never false). */
+  async function continueAsNewDue(): Promise<boolean> {
+    const limit = input.settings.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_AFTER_EVENTS;
+    await condition(() => {
+      const info = workflowInfo();
+      return info.continueAsNewSuggested || info.historyLength >= limit || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES;
+    });
+    return true;
+  }
 
   async function intake() {
   record(input.openedBy, 'opened', `${input.channel} case${input.category ? '' : suggestion ? `, category suggested: ${suggestion.category}` : ', no category matched'}`);

@@ -3,7 +3,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { PayloadCodec, UpdateDefinition } from '@temporalio/common';
+import { codecRouter } from './codec-router';
+import { createApiMetrics, logJson, type ApiMetrics } from '../observability';
+import { metricsRoutes } from './routes/metrics-routes';
 import { z } from 'zod/v4';
 import type { Config, TokenIdentity } from '../config';
 import { signSurveyToken, verifySurveyToken } from '../csat-token';
@@ -18,6 +21,10 @@ import { supportCaseWorkflow } from '../../workflows';
 import { errorBody, HttpError, toHttpError } from './errors';
 import * as s from './schemas';
 import { renderSurveyPage, renderSurveyThanks } from './survey-page';
+// ---- compensation (issue 4) ----
+import { compensationRoutes } from './routes/compensation-routes';
+// ---- escalation (issue 3) ----
+import { escalationRoutes } from './routes/escalation-routes';
 
 /** What route modules (src/api/routes/*.ts) build their routes from. */
 export interface RouteEnv {
@@ -34,10 +41,17 @@ export interface RouteEnv {
 }
 
 /** Route modules of features; each adds its routes to the app (append, keep the order). */
-const ROUTE_MODULES: ((env: RouteEnv) => RouteDef[])[] = [];
+const ROUTE_MODULES: ((env: RouteEnv) => RouteDef[])[] = [
+  // ---- escalation (issue 3) ----
+  escalationRoutes,
+  // ---- compensation (issue 4) ----
+  compensationRoutes,
+  // ---- metrics (issue 5) ----
+  metricsRoutes,
+];
 
 /** What createApp needs: the process's one Temporal client, config and the policy new cases pin. */
-export interface AppDeps { client: Client; config: Config; policy: SupportPolicy; log?: (entry: Record<string, unknown>) => void }
+export interface AppDeps { client: Client; config: Config; policy: SupportPolicy; log?: (entry: Record<string, unknown>) => void; codec?: PayloadCodec; metrics?: ApiMetrics }
 
 /** What a route handler gets. */
 export interface Ctx { params: Record<string, string>; body: unknown; query: unknown; caller: Actor | null; header(name: string): string | undefined; rawBody?: Buffer }
@@ -71,7 +85,8 @@ export function newCaseId(idempotency?: { caller: string; key: string }): string
 
 export function createApp(deps: AppDeps): express.Express {
   const { client, config, policy } = deps;
-  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const log = deps.log ?? logJson;
+  const metrics = deps.metrics ?? createApiMetrics();
 
   const handleFor = (caseId: string): WorkflowHandle => {
     if (!CASE_ID_PATTERN.test(caseId)) throw new HttpError(404, 'not_found', 'no such case');
@@ -263,12 +278,19 @@ export function createApp(deps: AppDeps): express.Express {
         res.status(e.status).json(errorBody(e));
       } finally {
         // The route pattern, never the URL: survey tokens and ids in paths stay out of logs.
-        log({ level: 'info', msg: 'request', method: route.method.toUpperCase(), route: route.path, status,
-          caseId: req.params.caseId, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        log({ level: 'info', msg: 'request', method: route.method.toUpperCase(), route: route.path, status, caseId: req.params.caseId, ms });
+        metrics.observe(route.method.toUpperCase(), route.path, status, ms / 1000);
       }
     });
   }
 
+  if (deps.codec) app.use('/codec', codecRouter(deps.codec, config, policy));
+  // Prometheus scrape endpoint: latency and error counts per route pattern, plus process metrics.
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
   app.get('/openapi.json', (_req, res) => { res.json(openApi(routes, policy)); });
   app.use((_req: Request, res: Response) => { res.status(404).json(errorBody(new HttpError(404, 'not_found', 'no such route'))); });
   // Body-parser failures (bad JSON, too large) arrive here.

@@ -58,3 +58,39 @@ export const listQuery = z.strictObject({
 });
 /** Idempotency-Key header. */
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 visible ASCII characters');
+
+// ---- compensation (issue 4) ----
+const cents = z.number().int().min(0).max(100_000_000);
+/** Body of POST /cases/:caseId/compensation: a guideline of the policy, or custom with a reason. */
+export const compensationBody = z.strictObject({
+  guideline: z.enum(['service_outage', 'tutor_no_show', 'payment_error', 'minor_inconvenience', 'major_inconvenience', 'custom']),
+  creditCents: cents.optional(),
+  refundCents: cents.optional(),
+  reason: text(1_000).optional(),
+  issue: text(300).optional(),
+});
+/** Body of POST /approvals/:approvalId/decision: it names the amount, so a stale decision is refused. */
+export const approvalDecisionBody = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  amountCents: cents,
+  note: text(1_000).optional(),
+});
+/** Query of GET /approvals. */
+export const approvalsQuery = z.strictObject({
+  overCents: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+/** The `payload` of a Slack block_actions interaction, as far as approvals read it. */
+export const slackInteractionPayload = z.object({
+  type: z.string(),
+  user: z.object({ id: z.string() }),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
+/** An Approve/Reject button's value. */
+export const approvalButtonValue = z.strictObject({ approvalId: z.string().max(64), amountCents: cents });
+/** A Stripe event envelope (Stripe adds fields over time, so unknown ones are allowed). */
+export const stripeEvent = z.object({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,255}$/),
+  type: z.string().max(100),
+  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+});

@@ -137,8 +137,21 @@ export interface SupportPolicy {
   reopen: { windowMinutes: number; maxReopensBeforeEscalation: number };
   /** Which roles may do what through the API. */
   permissions: Record<Permission, Role[]>;
+  // ---- compensation (issue 4) ----
+  /** Approval request clocks; absent in policies pinned before approvals existed (the workflow then uses the default's). */
+  approvals?: ApprovalClocks;
+  // ---- SLA clocks (issue 3) ----
+  /** When clocks warn: this share of the target before the deadline (absent: 20%). */
+  sla?: { warnBeforePercent: number; reopenEscalationSeverity: Severity };
 }
+
+/** When an unanswered approval request is reminded, moved to the next tier and expired, in minutes after the request. */
+export interface ApprovalClocks { reminderMinutes: number; escalateMinutes: number; expireMinutes: number }
 
 /** Things a caller may be allowed to do. */
 export type Permission =
-  | 'case.open' | 'case.read' | 'case.work' | 'case.customerReply' | 'case.reopen' | 'case.close';
+  | 'case.open' | 'case.read' | 'case.work' | 'case.customerReply' | 'case.reopen' | 'case.close'
+  // ---- compensation (issue 4) ----
+  | 'compensation.propose' | 'approval.decide'
+  // ---- escalation (issue 3) ----
+  | 'escalation.ack';

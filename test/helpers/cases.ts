@@ -1,4 +1,5 @@
 // Building blocks for case tests: inputs, actors, and a worker wired to real protocol peers.
+import type { DataConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
@@ -10,6 +11,17 @@ import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { StripeStandin } from '../../src/standins/stripe-standin';
 import type { Actor, CaseInput } from '../../workflows/shared';
 import { quietRuntime, workflowBundle } from './temporal';
+// ---- escalation (issue 3) ----
+import { ApplicationFailure } from '@temporalio/common';
+import type { PagerDutyGateway } from '../../activities/pagerduty';
+import type { SlackGateway } from '../../activities/slack';
+import { createPagerDutyGateway } from '../../src/integrations/pagerduty-client';
+import { createSlackClient, createSlackGateway } from '../../src/integrations/slack-client';
+import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
+import type { SlackStandin } from '../../src/standins/slack-standin';
+// ---- compensation (issue 4) ----
+import type { MoneyGateway } from '../../activities/compensation';
+import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
 
 
 /** The secret tests sign survey links with. */
@@ -36,10 +48,14 @@ export function caseInput(overrides: Partial<CaseInput> = {}): CaseInput {
 }
 
 /** A worker on the environment whose activities talk to the SMTP and Stripe peers. */
-export async function caseWorker(env: TestWorkflowEnvironment, taskQueue: string, peers: { inbox: SmtpInbox; stripe: StripeStandin }): Promise<Worker> {
+export async function caseWorker(
+  env: TestWorkflowEnvironment, taskQueue: string,
+  peers: { inbox: SmtpInbox; stripe: StripeStandin; slack?: SlackStandin; pagerDuty?: PagerDutyStandin; money?: MoneyGateway; dataConverter?: DataConverter },
+): Promise<Worker> {
   quietRuntime();
   const mailer = createSmtpMailer({ smtpUrl: peers.inbox.url, from: 'EduStream Support <support@edustream.com>' });
   return Worker.create({
+    dataConverter: peers.dataConverter,
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
@@ -48,6 +64,38 @@ export async function caseWorker(env: TestWorkflowEnvironment, taskQueue: string
       mailer,
       stripe: createStripeGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url })),
       csatLink: (caseId, surveyId) => surveyLink({ publicBaseUrl: 'http://127.0.0.1:3999', csatSecret: TEST_CSAT_SECRET }, caseId, surveyId),
+      ...escalationDeps(peers),
+      ...compensationDeps(peers),
+      temporal: env.client, // reports read visibility (issue 5)
     }),
   });
+}
+
+// ---- escalation (issue 3) ----
+/** Slack and PagerDuty token and routing key the peers in tests accept. */
+export const TEST_SLACK_TOKEN = 'xoxb-test-escalations';
+export const TEST_PAGERDUTY_ROUTING_KEY = 'R0TESTROUTINGKEY00000000000000000';
+
+// A test without a Slack or PagerDuty peer gets a gateway that refuses at once (non-retryable),
+// so an escalation in it is recorded as failed instead of retrying for an hour.
+const absent = (what: string) => () => Promise.reject(ApplicationFailure.nonRetryable(`${what} has no peer in this test`, 'NotConfigured'));
+
+function escalationDeps(peers: { slack?: SlackStandin; pagerDuty?: PagerDutyStandin }) {
+  const slack: SlackGateway = peers.slack
+    ? createSlackGateway(createSlackClient({ token: TEST_SLACK_TOKEN, slackApiUrl: peers.slack.apiUrl }))
+    : { postMessage: absent('Slack'), userIdByEmail: absent('Slack') };
+  const pagerDuty: PagerDutyGateway = peers.pagerDuty
+    ? createPagerDutyGateway({ routingKey: TEST_PAGERDUTY_ROUTING_KEY, eventsUrl: peers.pagerDuty.eventsUrl })
+    : { enqueue: absent('PagerDuty') };
+  return { slack, pagerDuty, slackOptions: { escalationsChannel: '#support-escalations', caseLinkBase: 'http://127.0.0.1:3999/cases' } };
+}
+
+// ---- compensation (issue 4) ----
+/** The approvals channel in tests. */
+export const TEST_APPROVALS_CHANNEL = '#support-approvals';
+
+/** Refunds and credits against the Stripe peer (or the test's own gateway, e.g. one that dies mid-refund). */
+function compensationDeps(peers: { stripe: StripeStandin; money?: MoneyGateway }) {
+  const money = peers.money ?? createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url }));
+  return { money, approvalsChannel: TEST_APPROVALS_CHANNEL };
 }

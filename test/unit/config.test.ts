@@ -91,11 +91,25 @@ describe('config', () => {
     });
 
     it('loads a complete production environment', () => {
-      const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET });
+      const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET, ...COMPENSATION_SECRETS });
       assert.equal(config.production, true);
       assert.equal(config.demoTokens, false);
       assert.equal(config.csatSecret, SECRET);
       assert.deepEqual(Object.keys(config.tokens), [TOKEN]);
+    });
+
+    // ---- compensation (issue 4) ----
+    it('requires STRIPE_WEBHOOK_SECRET and SLACK_SIGNING_SECRET in production, naming each', () => {
+      const base = { NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET };
+      assert.match(configError({ ...base, SLACK_SIGNING_SECRET: COMPENSATION_SECRETS.SLACK_SIGNING_SECRET }), /^STRIPE_WEBHOOK_SECRET: required in production/);
+      assert.match(configError({ ...base, STRIPE_WEBHOOK_SECRET: COMPENSATION_SECRETS.STRIPE_WEBHOOK_SECRET }), /^SLACK_SIGNING_SECRET: required in production/);
+    });
+
+    it('maps SLACK_APPROVERS to staff of API_TOKENS and names an unknown one', () => {
+      const base = { API_TOKENS: validTokens };
+      const name = Object.values(JSON.parse(validTokens) as Record<string, { name: string }>)[0].name;
+      assert.equal(loadConfig({ ...base, SLACK_APPROVERS: JSON.stringify({ U0TEST1: name }) }).compensation.slackApprovers.U0TEST1.name, name);
+      assert.match(configError({ ...base, SLACK_APPROVERS: JSON.stringify({ U0TEST1: 'Nobody' }) }), /^SLACK_APPROVERS: U0TEST1: no staff member named 'Nobody'/);
     });
 
     it('uses a development CSAT secret outside production', () => {
@@ -133,3 +147,7 @@ describe('config', () => {
     });
   });
 });
+
+// ---- compensation (issue 4) ----
+/** The webhook and Slack secrets production needs. */
+const COMPENSATION_SECRETS = { STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef', SLACK_SIGNING_SECRET: 'slack-signing-secret-0123456789' };

@@ -14,7 +14,8 @@ const CLI_TYPE: Record<string, string> = {
 /** Name → SDK type of the SEARCH_ATTRIBUTES=( Name=Type ... ) array of temporal-dev.sh. */
 function scriptAttributes(): Map<string, string> {
   const script = fs.readFileSync(path.join(REPO_ROOT, 'temporal-dev.sh'), 'utf8');
-  const block = /^SEARCH_ATTRIBUTES=\(([^)]*)\)/m.exec(script);
+  // The array closes with ')' alone on a line; comments inside it may hold parentheses.
+  const block = /^SEARCH_ATTRIBUTES=\(([\s\S]*?)^\)/m.exec(script);
   assert.ok(block, 'temporal-dev.sh has a SEARCH_ATTRIBUTES=( ... ) array');
   const entries = block[1].replace(/#.*$/gm, '').split(/\s+/).filter(Boolean);
   const result = new Map<string, string>();

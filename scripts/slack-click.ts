@@ -1,0 +1,35 @@
+// Usage: node dist/scripts/slack-click.js <approvalId> <amountCents> approve|reject [slackUserId]
+// Clicks an Approve/Reject button of an approval request the way Slack does: a form-encoded
+// block_actions payload, signed with the Slack signing secret, POSTed to /slack/interactions.
+// With the local Slack stand-in (npm start without SLACK_BOT_TOKEN) this is how a person "clicks";
+// the demo Slack users are U0DEMOLEAD, U0DEMOMANAGER, U0DEMODIRECTOR (see SLACK_APPROVERS).
+import { loadConfig } from '../src/config';
+import { signSlackRequest } from '../src/slack-signature';
+
+async function main(argv: string[]): Promise<number> {
+  const [approvalId, amount, decision, user = 'U0DEMOLEAD'] = argv;
+  if (!approvalId || !/^\d+$/.test(amount ?? '') || (decision !== 'approve' && decision !== 'reject')) {
+    console.error('usage: node dist/scripts/slack-click.js <approvalId> <amountCents> approve|reject [slackUserId]');
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  const payload = {
+    type: 'block_actions', user: { id: user, username: user },
+    actions: [{ action_id: `approval_${decision}`, value: JSON.stringify({ approvalId, amountCents: Number(amount) }) }],
+  };
+  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`${process.env.API_URL ?? `http://127.0.0.1:${config.port}`}/slack/interactions`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': signSlackRequest(config.compensation.slackSigningSecret, body, ts),
+    },
+    body,
+  });
+  console.log(`${res.status} ${await res.text()}`);
+  return res.ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => { console.error(err); process.exitCode = 1; });
