@@ -51,6 +51,7 @@ const envSchema = z.object({
   CSAT_SIGNING_SECRET: z.string().min(32, 'CSAT_SIGNING_SECRET must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
   CSAT_SURVEY_DELAY_MINUTES: z.coerce.number().int().min(0).max(60 * 24 * 30).optional(),
+  POLICY_FILE: z.string().min(1).optional(),
   // ---- escalation (issue 3) ----
   SLACK_BOT_TOKEN: z.string().regex(/^xox[a-z]-/, 'SLACK_BOT_TOKEN must be a Slack token (xoxb-...)').optional(),
   SLACK_API_URL: optionalUrl,
@@ -89,6 +90,8 @@ export interface Config {
   dataDir: string;
   /** Deployment overrides of the policy for new cases. */
   policyOverrides: { csatSurveyDelayMinutes?: number };
+  /** A deployment's own policy (JSON, whole or partial over the seed's). */
+  policyFile?: string;
   // ---- escalation (issue 3) ----
   /** Slack Web API: a bot token, and a base URL only for a stand-in (http://127.0.0.1:PORT/api/). */
   slack: { botToken?: string; apiUrl?: string; escalationsChannel: string };
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     csatSecret: e.CSAT_SIGNING_SECRET ?? 'development-only-csat-secret-do-not-use-in-production',
     dataDir: e.DATA_DIR,
     policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
+    policyFile: e.POLICY_FILE,
     // ---- escalation (issue 3) ----
     slack: { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL, escalationsChannel: e.SLACK_ESCALATIONS_CHANNEL },
     pagerDuty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },

@@ -10,7 +10,7 @@ import { EncryptionCodec } from './codec/encryption-codec';
 import { ensureWeeklyReportSchedule } from './schedules';
 import { installWorkerRuntime } from './observability';
 import { loadConfig } from './config';
-import { deploymentPolicy } from './policy/deployment';
+import { deploymentPolicy } from './policy-file';
 import { startSmtpInbox } from './standins/smtp-inbox';
 import { startStripeStandin } from './standins/stripe-standin';
 // ---- escalation (issue 3) ----
@@ -63,6 +63,7 @@ async function main() {
     const env = { ...process.env };
     // Checked before anything starts, so a bad setting fails fast.
     const early = loadConfig(env);
+    const policy = deploymentPolicy(early); // POLICY_FILE is checked here, before anything starts
     if (early.encryption && !env.TEMPORAL_UI_CODEC_ENDPOINT) {
       // The dev UI cannot send headers, so it reaches the codec endpoint with a reader's token in the path.
       const reader = Object.entries(early.tokens).find(([, who]) => who.role === 'engineer') ?? Object.entries(early.tokens)[0];
@@ -123,8 +124,8 @@ async function main() {
     stops.push(async () => { worker.shutdown(); await running; await connection.close(); });
 
     // ---- metrics (issue 5): the weekly report's Schedule, created or updated on every start ----
-    const schedule = await ensureWeeklyReportSchedule(client, config, deploymentPolicy(config));
-    const app = createApp({ client, config, policy: deploymentPolicy(config), codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined });
+    const schedule = await ensureWeeklyReportSchedule(client, config, policy);
+    const app = createApp({ client, config, policy, codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined });
     const server = await new Promise<import('node:http').Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
     });
@@ -145,7 +146,7 @@ async function main() {
       config.encryption
         ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/…`
         : '  Encryption:   off (set ENCRYPTION_KEYS to seal payloads)',
-      `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${deploymentPolicy(config).timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
+      `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${policy.timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
       '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`,
       'Ctrl-C stops everything this command started.',
       '',
