@@ -411,6 +411,8 @@ export interface CaseView {
 export interface CaseSettings {
   /** Continue-as-new once history reaches this many events (default 2000); tests set it low. */
   continueAsNewAfterEvents?: number;
+  /** Slack channel of escalations and ladder rungs (SLACK_ESCALATIONS_CHANNEL; default #support-escalations). */
+  slackEscalationsChannel?: string;
 }
 
 /** Escalate input: the template's fields; with no severity the seed's When to Escalate rules suggest one. */

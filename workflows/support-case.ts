@@ -257,7 +257,9 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
     }
   }
 
-  if (input.paymentIntentId && view.checklist.some((s) => s.automation === 'stripe.lookupPayment')) {
+  // Every case with a payment gets it looked up (compensation computes from it), not only the
+  // categories whose checklist asks for it; cases opened before this change keep their history.
+  if (input.paymentIntentId && (view.checklist.some((s) => s.automation === 'stripe.lookupPayment') || patched('payment-lookup-for-every-payment'))) {
     await exclusive(async () => {
       try {
         const facts = await lookupPayment({ paymentIntentId: input.paymentIntentId! });

@@ -134,7 +134,7 @@ export function createApp(deps: AppDeps): express.Express {
         const caseId = newCaseId(key ? { caller: ctx.caller!.id, key } : undefined);
         const input: CaseInput = {
           caseId, ...body, openedBy: ctx.caller!, policy,
-          settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl },
+          settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl, slackEscalationsChannel: config.slack.escalationsChannel },
         };
         try {
           await client.workflow.start(supportCaseWorkflow, {

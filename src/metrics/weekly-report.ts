@@ -16,6 +16,11 @@ function localDate(ms: number, timeZone: string): { y: number; m: number; d: num
   return { y: get('year'), m: get('month'), d: get('day') };
 }
 
+const ymd = (ms: number, timeZone: string) => {
+  const { y, m, d } = localDate(ms, timeZone);
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+};
+
 /** ISO week label of the local date at ms in the time zone. */
 export function isoWeekOf(ms: number, timeZone: string): string {
   const { y, m, d } = localDate(ms, timeZone);
@@ -57,7 +62,7 @@ export function buildWeeklyReport(policy: SupportPolicy, week: string, facts: Ca
   const summary = summarize(policy, facts, new Date(from).toISOString(), new Date(to).toISOString());
   const s = summary;
   const lines = [
-    `EduStream Support weekly report ${week} (${new Date(from).toISOString().slice(0, 10)} to ${new Date(to - 1).toISOString().slice(0, 10)}, ${policy.timeZone})`,
+    `EduStream Support weekly report ${week} (${ymd(from, policy.timeZone)} to ${ymd(to - 1, policy.timeZone)}, ${policy.timeZone})`,
     '',
     `Total tickets closed: ${s.cases}`,
     ...Object.entries(s.byCategory).sort((a, b) => b[1] - a[1]).map(([c, n]) => `  ${c}: ${n}`),

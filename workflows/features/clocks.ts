@@ -166,6 +166,8 @@ export function clocksFeature(ctx: CaseContext): void {
       ...planning.calendars.flatMap((c) => validateCalendar(c).map((p) => `${c.id}: ${p}`)),
       ...unknownCalendarIds(sla.clocks, planning.calendars).map((id) => `calendar ${id} is in use and missing`),
       ...(planning.channels.some((c) => c.id === input.channel) ? [] : [`channel ${input.channel} is missing`]),
+      ...(view.escalations ?? []).filter((e) => !planning.severities.some((sev) => sev.id === e.severity && planning.calendars.some((c) => c.id === sev.calendarId)))
+        .map((e) => `severity ${e.severity} of ${e.id} is missing or has no calendar`),
     ];
     if (problems.length) {
       // A signal cannot be refused: the attempt is recorded and the deadlines stay as they were.
@@ -188,7 +190,8 @@ export function clocksFeature(ctx: CaseContext): void {
   setHandler(calendarChangedSignal, ({ calendar, by }) => void ctx.exclusive(() => {
     const plan = planningPolicy(ctx);
     const changed = plan.calendars.some((c) => c.id === calendar.id) ? plan.calendars.map((c) => (c.id === calendar.id ? calendar : c)) : [...plan.calendars, calendar];
-    applyPlanning({ version: `${plan.version}+calendar-${calendar.id}`, calendars: changed, channels: plan.channels, severities: plan.severities, resolutionTargetMinutes: plan.resolutionTargetMinutes }, by ?? 'ops', 'calendar_changed');
+    const base = plan.version.replace(new RegExp(`\\+calendar-${calendar.id.replace(/[^\w-]/g, '')}$`), '');
+    applyPlanning({ version: `${base}+calendar-${calendar.id}`, calendars: changed, channels: plan.channels, severities: plan.severities, resolutionTargetMinutes: plan.resolutionTargetMinutes }, by ?? 'ops', 'calendar_changed');
   }));
 
   // ---- what ops and the Web UI see ----
@@ -229,7 +232,13 @@ export function clocksFeature(ctx: CaseContext): void {
       updateClock(ctx, c.id, (x) => markWarned(x, now));
       sla.warnings++;
       ctx.record(SYSTEM, 'sla_warning', `${c.label}: due ${deadline === null ? '' : localTime(ctx, deadline)}`);
-      if (c.customerFacing && supportLead) {
+      if (!c.customerFacing) {
+        // The engineers are in the escalations channel: a heads-up before the ladder climbs.
+        queueEffect(sla.effects, { kind: 'slackNotify', input: {
+          channel: input.settings.slackEscalationsChannel ?? '#support-escalations',
+          text: `${c.label} on case ${input.caseId}: not acknowledged yet, next rung ${deadline === null ? 'soon' : `at ${localTime(ctx, deadline)}`}`,
+        } });
+      } else if (supportLead) {
         queueEffect(sla.effects, { kind: 'staffEmail', input: {
           key: `case-${input.caseId}:clock-${c.id}:warn`, caseId: input.caseId, kind: 'sla_warning', to: supportLead,
           subject: `SLA warning: ${c.label} due ${deadline === null ? 'soon' : localTime(ctx, deadline)} [${input.caseId}]`,

@@ -61,6 +61,7 @@ export function escalationFeature(ctx: CaseContext): void {
     const cal = calendarOf(ctx, sev.calendarId);
     return `${cal.alwaysOpen ? describeMinutes(sev.responseMinutes) : `${describeMinutes(sev.responseMinutes).replace(/(minute|hour|day)/, 'business $1')}`}, by ${localTime(ctx, dueMs)}`;
   };
+  const channel = input.settings.slackEscalationsChannel ?? '#support-escalations';
   const agentName = () => view.assignee?.name ?? 'Your EduStream support team';
 
   /** Notifies rung `index` of the escalation's ladder; `k` numbers notifications, so a dedup key is never reused. */
@@ -97,12 +98,12 @@ export function escalationFeature(ctx: CaseContext): void {
               + `What was tried: ${esc.whatTried}\nSteps to reproduce:\n${esc.stepsToReproduce.map((s, i) => `${i + 1}. ${s}`).join('\n') || '-'}\n\n${ackHint}\n`,
           } });
         }
-        queueEffect(sla.effects, { kind: 'slackNotify', input: { channel: '#support-escalations', mention: contact ?? rung.target, text: `${headline} is yours now.${waited} ${ackHint}` } });
+        queueEffect(sla.effects, { kind: 'slackNotify', input: { channel, mention: contact ?? rung.target, text: `${headline} is yours now.${waited} ${ackHint}` } });
         break;
       case 'slack':
       case 'ticket':
         // The first rung of a Slack or ticket ladder is the template post itself.
-        if (!linkToPost) queueEffect(sla.effects, { kind: 'slackNotify', ref, input: { channel: '#support-escalations', text: `${headline}: ${rung.target}.${waited} ${ackHint}` } });
+        if (!linkToPost) queueEffect(sla.effects, { kind: 'slackNotify', ref, input: { channel, text: `${headline}: ${rung.target}.${waited} ${ackHint}` } });
         break;
     }
     bump(ctx);
@@ -212,7 +213,7 @@ export function escalationFeature(ctx: CaseContext): void {
       updateClock(ctx, `engineering_response:${esc.id}`, (c) => meetClock(c, Date.now()));
       // Acknowledged here, so PagerDuty stops re-notifying whoever it paged.
       for (const r of esc.rungs) if (r.dedupKey) queueEffect(sla.effects, { kind: 'acknowledgePage', input: { dedupKey: r.dedupKey } });
-      queueEffect(sla.effects, { kind: 'slackNotify', input: { channel: '#support-escalations', text: `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id}) acknowledged by ${actor.name}` } });
+      queueEffect(sla.effects, { kind: 'slackNotify', input: { channel, text: `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id}) acknowledged by ${actor.name}` } });
       ctx.record(actor, 'escalation_acknowledged', esc.id);
     });
 
@@ -325,7 +326,7 @@ export function escalationFeature(ctx: CaseContext): void {
       bump(ctx);
       ctx.record(SYSTEM, 'follow_up_due', `${esc.id}: the customer was promised an update within ${esc.followUp.promised}`);
       queueEffect(sla.effects, { kind: 'slackNotify', input: {
-        channel: '#support-escalations', ...(view.assignee ? { mention: view.assignee.name } : {}),
+        channel, ...(view.assignee ? { mention: view.assignee.name } : {}),
         text: `Reminder: case ${input.caseId} (${esc.id}): the customer was promised an update within ${esc.followUp.promised}, and has not had one.`,
       } });
     }

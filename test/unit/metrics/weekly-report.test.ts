@@ -33,6 +33,7 @@ describe('weekly report', () => {
         firstContactResolution: false, reopens: 0, escalated: true, highestSeverity: 'P2', csat: 3, compensationCents: 0, breaches: 1, issues: [] },
     ]);
     assert.equal(r.from, '2026-11-23T05:00:00.000Z');
+    assert.match(r.text, /^EduStream Support weekly report 2026-W48 \(2026-11-23 to 2026-11-29, America\/New_York\)/);
     assert.match(r.text, /Total tickets closed: 2\n {2}payment: 1\n {2}technical: 1/);
     assert.match(r.text, /MISSED Customer Satisfaction \(CSAT\): 50% \(target >90%\)/);
     assert.match(r.text, /MISSED Escalation Rate: 50% \(target <20%\)/);
