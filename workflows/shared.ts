@@ -158,7 +158,7 @@ export interface CaseView {
 }
 
 /** What a finished case returns: its facts, for metrics. */
-export interface CaseResult { view: CaseView }
+export interface CaseResult { view: CaseView; /** The case's own facts for the metrics (absent on cases that finished before facts existed). */ facts?: import('../src/metrics/summary').CaseFacts }
 
 /** Update inputs: each carries the acting staff member. */
 export interface AssignInput { actor: Actor; assignee: { id: string; name: string } }

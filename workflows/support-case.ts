@@ -6,6 +6,7 @@ import type { Activities } from '../activities';
 import {
   buildChecklist, describeMinutes, matchCommonIssues, recategorizeChecklist, suggestCategory, type ChecklistStep, type LinkContext,
 } from '../src/policy/rules';
+import { factsFromView } from '../src/metrics/facts';
 import { createCaseContext, CUSTOMER, MINUTE, SYSTEM, type CaseState } from './case-context';
 import { installFeatures } from './features';
 import { SLA_PATCH } from './features/clocks';
@@ -231,7 +232,7 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   record(SYSTEM, 'archived', 'reopen window ended');
   await ctx.drained();
   log.info('case finished', { caseId: input.caseId, status: view.status });
-  return { view };
+  return { view, facts: factsFromView(policy, view) };
 
   /** Resolves true when history has grown enough to continue as new (never false). */
   async function continueAsNewDue(): Promise<boolean> {

@@ -115,6 +115,11 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     assert.ok(closed.timeline.some((t) => t.action === 'closed' && t.detail === 'no rating within the survey window'));
     const result = await handle.result();
     assert.equal(result.view.status, 'closed');
+    // The result carries the case's facts for the metrics: resolved at once, no reply, never reopened.
+    assert.equal(result.facts?.firstContactResolution, true);
+    assert.equal(result.facts?.csat, undefined);
+    assert.equal(result.facts?.category, 'account');
+    assert.equal(result.facts?.resolutionMs, Date.parse(result.view.times.resolvedAt!) - Date.parse(result.view.times.openedAt));
   });
 
   it('reopens a resolved case, counts it, and invalidates the earlier survey link', async () => {
