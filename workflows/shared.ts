@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Category, CaseStatus, Channel, Role, Severity, SupportPolicy, TemplateId } from '../src/policy/types';
 import type { CategorySuggestion, ChecklistStep } from '../src/policy/rules';
+import type { PaymentLookup } from '../activities/stripe';
 
 /** Task queue the case worker polls. */
 export const TASK_QUEUE = 'support-cases';
@@ -108,17 +109,8 @@ export interface EmailRecord {
 }
 
 /** What the Stripe lookup found about the case's payment. */
-export interface PaymentFacts {
+export interface PaymentFacts extends PaymentLookup {
   paymentIntentId: string;
-  found: boolean;
-  status?: string;
-  succeeded?: boolean;
-  amountCents?: number;
-  currency?: string;
-  chargeId?: string;
-  amountRefundedCents?: number;
-  declineCode?: string;
-  declineMessage?: string;
   checkedAt: string;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from './http';
 
 /** The `payload` of a PagerDuty Events API v2 trigger. */
 export interface PagerDutyPayload {
@@ -186,7 +187,7 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
       req.resume();
       return;
     }
-    readBody(req).then((text) => {
+    readBody(req, MAX_BODY_BYTES).then((text) => {
       const head = failures[0];
       if (head) {
         head.remaining -= 1;
@@ -258,11 +259,7 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
         w.reject(new Error('pagerduty-standin closed'));
       }
       waiters.clear();
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // fetch (undici) keeps connections alive; without this close() waits for the keep-alive timeout.
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }
@@ -279,29 +276,3 @@ function safePred<T>(pred: (e: T) => boolean, e: T): boolean {
   }
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}

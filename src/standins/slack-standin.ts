@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from './http';
 
 /** A message-bearing Slack call (postMessage / update / postEphemeral) the stand-in accepted. */
 export interface SlackMessage {
@@ -202,7 +203,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       return;
     }
     const method = match[1];
-    readBody(req).then((raw) => {
+    readBody(req, MAX_BODY_BYTES).then((raw) => {
       let params: Params;
       try {
         params = { ...Object.fromEntries(url.searchParams), ...parseBody(raw, req.headers['content-type']) };
@@ -348,37 +349,3 @@ function parseBody(raw: string, contentType: string | undefined): Params {
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // fetch (undici) keeps connections alive; without this close() waits for the keep-alive timeout.
-    server.closeAllConnections();
-  });
-}

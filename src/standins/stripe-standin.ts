@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from './http';
 
 /** Stripe metadata: string keys to string values. */
 export type Metadata = Record<string, string>;
@@ -1248,7 +1249,7 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       // Only method, path and idempotency key: query strings and bodies can hold customer data.
       log(`stripe-standin ${method} ${path} ${status}${call.idempotencyKey !== undefined ? ` idem=${call.idempotencyKey}` : ''}${replayed ? ' replayed' : ''}${injected ? ' injected' : ''}`);
     };
-    readBody(req).then((raw) => {
+    readBody(req, MAX_BODY_BYTES).then((raw) => {
       let out: Outcome;
       try {
         out = handle(method, path, query, raw, req.headers, requestId);
@@ -1648,38 +1649,3 @@ function matchTerm(obj: Record<string, unknown>, t: SearchTerm): boolean {
   return t.negate ? !result : result;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // stripe-node uses a keep-alive agent; without this close() waits for idle sockets to time out.
-    server.closeAllConnections();
-  });
-}
