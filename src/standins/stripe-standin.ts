@@ -262,6 +262,8 @@ export interface StripeStandin {
   createPaymentIntent(seed: PaymentIntentSeed): { paymentIntent: StripePaymentIntent; charge?: StripeCharge };
   /** The next `times` requests matching method + path prefix get this error instead of being handled. */
   failNext(method: string, pathPrefix: string, opts: StripeFault): void;
+  /** The next matching request is carried out, but its answer never comes back: a caller that dies or times out waiting. */
+  holdNext(method: string, pathPrefix: string): void;
   /** Drops all stored idempotency keys, as Stripe does after 24 hours. */
   forgetIdempotencyKeys(): void;
   /** Idempotently adds the demo data and returns its ids. */
@@ -1223,6 +1225,8 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     return out;
   }
 
+  const holds: { method: string; pathPrefix: string }[] = [];
+  const held = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://standin');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -1260,6 +1264,12 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
         };
       }
       record(out.status, out.replayed, out.injected);
+      const hold = holds.findIndex((h) => h.method === method && path.startsWith(h.pathPrefix));
+      if (hold >= 0) {
+        holds.splice(hold, 1);
+        held.add(res);
+        return; // done at "Stripe", never answered: the next attempt must find the object, not make another
+      }
       send(out);
     }, (err: unknown) => {
       const tooLarge = err instanceof Error && err.message === 'body too large';
@@ -1307,6 +1317,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       if (f.code !== undefined) fault.code = f.code;
       if (f.declineCode !== undefined) fault.declineCode = f.declineCode;
       faults.push(fault);
+    },
+    holdNext(method, pathPrefix) {
+      holds.push({ method: method.toUpperCase(), pathPrefix });
     },
     forgetIdempotencyKeys() {
       idempotency.clear();

@@ -1,0 +1,102 @@
+// Money exactly once across a real crash: the worker process is killed (SIGKILL) while Stripe has
+// made the refund but not yet answered; a second worker process takes over the case.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
+import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { CaseView } from '../../workflows/shared';
+import { TEST_CSAT_SECRET } from '../helpers/cases';
+import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const LEAD = { Authorization: 'Bearer demo-lead' };
+
+describe('a worker process killed in the middle of a refund (dev server, Stripe peer)', function () {
+  this.timeout(150_000);
+  let env: TestWorkflowEnvironment;
+  let inbox: SmtpInbox;
+  let stripe: StripeStandin;
+  let slack: SlackStandin;
+  let pagerDuty: PagerDutyStandin;
+  const workers: ChildProcess[] = [];
+  const taskQueue = uniqueTaskQueue('crash');
+
+  before(async () => {
+    [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
+      createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin(), startPagerDutyStandin(),
+    ]);
+  });
+  after(async () => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close(), pagerDuty?.close()]);
+  });
+
+  const startWorker = (): ChildProcess => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/worker-main.js')], {
+      cwd: ROOT, stdio: 'ignore',
+      env: {
+        PATH: process.env.PATH, NODE_ENV: 'test', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue,
+        SMTP_URL: inbox.url, STRIPE_API_BASE: stripe.url, SLACK_BOT_TOKEN: 'xoxb-crash-test', SLACK_API_URL: slack.apiUrl,
+        PAGERDUTY_ROUTING_KEY: 'crash-test', PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl, WORKER_METRICS_ADDRESS: '', CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+      },
+    });
+    workers.push(child);
+    return child;
+  };
+  const until = async <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  it('leaves exactly one refund and one credit at Stripe, and the customer is told once', async () => {
+    const app: Express = createApp({
+      client: env.client, policy: DEFAULT_POLICY, log: () => undefined,
+      config: loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET }),
+    });
+    const first = startWorker();
+    const opened = await request(app).post('/cases').set(LEAD).send({
+      channel: 'email', category: 'payment', customer: { name: 'Ada Lovelace', email: 'ada@example.com', stripeCustomerId: 'cus_demo_ada' },
+      subject: 'Charged twice', description: 'I was charged twice for one package.', paymentIntentId: 'pi_demo_paid',
+    }).expect(201);
+    const caseId = opened.body.caseId as string;
+    const view = async () => (await request(app).get(`/cases/${caseId}`).set(LEAD).expect(200)).body as CaseView;
+    await until('the payment lookup', async () => ((await view()).payment ? true : undefined));
+
+    // Stripe makes the refund, but the answer never reaches the worker: then the worker dies.
+    stripe.holdNext('POST', '/v1/refunds');
+    // $45 refund + $5 credit = $50: within a Support Lead's own authority, so it is paid at once.
+    await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
+    await until('the refund at Stripe', () => (stripe.refunds().length === 1 ? true : undefined));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    assert.equal(stripe.balanceTransactions('cus_demo_ada').length, 0, 'the credit waits for the refund');
+
+    startWorker();
+    const done = await until('the compensation to be applied', async () => {
+      const v = await view();
+      return v.compensations?.[0]?.status === 'applied' ? v : undefined;
+    });
+    assert.equal(stripe.refunds().length, 1, 'exactly one refund');
+    assert.equal(stripe.count('POST', '/v1/refunds'), 1);
+    assert.equal(stripe.balanceTransactions('cus_demo_ada').length, 1, 'exactly one credit');
+    assert.equal(stripe.balanceTransactions('cus_demo_ada')[0].amount, -500);
+    assert.equal(done.compensations![0].refund?.id, stripe.refunds()[0].id, 'the case shows the refund Stripe holds');
+    const mail = await inbox.waitFor((m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'compensation_offered', 20_000);
+    assert.match(mail.text, /Refund of \$45\.00/);
+    assert.equal(inbox.messages().filter((m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'compensation_offered').length, 1);
+  });
+});
