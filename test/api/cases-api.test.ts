@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import type { SupportPolicy } from '../../src/policy/types';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/shared';
-import { caseWorker, TEST_CSAT_SECRET } from '../helpers/cases';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 // The dev server does not skip time, so this policy sends the survey as soon as a case resolves.
 const policy: SupportPolicy = { ...DEFAULT_POLICY, csat: { surveyDelayMinutes: 0, responseWindowMinutes: 60 } };
@@ -30,26 +27,18 @@ const newCase = (over: Record<string, unknown> = {}) => ({
 
 describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
   this.timeout(120_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
-  let stripe: StripeStandin;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
 
   before(async () => {
-    [env, inbox, stripe] = await Promise.all([createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
-    const taskQueue = uniqueTaskQueue('api');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe });
-    running = worker.run();
-    const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999' });
+    rig = await startCaseRig({ server: 'dev', prefix: 'api' });
+    ({ env, inbox } = rig);
+    const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: rig.taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999' });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close()]);
-  });
+  after(() => rig?.stop());
 
   const open = async (over: Record<string, unknown> = {}): Promise<CaseView> => {
     const res = await request(app).post('/cases').set(AGENT).send(newCase(over));

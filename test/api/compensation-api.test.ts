@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { signSlackRequest } from '../../src/slack-signature';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { SlackStandin } from '../../src/standins/slack-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { StripeStandin } from '../../src/standins/stripe-standin';
 import { signStripePayload } from '../../src/stripe-webhook-signature';
 import type { CaseView } from '../../workflows/shared';
-import { caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../helpers/cases';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const AGENT = { Authorization: 'Bearer demo-agent' };
 const LEAD = { Authorization: 'Bearer demo-lead' };
@@ -23,32 +21,25 @@ const SLACK_SECRET = 'test-slack-signing-secret-0123456789';
 
 describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peers)', function () {
   this.timeout(120_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
   let stripe: StripeStandin;
   let slack: SlackStandin;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
 
   before(async () => {
-    [env, inbox, stripe, slack] = await Promise.all([
-      createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin({ token: TEST_SLACK_TOKEN }),
-    ]);
-    const taskQueue = uniqueTaskQueue('comp-api');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe, slack });
-    running = worker.run();
+    rig = await startCaseRig({ server: 'dev', prefix: 'comp-api', slack: true });
+    ({ env, inbox, stripe } = rig);
+    slack = rig.slack!;
+    const taskQueue = rig.taskQueue;
     const config = loadConfig({
       NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, SLACK_SIGNING_SECRET: SLACK_SECRET,
     });
     app = createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined });
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close()]);
-  });
+  after(() => rig?.stop());
 
   const eventually = async <T>(fn: () => Promise<T | undefined>, what: string): Promise<T> => {
     for (let i = 0; i < 100; i++) {

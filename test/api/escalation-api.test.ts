@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
+import type { SlackStandin } from '../../src/standins/slack-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/shared';
-import { caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../helpers/cases';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const AGENT = { Authorization: 'Bearer demo-agent' };
 const ENGINEER = { Authorization: 'Bearer demo-engineer' };
@@ -29,30 +26,22 @@ const template = {
 
 describe('HTTP API: escalations (dev server, worker, Slack, PagerDuty and SMTP peers)', function () {
   this.timeout(120_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
-  let stripe: StripeStandin;
   let slack: SlackStandin;
   let pagerDuty: PagerDutyStandin;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
 
   before(async () => {
-    [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
-      createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin({ token: TEST_SLACK_TOKEN }), startPagerDutyStandin(),
-    ]);
-    const taskQueue = uniqueTaskQueue('esc-api');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe, slack, pagerDuty });
-    running = worker.run();
+    rig = await startCaseRig({ server: 'dev', prefix: 'esc-api', slack: true, pagerDuty: true });
+    ({ env, inbox } = rig);
+    [slack, pagerDuty] = [rig.slack!, rig.pagerDuty!];
+    const taskQueue = rig.taskQueue;
     const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999' });
     app = createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined });
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close(), pagerDuty?.close()]);
-  });
+  after(() => rig?.stop());
 
   const open = async (over: Record<string, unknown> = {}): Promise<CaseView> => {
     const res = await request(app).post('/cases').set(AGENT).send({

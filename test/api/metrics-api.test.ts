@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
@@ -8,42 +7,33 @@ import { loadConfig } from '../../src/config';
 import type { MetricsSummary } from '../../src/metrics/summary';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import type { SupportPolicy } from '../../src/policy/types';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { SlackStandin } from '../../src/standins/slack-standin';
 import { isoWeekOf, type WeeklyReport } from '../../src/metrics/weekly-report';
 import { ensureWeeklyReportSchedule } from '../../src/schedules';
 import { weeklyReportWorkflow } from '../../workflows';
-import { caseWorker, TEST_CSAT_SECRET } from '../helpers/cases';
-import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const policy: SupportPolicy = { ...DEFAULT_POLICY, csat: { surveyDelayMinutes: 0, responseWindowMinutes: 60 } };
 const AGENT = { Authorization: 'Bearer demo-agent' };
 
 describe('metrics summary from closed cases\' own facts (dev server)', function () {
   this.timeout(120_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
-  let stripe: StripeStandin;
   let slack: SlackStandin;
   let taskQueue: string;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
 
   before(async () => {
-    [env, inbox, stripe, slack] = await Promise.all([createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin()]);
-    taskQueue = uniqueTaskQueue('metrics');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe, slack });
-    running = worker.run();
+    rig = await startCaseRig({ server: 'dev', prefix: 'metrics', slack: true });
+    ({ env, inbox, taskQueue } = rig);
+    slack = rig.slack!;
     const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999' });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close()]);
-  });
+  after(() => rig?.stop());
 
   async function workCase(subject: string, description: string, rating: number, replies: number): Promise<string> {
     const opened = await request(app).post('/cases').set(AGENT)

@@ -7,18 +7,18 @@ import { surveyLink } from '../../src/api/app';
 import { createSmtpMailer } from '../../src/integrations/mailer';
 import { createStripeClient, createStripeGateway } from '../../src/integrations/stripe-gateway';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
-import type { StripeStandin } from '../../src/standins/stripe-standin';
+import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
 import type { Actor, CaseInput } from '../../workflows/shared';
-import { quietRuntime, workflowBundle } from './temporal';
+import { createDevServerEnv, createTimeSkippingEnv, quietRuntime, uniqueTaskQueue, workflowBundle } from './temporal';
 // ---- escalation (issue 3) ----
 import { ApplicationFailure } from '@temporalio/common';
 import type { PagerDutyGateway } from '../../activities/pagerduty';
 import type { SlackGateway } from '../../activities/slack';
 import { createPagerDutyGateway } from '../../src/integrations/pagerduty-client';
 import { createSlackClient, createSlackGateway } from '../../src/integrations/slack-client';
-import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import type { SlackStandin } from '../../src/standins/slack-standin';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
 // ---- compensation (issue 4) ----
 import type { MoneyGateway } from '../../activities/compensation';
 import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
@@ -98,4 +98,41 @@ export const TEST_APPROVALS_CHANNEL = '#support-approvals';
 function compensationDeps(peers: { stripe: StripeStandin; money?: MoneyGateway }) {
   const money = peers.money ?? createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url }));
   return { money, approvalsChannel: TEST_APPROVALS_CHANNEL };
+}
+
+// ---- one rig per test file ----
+/** A Temporal server, the protocol peers a case talks to, and a running case worker. */
+export interface CaseRig {
+  env: TestWorkflowEnvironment;
+  inbox: SmtpInbox;
+  stripe: StripeStandin;
+  slack?: SlackStandin;
+  pagerDuty?: PagerDutyStandin;
+  taskQueue: string;
+  /** Stops the worker, then the server and the peers. */
+  stop(): Promise<void>;
+}
+
+/** Starts a rig: the dev server (updates, visibility) or the time-skipping server (clocks). */
+export async function startCaseRig(opts: {
+  server: 'dev' | 'time-skipping'; prefix: string; slack?: boolean; pagerDuty?: boolean; dataConverter?: DataConverter;
+}): Promise<CaseRig> {
+  const [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
+    opts.server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(),
+    startSmtpInbox(),
+    startStripeStandin({ seedDemoData: true }),
+    opts.slack ? startSlackStandin({ token: TEST_SLACK_TOKEN }) : undefined,
+    opts.pagerDuty ? startPagerDutyStandin() : undefined,
+  ]);
+  const taskQueue = uniqueTaskQueue(opts.prefix);
+  const worker = await caseWorker(env, taskQueue, { inbox, stripe, slack, pagerDuty, dataConverter: opts.dataConverter });
+  const running = worker.run();
+  return {
+    env, inbox, stripe, slack, pagerDuty, taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await Promise.all([env.teardown(), inbox.close(), stripe.close(), slack?.close(), pagerDuty?.close()]);
+    },
+  };
 }

@@ -4,20 +4,17 @@
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
+import type { SlackStandin } from '../../src/standins/slack-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
   acknowledgeEscalationUpdate, addNoteUpdate, assignUpdate, policyChangedSignal, reopenUpdate, resolveUpdate, calendarChangedSignal, caseViewQuery, caseWorkflowId, customerReplySignal, escalateUpdate,
   replyUpdate, waitForCustomerUpdate, type Actor, type CaseInput, type CaseView,
 } from '../../workflows/shared';
-import { agent, caseInput, caseWorker, TEST_SLACK_TOKEN } from '../helpers/cases';
+import { agent, caseInput, startCaseRig, type CaseRig } from '../helpers/cases';
 import { addDays, newYork, nextWorkingFriday, nyDate, nyWeekday, workday } from '../helpers/new-york';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -42,28 +39,19 @@ const escalationFields = {
 
 describe('SLA clocks and escalation ladders (time-skipping server)', function () {
   this.timeout(180_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
-  let stripe: StripeStandin;
   let slack: SlackStandin;
   let pagerDuty: PagerDutyStandin;
-  let worker: Worker;
-  let running: Promise<void>;
   let taskQueue: string;
 
   before(async () => {
-    [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
-      createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin({ token: TEST_SLACK_TOKEN }), startPagerDutyStandin(),
-    ]);
-    taskQueue = uniqueTaskQueue('clocks');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe, slack, pagerDuty });
-    running = worker.run();
+    rig = await startCaseRig({ server: 'time-skipping', prefix: 'clocks', slack: true, pagerDuty: true });
+    ({ env, inbox, taskQueue } = rig);
+    [slack, pagerDuty] = [rig.slack!, rig.pagerDuty!];
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close(), pagerDuty?.close()]);
-  });
+  after(() => rig?.stop());
 
   async function open(overrides: Partial<CaseInput> = {}): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
     const input = caseInput(overrides);

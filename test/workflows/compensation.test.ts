@@ -2,17 +2,15 @@ import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { SlackStandin } from '../../src/standins/slack-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { StripeStandin } from '../../src/standins/stripe-standin';
 import { supportCaseWorkflow } from '../../workflows';
 import {
   approvalDecisionSignal, caseViewQuery, caseWorkflowId, decideApprovalUpdate, FailureType, proposeCompensationUpdate,
   type Actor, type CaseInput, type CaseView, type CompensationRecord,
 } from '../../workflows/shared';
-import { agent, caseInput, caseWorker, TEST_APPROVALS_CHANNEL, TEST_SLACK_TOKEN } from '../helpers/cases';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { agent, caseInput, startCaseRig, TEST_APPROVALS_CHANNEL, type CaseRig } from '../helpers/cases';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };
 const manager: Actor = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' };
@@ -20,27 +18,19 @@ const HOUR = 3_600_000;
 
 describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack and SMTP peers)', function () {
   this.timeout(120_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
   let stripe: StripeStandin;
   let slack: SlackStandin;
-  let worker: Worker;
-  let running: Promise<void>;
   let taskQueue: string;
 
   before(async () => {
-    [env, inbox, stripe, slack] = await Promise.all([
-      createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin({ token: TEST_SLACK_TOKEN }),
-    ]);
-    taskQueue = uniqueTaskQueue('comp');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe, slack });
-    running = worker.run();
+    rig = await startCaseRig({ server: 'time-skipping', prefix: 'comp', slack: true });
+    ({ env, inbox, stripe, taskQueue } = rig);
+    slack = rig.slack!;
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close()]);
-  });
+  after(() => rig?.stop());
 
   /** A case about a fresh payment of its own at the Stripe peer, so refunds of one test never touch another's. */
   async function open(amount: number, queue = taskQueue, overrides: Partial<CaseInput> = {}) {

@@ -2,40 +2,29 @@ import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { verifySurveyToken } from '../../src/csat-token';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
   caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,
   replyUpdate, requestVerificationUpdate, resolveUpdate, skipStepUpdate, waitForCustomerUpdate, type CaseInput, type CaseView,
 } from '../../workflows/shared';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../helpers/cases';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };
 
 describe('supportCaseWorkflow (time-skipping server)', function () {
   this.timeout(120_000);
+  let rig: CaseRig;
   let env: TestWorkflowEnvironment;
   let inbox: SmtpInbox;
-  let stripe: StripeStandin;
-  let worker: Worker;
-  let running: Promise<void>;
   let taskQueue: string;
 
   before(async () => {
-    [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
-    taskQueue = uniqueTaskQueue('wf');
-    worker = await caseWorker(env, taskQueue, { inbox, stripe });
-    running = worker.run();
+    rig = await startCaseRig({ server: 'time-skipping', prefix: 'wf' });
+    ({ env, inbox, taskQueue } = rig);
   });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-    await Promise.all([env?.teardown(), inbox?.close(), stripe?.close()]);
-  });
+  after(() => rig?.stop());
 
   async function open(overrides: Partial<CaseInput> = {}): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
     const input = caseInput(overrides);
