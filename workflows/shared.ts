@@ -5,6 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Category, CaseStatus, Channel, Role, Severity, SupportPolicy, TemplateId } from '../src/policy/types';
 import type { CategorySuggestion, ChecklistStep } from '../src/policy/rules';
 import type { PaymentLookup } from '../activities/stripe';
+import type { CompensationAmounts } from '../src/policy/compensation';
 
 /** Task queue the case worker polls. */
 export const TASK_QUEUE = 'support-cases';
@@ -252,20 +253,13 @@ export interface ApprovalRecord {
 }
 
 /** A compensation: what was proposed, its approval, and what Stripe did. */
-export interface CompensationRecord {
+export interface CompensationRecord extends Pick<CompensationAmounts, 'refundCents' | 'creditCents' | 'freeSessionCreditCents' | 'totalCents' | 'currency' | 'lines'> {
   n: number;
   guideline: string;
   reason?: string;
   issue: string;
   proposedBy: { id: string; name: string; role: string };
   proposedAt: string;
-  refundCents: number;
-  creditCents: number;
-  freeSessionCreditCents: number;
-  totalCents: number;
-  currency: string;
-  /** The lines of the Compensation Offered e-mail. */
-  lines: string[];
   status: 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'applying' | 'applied' | 'failed';
   /** Set when the total is above the proposer's own tier. */
   approval?: ApprovalRecord;

@@ -8,6 +8,7 @@ import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import type { SupportPolicy } from '../../src/policy/types';
 import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/shared';
+import { eventually } from '../helpers/wait';
 import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 // The dev server does not skip time, so this policy sends the survey as soon as a case resolves.
@@ -46,14 +47,6 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     return res.body as CaseView;
   };
   const view = async (caseId: string): Promise<CaseView> => (await request(app).get(`/cases/${caseId}`).set(AGENT).expect(200)).body as CaseView;
-  const eventually = async <T>(fn: () => Promise<T | undefined>, what: string): Promise<T> => {
-    for (let i = 0; i < 100; i++) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
 
   it('works a case from open to the customer\'s rating: assign, reply, resolve, rate', async () => {
     const opened = await open();

@@ -11,6 +11,7 @@ import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { StripeStandin } from '../../src/standins/stripe-standin';
 import { signStripePayload } from '../../src/stripe-webhook-signature';
 import type { CaseView } from '../../workflows/shared';
+import { eventually } from '../helpers/wait';
 import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const AGENT = { Authorization: 'Bearer demo-agent' };
@@ -41,14 +42,6 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
   });
   after(() => rig?.stop());
 
-  const eventually = async <T>(fn: () => Promise<T | undefined>, what: string): Promise<T> => {
-    for (let i = 0; i < 100; i++) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
   const view = async (caseId: string): Promise<CaseView> => (await request(app).get(`/cases/${caseId}`).set(AGENT).expect(200)).body as CaseView;
   /** A payment case about a fresh $amount payment at the Stripe peer, after its lookup. */
   const openPaid = async (amount: number): Promise<{ caseId: string; paymentIntentId: string }> => {

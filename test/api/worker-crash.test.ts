@@ -15,6 +15,7 @@ import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
 import type { CaseView } from '../../workflows/shared';
 import { TEST_CSAT_SECRET } from '../helpers/cases';
+import { eventually } from '../helpers/wait';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -52,16 +53,6 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
     workers.push(child);
     return child;
   };
-  const until = async <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 90_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-
   it('leaves exactly one refund and one credit at Stripe, and the customer is told once', async () => {
     const app: Express = createApp({
       client: env.client, policy: DEFAULT_POLICY, log: () => undefined,
@@ -74,22 +65,22 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
     }).expect(201);
     const caseId = opened.body.caseId as string;
     const view = async () => (await request(app).get(`/cases/${caseId}`).set(LEAD).expect(200)).body as CaseView;
-    await until('the payment lookup', async () => ((await view()).payment ? true : undefined));
+    await eventually(async () => ((await view()).payment ? true : undefined), 'the payment lookup', 90_000);
 
     // Stripe makes the refund, but the answer never reaches the worker: then the worker dies.
     stripe.holdNext('POST', '/v1/refunds');
     // $45 refund + $5 credit = $50: within a Support Lead's own authority, so it is paid at once.
     await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
-    await until('the refund at Stripe', () => (stripe.refunds().length === 1 ? true : undefined));
+    await eventually(() => (stripe.refunds().length === 1 ? true : undefined), 'the refund at Stripe', 90_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     assert.equal(stripe.balanceTransactions('cus_demo_ada').length, 0, 'the credit waits for the refund');
 
     startWorker();
-    const done = await until('the compensation to be applied', async () => {
+    const done = await eventually(async () => {
       const v = await view();
       return v.compensations?.[0]?.status === 'applied' ? v : undefined;
-    });
+    }, 'the compensation to be applied', 90_000);
     assert.equal(stripe.refunds().length, 1, 'exactly one refund');
     assert.equal(stripe.count('POST', '/v1/refunds'), 1);
     assert.equal(stripe.balanceTransactions('cus_demo_ada').length, 1, 'exactly one credit');
