@@ -9,7 +9,7 @@ import { DEFAULT_POLICY } from '../src/policy/default-policy';
 import { startSmtpInbox } from '../src/standins/smtp-inbox';
 import { startStripeStandin } from '../src/standins/stripe-standin';
 import { supportCaseWorkflow } from '../workflows';
-import { addNoteUpdate, caseWorkflowId, type CaseInput } from '../workflows/shared';
+import { addNoteUpdate, caseWorkflowId, type CaseInput } from '../workflows/contracts';
 import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../test/helpers/temporal';
 

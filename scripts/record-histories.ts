@@ -23,16 +23,16 @@ import { startPagerDutyStandin, type PagerDutyStandin } from '../src/standins/pa
 import { startSlackStandin, type SlackStandin } from '../src/standins/slack-standin';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
 import { TEST_SLACK_TOKEN } from '../test/helpers/cases';
-import { acknowledgeEscalationUpdate, escalateUpdate, resolveEscalationUpdate } from '../workflows/shared';
+import { acknowledgeEscalationUpdate, escalateUpdate, resolveEscalationUpdate } from '../workflows/contracts';
 // ---- compensation (issue 4) ----
-import { approvalDecisionSignal, decideApprovalUpdate, proposeCompensationUpdate } from '../workflows/shared';
+import { approvalDecisionSignal, decideApprovalUpdate, proposeCompensationUpdate } from '../workflows/contracts';
 import { createTimeSkippingEnv } from '../test/helpers/temporal';
 import { supportCaseWorkflow } from '../workflows';
 import {
   assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate,
   reopenUpdate, replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate,
   type CaseInput, type CaseResult, type CaseView,
-} from '../workflows/shared';
+} from '../workflows/contracts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT_DIR = path.join(ROOT, 'test', 'replay', 'histories');

@@ -1,7 +1,7 @@
 // Prints a case view (JSON on stdin, as the API returns it) as a few readable lines:
 //   curl -s ... | node dist/scripts/show-case.js
 import { readFileSync } from 'node:fs';
-import type { CaseView } from '../workflows/shared';
+import type { CaseView } from '../workflows/contracts';
 
 function show(v: CaseView): string {
   const steps = v.checklist.map((s) => `    [${s.state === 'completed' ? 'x' : s.state === 'skipped' ? '-' : ' '}] ${s.id}${s.note ? ` (${s.note})` : ''}`);

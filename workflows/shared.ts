@@ -7,6 +7,11 @@ import type { CategorySuggestion, ChecklistStep } from '../src/policy/rules';
 import type { PaymentLookup } from '../activities/stripe';
 import type { CompensationAmounts } from '../src/policy/compensation';
 
+/** Workflow Type of a case: the workflow function's name (renaming it strands running cases). */
+export const CASE_WORKFLOW_TYPE = 'supportCaseWorkflow';
+/** The case workflow's signature, so clients start it by its type name without importing its code. */
+export type SupportCaseWorkflow = (input: CaseInput) => Promise<CaseResult>;
+
 /** Task queue the case worker polls. */
 export const TASK_QUEUE = 'support-cases';
 

@@ -16,8 +16,8 @@ import {
   addNoteUpdate, assignUpdate, CASE_ID_PATTERN, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate,
   customerReplySignal, rateUpdate, reopenUpdate, replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate,
   skipStepUpdate, waitForCustomerUpdate, type Actor, type CaseInput, type CaseView,
-} from '../../workflows/shared';
-import { supportCaseWorkflow } from '../../workflows';
+} from '../../workflows/contracts';
+import { CASE_WORKFLOW_TYPE, type SupportCaseWorkflow } from '../../workflows/contracts';
 import { errorBody, HttpError, toHttpError } from './errors';
 import * as s from './schemas';
 import { renderSurveyPage, renderSurveyThanks } from './survey-page';
@@ -137,7 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
           settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl, slackEscalationsChannel: config.slack.escalationsChannel },
         };
         try {
-          await client.workflow.start(supportCaseWorkflow, {
+          await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
             workflowId: caseWorkflowId(caseId), taskQueue: config.temporal.taskQueue, args: [input],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             // The summary is shown in the Web UI list; no customer data in it.

@@ -2,7 +2,7 @@
 // 400, missing or bad token 401, wrong role 403. Bodies are { error: { code, message } }.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../workflows/shared';
+import { FailureType } from '../../workflows/contracts';
 
 /** An error that already knows its HTTP status. */
 export class HttpError extends Error {

@@ -2,7 +2,7 @@
 // and publishes them as search attributes for the metrics and the weekly report.
 import { businessTimeBetween } from '../policy/calendar';
 import type { SupportPolicy } from '../policy/types';
-import type { CaseView } from '../../workflows/shared';
+import type { CaseView } from '../../workflows/contracts';
 import type { CaseFacts } from './summary';
 
 const SEVERITY_ORDER = ['P3', 'P2', 'P1', 'P0'];

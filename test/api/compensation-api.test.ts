@@ -10,7 +10,7 @@ import type { SlackStandin } from '../../src/standins/slack-standin';
 import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import type { StripeStandin } from '../../src/standins/stripe-standin';
 import { signStripePayload } from '../../src/stripe-webhook-signature';
-import type { CaseView } from '../../workflows/shared';
+import type { CaseView } from '../../workflows/contracts';
 import { eventually } from '../helpers/wait';
 import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 

@@ -8,7 +8,7 @@ import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
 import type { SlackStandin } from '../../src/standins/slack-standin';
 import type { SmtpInbox } from '../../src/standins/smtp-inbox';
-import type { CaseView } from '../../workflows/shared';
+import type { CaseView } from '../../workflows/contracts';
 import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const AGENT = { Authorization: 'Bearer demo-agent' };

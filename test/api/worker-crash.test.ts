@@ -13,7 +13,7 @@ import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins
 import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
 import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
-import type { CaseView } from '../../workflows/shared';
+import type { CaseView } from '../../workflows/contracts';
 import { TEST_CSAT_SECRET } from '../helpers/cases';
 import { eventually } from '../helpers/wait';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';

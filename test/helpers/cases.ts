@@ -9,7 +9,7 @@ import { createStripeClient, createStripeGateway } from '../../src/integrations/
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
-import type { Actor, CaseInput } from '../../workflows/shared';
+import type { Actor, CaseInput } from '../../workflows/contracts';
 import { createDevServerEnv, createTimeSkippingEnv, quietRuntime, uniqueTaskQueue, workflowBundle } from './temporal';
 // ---- escalation (issue 3) ----
 import { ApplicationFailure } from '@temporalio/common';

@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflows } from '../../src/worker';
-import { SEARCH_ATTRIBUTES } from '../../workflows/shared';
+import { SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 

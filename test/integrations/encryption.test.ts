@@ -12,7 +12,7 @@ import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
 import { dataConverterFor } from '../../src/temporal';
 import { supportCaseWorkflow } from '../../workflows';
-import { caseWorkflowId, replyUpdate } from '../../workflows/shared';
+import { caseWorkflowId, replyUpdate } from '../../workflows/contracts';
 import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../../workflows/shared';
+import { SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 
 // Compiled tests run from <outDir>/test/unit/, so the repo root is three levels up.
 const REPO_ROOT = path.resolve(__dirname, '../../..');

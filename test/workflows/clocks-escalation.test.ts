@@ -12,7 +12,7 @@ import { supportCaseWorkflow } from '../../workflows';
 import {
   acknowledgeEscalationUpdate, addNoteUpdate, assignUpdate, policyChangedSignal, reopenUpdate, resolveUpdate, calendarChangedSignal, caseViewQuery, caseWorkflowId, customerReplySignal, escalateUpdate,
   replyUpdate, waitForCustomerUpdate, type Actor, type CaseInput, type CaseView,
-} from '../../workflows/shared';
+} from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, type CaseRig } from '../helpers/cases';
 import { addDays, newYork, nextWorkingFriday, nyDate, nyWeekday, workday } from '../helpers/new-york';
 

@@ -7,7 +7,7 @@ import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
 import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
 import { supportCaseWorkflow } from '../../workflows';
-import { caseViewQuery, caseWorkflowId, proposeCompensationUpdate, type Actor, type CaseView } from '../../workflows/shared';
+import { caseViewQuery, caseWorkflowId, proposeCompensationUpdate, type Actor, type CaseView } from '../../workflows/contracts';
 import { caseInput, caseWorker } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 

@@ -9,7 +9,7 @@ import { supportCaseWorkflow } from '../../workflows';
 import {
   approvalDecisionSignal, caseViewQuery, caseWorkflowId, decideApprovalUpdate, FailureType, proposeCompensationUpdate,
   type Actor, type CaseInput, type CaseView, type CompensationRecord,
-} from '../../workflows/shared';
+} from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, TEST_APPROVALS_CHANNEL, type CaseRig } from '../helpers/cases';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };

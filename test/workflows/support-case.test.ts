@@ -8,7 +8,7 @@ import { supportCaseWorkflow } from '../../workflows';
 import {
   caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,
   replyUpdate, requestVerificationUpdate, resolveUpdate, skipStepUpdate, waitForCustomerUpdate, type CaseInput, type CaseView,
-} from '../../workflows/shared';
+} from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };

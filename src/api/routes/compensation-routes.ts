@@ -11,8 +11,8 @@ import { verifyStripeSignature } from '../../stripe-webhook-signature';
 import {
   APPROVAL_ID_PATTERN, CASE_ID_PATTERN, caseWorkflowId, decideApprovalUpdate, flagEscalationTriggerUpdate, proposeCompensationUpdate, stripeEventSignal,
   type Actor, type ApprovalDecisionInput, type CaseInput, type StripeEventInput,
-} from '../../../workflows/shared';
-import { supportCaseWorkflow } from '../../../workflows';
+} from '../../../workflows/contracts';
+import { CASE_WORKFLOW_TYPE, type SupportCaseWorkflow } from '../../../workflows/contracts';
 import { newCaseId, type RouteDef, type RouteEnv } from '../app';
 import { HttpError, toHttpError } from '../errors';
 import * as s from '../schemas';
@@ -209,7 +209,7 @@ export function compensationRoutes(env: RouteEnv): RouteDef[] {
             settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl },
             policy,
           };
-          await client.workflow.signalWithStart(supportCaseWorkflow, {
+          await client.workflow.signalWithStart<SupportCaseWorkflow, [typeof input]>(CASE_WORKFLOW_TYPE, {
             workflowId: caseWorkflowId(caseId), taskQueue: config.temporal.taskQueue, args: [caseInput],
             signal: stripeEventSignal, signalArgs: [input],
             staticSummary: `Support case ${caseId} · payment dispute`,

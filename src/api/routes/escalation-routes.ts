@@ -4,7 +4,7 @@
 import { z } from 'zod/v4';
 import {
   acknowledgeEscalationUpdate, changeSeverityUpdate, escalateUpdate, flagEscalationTriggerUpdate, resolveEscalationUpdate,
-} from '../../../workflows/shared';
+} from '../../../workflows/contracts';
 import type { RouteDef, RouteEnv } from '../app';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
