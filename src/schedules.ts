@@ -4,8 +4,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { Config } from './config';
 import type { SupportPolicy } from './policy/types';
-import { weeklyReportWorkflow } from '../workflows';
-import { WEEKLY_REPORT_SCHEDULE_ID } from '../workflows/weekly-report';
+import { WEEKLY_REPORT_SCHEDULE_ID, WEEKLY_REPORT_WORKFLOW_TYPE } from '../workflows/contracts';
 
 /** Creates the weekly report schedule, or brings an existing one up to date. */
 export async function ensureWeeklyReportSchedule(
@@ -13,7 +12,7 @@ export async function ensureWeeklyReportSchedule(
 ): Promise<{ scheduleId: string; outcome: 'created' | 'updated' }> {
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
-    workflowType: weeklyReportWorkflow,
+    workflowType: WEEKLY_REPORT_WORKFLOW_TYPE,
     workflowId: `${scheduleId}-run`,
     taskQueue: config.temporal.taskQueue,
     args: [{ policy, slackChannel: config.reportsChannel }],

@@ -1,4 +1,31 @@
 // The public face of the workflows: every capability's contract (messages, inputs, view slices,
-// search attributes, failure types). The API, the worker, activities, scripts and tests import
-// this file, never a workflow's implementation.
-export * from './shared';
+// search attributes, failure types) and the case's composed shape. The API, the worker,
+// activities, scripts and tests import this file, never a workflow's implementation.
+import { CASE_SEARCH_ATTRIBUTES, CaseFailure } from './case/contract';
+import { CaseBreachedAttr, CaseNextDeadlineAttr } from './clocks/contract';
+import { COMPENSATION_SEARCH_ATTRIBUTES, CompensationFailure } from './compensation/contract';
+import { CaseEscalationLevelAttr, CaseSeverityAttr } from './escalation/contract';
+import { CaseClosedAtAttr, CaseFactsAttr } from './metrics/contract';
+
+export * from './case-view';
+export * from './case/state';
+export * from './case/contract';
+export * from './clocks/state';
+export * from './clocks/contract';
+export * from './escalation/state';
+export * from './escalation/contract';
+export * from './compensation/state';
+export * from './compensation/contract';
+export * from './metrics/contract';
+export * from './reports/contract';
+
+/** Every search attribute the project registers, with its type, for temporal-dev.sh and tests. */
+export const SEARCH_ATTRIBUTES = [
+  ...CASE_SEARCH_ATTRIBUTES,
+  ...COMPENSATION_SEARCH_ATTRIBUTES,
+  CaseSeverityAttr, CaseNextDeadlineAttr, CaseBreachedAttr, CaseEscalationLevelAttr,
+  CaseClosedAtAttr, CaseFactsAttr,
+];
+
+/** Failure types the API maps to HTTP statuses. */
+export const FailureType = { ...CaseFailure, ...CompensationFailure } as const;

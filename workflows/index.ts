@@ -1,2 +1,3 @@
-export { supportCaseWorkflow } from './support-case';
-export { weeklyReportWorkflow } from './weekly-report';
+// The workflow bundle's entry point: the Workflow Types the worker registers.
+export { supportCaseWorkflow } from './case/workflow';
+export { weeklyReportWorkflow } from './reports/workflow';

@@ -1,4 +1,4 @@
-// Compensation on a case (issue 4): an agent proposes by a guideline of the policy, the workflow
+// Compensation on a case: an agent proposes by a guideline of the policy, the workflow
 // computes the amounts from the case's payment, routes the total to the approval tier that covers it,
 // chases the approvers on durable timers, and once approved pays exactly once: the refund, then the
 // credit, then the Compensation Offered e-mail. Stripe webhooks about the case land here too.
@@ -6,12 +6,14 @@ import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivitie
 import type { Activities } from '../../activities';
 import { canApprove, computeCompensation, formatCents, nextTier, type CompensationAmounts, type CompensationPayment } from '../../src/policy/compensation';
 import type { ApprovalClocks, ApprovalTier, Role } from '../../src/policy/types';
-import { MINUTE, SYSTEM, type CaseContext } from '../case-context';
+import { MINUTE, SYSTEM, type CaseContext } from '../case/context';
+import type { Actor } from '../case/state';
 import {
   approvalDecisionSignal, approvalIdOf, APPROVAL_ID_PATTERN, CaseApprovalCentsAttr, CaseApprovalIdAttr, CaseApprovalProposerAttr,
-  CaseApprovalTierAttr, CasePaymentIntentAttr, CasePendingApprovalAttr, decideApprovalUpdate, FailureType, proposeCompensationUpdate,
-  stripeEventSignal, type Actor, type ApprovalDecisionInput, type CompensationRecord, type ProposeCompensationInput, type StripeEventInput,
-} from '../shared';
+  CaseApprovalTierAttr, CasePaymentIntentAttr, CasePendingApprovalAttr, CompensationFailure as FailureType, decideApprovalUpdate,
+  proposeCompensationUpdate, stripeEventSignal, type ApprovalDecisionInput, type ProposeCompensationInput, type StripeEventInput,
+} from './contract';
+import type { CompensationRecord } from './state';
 
 // Money moves once per business key, so retrying is safe; transient Stripe trouble backs off to a
 // retry every 10 minutes (no storm) for up to a day. Permanent answers are non-retryable failures.
@@ -333,7 +335,7 @@ export function compensationFeature(ctx: CaseContext): void {
           ...(e.chargeId ? { chargeId: e.chargeId } : {}), ...(e.amountCents !== undefined ? { amountCents: e.amountCents } : {}),
           ...(e.currency ? { currency: e.currency } : {}), ...(e.reason ? { reason: e.reason } : {}), ...(e.status ? { status: e.status } : {}),
         };
-        // The webhook route then flags the seed's "Disputed transactions" trigger, which escalates (issue 3).
+        // The webhook route then flags the seed's "Disputed transactions" trigger, which escalates.
         record(SYSTEM, 'dispute_opened', `${e.objectId}${e.reason ? ` (${e.reason})` : ''}${amountText(e.amountCents, e.currency)}`);
         break;
       }

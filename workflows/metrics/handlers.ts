@@ -2,8 +2,8 @@
 // (CaseClosedAt, CaseFacts), so the metrics summary and the weekly report read them from Temporal
 // visibility without a second store. A reopen withdraws them until the case closes again.
 import { factsFromView } from '../../src/metrics/facts';
-import type { CaseContext } from '../case-context';
-import { CaseClosedAtAttr, CaseFactsAttr } from '../shared';
+import type { CaseContext } from '../case/context';
+import { CaseClosedAtAttr, CaseFactsAttr } from './contract';
 
 /** Installs the facts publisher on a case. */
 export function installFacts(ctx: CaseContext): void {

@@ -9,18 +9,19 @@ import { addBusinessTime } from '../../src/policy/calendar';
 import { meetClock, suggestSeverity } from '../../src/policy/clocks';
 import { describeMinutes } from '../../src/policy/rules';
 import type { Severity, SeverityDef } from '../../src/policy/types';
-import { SYSTEM, type CaseContext } from '../case-context';
+import { SYSTEM, type CaseContext } from '../case/context';
+import { queueEffect } from '../case/effects';
+import type { Actor } from '../case/state';
+import {
+  bump, calendarOf, clockDef, contactOf, localTime, planningPolicy, retarget, SLA_PATCH, startSlaClock, updateClock,
+} from '../clocks/handlers';
 import {
   acknowledgeEscalationUpdate, CaseEscalationLevelAttr, CaseSeverityAttr, changeSeverityUpdate, escalateUpdate, flagEscalationTriggerUpdate,
   resolveEscalationUpdate,
-  type AcknowledgeEscalationInput, type Actor, type ChangeSeverityInput, type EscalateInput, type EscalationRecord, type EscalationTemplate,
-  type FlagTriggerInput, type ResolveEscalationInput,
-} from '../shared';
-import { bump, calendarOf, clockDef, contactOf, localTime, planningPolicy, retarget, SLA_PATCH, startSlaClock, updateClock } from './clocks';
-import { queueEffect } from './effects';
+  type AcknowledgeEscalationInput, type ChangeSeverityInput, type EscalateInput, type FlagTriggerInput, type ResolveEscalationInput,
+} from './contract';
+import type { EscalationRecord, EscalationState, EscalationTemplate } from './state';
 
-/** Escalation state carried across continue-as-new (the records themselves are in the view). */
-export interface EscalationState { technicalEscalated: boolean; reopensEscalated: boolean }
 
 const MINUTE = 60_000;
 /** Escalations per case are bounded, so the state stays small. */

@@ -2,21 +2,23 @@
 // Everything here must be deterministic: Date.now() is workflow time, and no I/O happens outside
 // activities.
 import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   buildChecklist, describeMinutes, matchCommonIssues, recategorizeChecklist, suggestCategory, type ChecklistStep, type LinkContext,
-} from '../src/policy/rules';
-import { factsFromView } from '../src/metrics/facts';
-import { createCaseContext, CUSTOMER, MINUTE, SYSTEM, type CaseState } from './case-context';
-import { installFeatures } from './features';
-import { SLA_PATCH } from './features/clocks';
+} from '../../src/policy/rules';
+import { factsFromView } from '../../src/metrics/facts';
+import { installCapabilities } from '../capabilities';
+import type { CaseState, CaseView } from '../case-view';
+import { SLA_PATCH } from '../clocks/handlers';
+import { createCaseContext, CUSTOMER, MINUTE, SYSTEM } from './context';
 import {
   addNoteUpdate, assignUpdate, caseViewQuery, closeUpdate, completeStepUpdate, customerReplySignal, rateUpdate, reopenUpdate,
   replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate, skipStepUpdate, waitForCustomerUpdate,
-  type Actor, type AssignInput, type CaseInput, type CaseResult, type CaseView, type CloseInput, type CompleteStepInput,
+  type AssignInput, type CaseInput, type CaseResult, type CloseInput, type CompleteStepInput,
   type NoteInput, type RateInput, type ReopenInput, type ReplyInput, type ResolveInput, type SetCategoryInput,
   type SkipStepInput, type VerificationRequestInput, type WaitForCustomerInput,
-} from './shared';
+} from './contract';
+import type { Actor } from './state';
 
 // Lookups an agent waits for: a few quick tries, then the step records that Stripe did not answer.
 const { lookupPayment, verifyCustomerIdentity } = proxyActivities<Activities>({
@@ -207,9 +209,9 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   });
 
   setHandler(caseViewQuery, () => view);
-  // Asked once, in the first activation: cases opened before issue 3 replay without its commands.
+  // Asked once, in the first activation: cases opened before clocks existed replay without their commands.
   const slaPatched = patched(SLA_PATCH);
-  installFeatures(ctx);
+  installCapabilities(ctx);
 
   if (!input.resume) await intake();
   // Cases opened before continue-as-new existed keep their histories valid: no patch, no new command.

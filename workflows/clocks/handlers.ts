@@ -11,32 +11,13 @@ import {
   startClock, unknownCalendarIds, type DueClockEvent, type SlaClock, type SlaClockDef,
 } from '../../src/policy/clocks';
 import type { Severity, SupportPolicy } from '../../src/policy/types';
-import { SYSTEM, type CaseContext } from '../case-context';
-import {
-  calendarChangedSignal, CaseBreachedAttr, CaseNextDeadlineAttr, policyChangedSignal, type PolicyChangedInput,
-} from '../shared';
-import { queueEffect, runEffects, type EffectsState } from './effects';
+import { SYSTEM, type CaseContext } from '../case/context';
+import { queueEffect, runEffects } from '../case/effects';
+import { calendarChangedSignal, CaseBreachedAttr, CaseNextDeadlineAttr, policyChangedSignal, type PolicyChangedInput } from './contract';
+import type { PlanningPolicy, SlaState } from './state';
 
-/** Patch id of issue 3: cases opened before it replay without clocks, escalations or continue-as-new. */
+/** Patch id of SLA clocks and escalation: cases opened before them replay without clocks, escalations or continue-as-new. */
 export const SLA_PATCH = 'sla-clocks-and-escalation';
-
-/** The parts of the policy that plan deadlines; a policyChanged signal replaces them. */
-export type PlanningPolicy = PolicyChangedInput['policy'];
-
-/** Clock state carried across continue-as-new. */
-export interface SlaState {
-  clocks: SlaClock[];
-  /** Bumped on every change to clocks or escalations; timer loops re-plan when their plan moves. */
-  rev: number;
-  /** Set by policyChanged / calendarChanged; absent: the policy pinned at open. */
-  planning?: PlanningPolicy;
-  nextReplies: number;
-  resolutions: number;
-  breaches: number;
-  customerFacingBreaches: number;
-  warnings: number;
-  effects: EffectsState;
-}
 
 // Finished next-reply clocks beyond this many are dropped (their breaches stay counted), so a
 // long chat does not grow the state without bound.

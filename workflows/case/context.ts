@@ -3,13 +3,14 @@
 // (clocks, escalations, compensation) subscribe to. All of it is deterministic workflow code.
 import { ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ActivityOptions, SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
-import type { Activities } from '../activities';
-import { renderTemplate, statusAllows, type CaseAction, type RenderedEmail } from '../src/policy/rules';
-import type { CaseStatus, TemplateId } from '../src/policy/types';
+import type { Activities } from '../../activities';
+import { renderTemplate, statusAllows, type CaseAction } from '../../src/policy/rules';
+import type { CaseStatus, TemplateId } from '../../src/policy/types';
+import type { CaseState, CaseView } from '../case-view';
 import {
-  CaseAssigneeAttr, CaseCategoryAttr, CaseChannelAttr, CaseStatusAttr, FailureType,
-  type Actor, type CaseInput, type CaseView, type EmailRecord,
-} from './shared';
+  CaseAssigneeAttr, CaseCategoryAttr, CaseChannelAttr, CaseFailure as FailureType, CaseStatusAttr, type CaseInput,
+} from './contract';
+import type { Actor, EmailRecord } from './state';
 
 const EMAIL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -26,18 +27,6 @@ export const SYSTEM: Actor = { id: 'system', name: 'Support Orchestrator', role:
 export const CUSTOMER: Actor = { id: 'customer', name: 'Customer', role: 'customer' };
 /** One minute in ms. */
 export const MINUTE = 60_000;
-
-/** An e-mail waiting in the outbox. */
-export interface OutgoingEmail { n: number; surveyId?: string; rendered: RenderedEmail }
-
-/** Everything a case carries across continue-as-new. */
-export interface CaseState {
-  view: CaseView;
-  /** Bumped on every resolution and reopen; survey ids carry it, so an old link dies with its epoch. */
-  resolutionEpoch: number;
-  closedAtMs: number;
-  outbox: OutgoingEmail[];
-}
 
 /** Things that happen to a case, for features to react to. */
 export type CaseEvent =
@@ -67,16 +56,8 @@ export interface CaseContext {
   alreadyDone(message: string): ApplicationFailure;
   /** Resolves when the outbox is empty and no action is running. */
   drained(): Promise<void>;
-  // ---- SLA clocks and escalation (issue 3) ----
   /** drained() also waits until this holds (e.g. a feature's notifications are delivered). */
   addDrainCondition(idle: () => boolean): void;
-}
-
-// ---- SLA clocks and escalation (issue 3) ----
-/** What clocks and escalations carry across continue-as-new (declaration merging keeps this apart). */
-export interface CaseState {
-  sla?: import('./features/clocks').SlaState;
-  escalation?: import('./features/escalation').EscalationState;
 }
 
 export function createCaseContext(input: CaseInput, state: CaseState): CaseContext {

@@ -2,20 +2,14 @@
 // reports on the previous ISO week, or on the week it is given (backfill).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { buildWeeklyReport, previousWeek, weekBounds, type WeeklyReport } from '../src/metrics/weekly-report';
-import type { SupportPolicy } from '../src/policy/types';
+import type { Activities } from '../../activities';
+import { buildWeeklyReport, previousWeek, weekBounds, type WeeklyReport } from '../../src/metrics/weekly-report';
+import type { WeeklyReportInput } from './contract';
 
 const { collectClosedCaseFacts, notifySlack, sendStaffEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
-
-/** Workflow id prefix of report runs started by hand. */
-export const WEEKLY_REPORT_SCHEDULE_ID = 'weekly-support-report';
-
-/** Input of weeklyReportWorkflow. */
-export interface WeeklyReportInput { policy: SupportPolicy; slackChannel: string; week?: string }
 
 // Set by the Schedule on every run it starts, including catch-up runs: the time the run was due.
 const ScheduledStart = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

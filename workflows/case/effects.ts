@@ -4,25 +4,11 @@
 // and replay see exactly the same effects; each carries its business idempotency key.
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { PageOnCallInput } from '../../activities/pagerduty';
-import type { NotifySlackInput, PostEscalationInput } from '../../activities/slack';
-import type { StaffEmailInput } from '../../activities/staff-email';
-import { SYSTEM, type CaseContext } from '../case-context';
-
-/** A queued side effect; `ref` says which escalation rung it notifies, if any. */
-export type Effect = { id: number; ref?: { escalationId: string; k: number } } & (
-  | { kind: 'staffEmail'; input: StaffEmailInput }
-  | { kind: 'slackNotify'; input: NotifySlackInput }
-  | { kind: 'postEscalation'; input: PostEscalationInput }
-  | { kind: 'page'; input: PageOnCallInput }
-  | { kind: 'acknowledgePage' | 'resolvePage'; input: { dedupKey: string } }
-);
+import { SYSTEM, type CaseContext } from './context';
+import type { Effect, EffectsState } from './state';
 
 /** Distributes Omit over the union, so a queued effect keeps its kind/input pairing. */
 type NewEffect = Effect extends infer E ? (E extends Effect ? Omit<E, 'id'> : never) : never;
-
-/** The outbox as case state carries it. */
-export interface EffectsState { queue: Effect[]; next: number }
 
 // Staff notices and Slack posts are worth an hour of retries; a page is worth more, but after an
 // hour the next rung is due anyway, so the failure is recorded and the ladder goes on.

@@ -1,0 +1,124 @@
+// The case lifecycle's contract: how a case is named and started, the lifecycle's search
+// attributes, the agent actions (Updates), the customer's messages (a signal) and the view query.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CaseFacts } from '../../src/metrics/summary';
+import type { Category, Channel, SupportPolicy } from '../../src/policy/types';
+import type { CaseSettings, CaseState, CaseView } from '../case-view';
+import type { Actor, Customer } from './state';
+
+/** Workflow Type of a case: the workflow function's name (renaming it strands running cases). */
+export const CASE_WORKFLOW_TYPE = 'supportCaseWorkflow';
+/** The case workflow's signature, so clients start it by its type name without importing its code. */
+export type SupportCaseWorkflow = (input: CaseInput) => Promise<CaseResult>;
+
+/** Task queue the case worker polls. */
+export const TASK_QUEUE = 'support-cases';
+
+/** Workflow id of a case; a business id, so a retried open finds the same case. */
+export const caseWorkflowId = (caseId: string) => `case-${caseId}`;
+
+/** Case ids are short, upper-case and carry no personal data (they end up in workflow ids). */
+export const CASE_ID_PATTERN = /^ES-[A-Z0-9]{6,20}$/;
+
+/** Search attributes ops filter on in the Web UI; never personal data (they are not encrypted). */
+export const CaseStatusAttr = defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD);
+/** Category of the case. */
+export const CaseCategoryAttr = defineSearchAttributeKey('CaseCategory', SearchAttributeType.KEYWORD);
+/** Channel the case came in through. */
+export const CaseChannelAttr = defineSearchAttributeKey('CaseChannel', SearchAttributeType.KEYWORD);
+/** The assigned agent's name (staff, not the customer). */
+export const CaseAssigneeAttr = defineSearchAttributeKey('CaseAssignee', SearchAttributeType.KEYWORD);
+/** The lifecycle's search attributes. */
+export const CASE_SEARCH_ATTRIBUTES = [CaseStatusAttr, CaseCategoryAttr, CaseChannelAttr, CaseAssigneeAttr];
+
+/** Input of supportCaseWorkflow. */
+export interface CaseInput {
+  caseId: string;
+  channel: Channel;
+  customer: Customer;
+  subject: string;
+  description: string;
+  bookingId?: string;
+  paymentIntentId?: string;
+  category?: Category;
+  openedBy: Actor;
+  settings: CaseSettings;
+  /** The policy snapshot this case runs under, pinned for its whole life. */
+  policy: SupportPolicy;
+  /** Set only by continue-as-new: the state the case carries on from. */
+  resume?: CaseState;
+}
+
+/** What a finished case returns: its view and its facts, for metrics. */
+export interface CaseResult {
+  view: CaseView;
+  /** The case's own facts for the metrics (absent on cases that finished before facts existed). */
+  facts?: CaseFacts;
+}
+
+/** Update inputs: each carries the acting staff member. */
+export interface AssignInput { actor: Actor; assignee: { id: string; name: string } }
+/** Reply input. */
+export interface ReplyInput { actor: Actor; message: string }
+/** Verification request input. */
+export interface VerificationRequestInput { actor: Actor }
+/** Completing a step; identity evidence for the verify-identity step is checked, never stored. */
+export interface CompleteStepInput { actor: Actor; stepId: string; note?: string; evidence?: { email: string; last4: string } }
+/** Skipping a step needs a note. */
+export interface SkipStepInput { actor: Actor; stepId: string; note: string }
+/** Category change input. */
+export interface SetCategoryInput { actor: Actor; category: Category }
+/** Internal note input. */
+export interface NoteInput { actor: Actor; text: string }
+/** Wait-for-customer input. */
+export interface WaitForCustomerInput { actor: Actor; note?: string }
+/** Resolve input: fills the Issue Resolved template. */
+export interface ResolveInput { actor: Actor; actionTaken: string; expectedResult: string; specificAction: string }
+/** Close input. */
+export interface CloseInput { actor: Actor; reason?: string }
+/** Reopen input. */
+export interface ReopenInput { actor: Actor; reason: string }
+/** A CSAT rating, from a verified survey link. */
+export interface RateInput { surveyId: string; rating: number; comment?: string }
+/** A customer message relayed by intake. */
+export interface CustomerReplyInput { message: string; at?: string }
+
+/** Assign the case to an agent. */
+export const assignUpdate = defineUpdate<CaseView, [AssignInput]>('assign');
+/** Reply to the customer (the first e-mail reply uses the Welcome template). */
+export const replyUpdate = defineUpdate<CaseView, [ReplyInput]>('reply');
+/** Ask the customer to verify their account. */
+export const requestVerificationUpdate = defineUpdate<CaseView, [VerificationRequestInput]>('requestVerification');
+/** Complete a checklist step. */
+export const completeStepUpdate = defineUpdate<CaseView, [CompleteStepInput]>('completeStep');
+/** Skip a checklist step, with a note. */
+export const skipStepUpdate = defineUpdate<CaseView, [SkipStepInput]>('skipStep');
+/** Change the category. */
+export const setCategoryUpdate = defineUpdate<CaseView, [SetCategoryInput]>('setCategory');
+/** Add an internal note. */
+export const addNoteUpdate = defineUpdate<CaseView, [NoteInput]>('addNote');
+/** Wait for the customer. */
+export const waitForCustomerUpdate = defineUpdate<CaseView, [WaitForCustomerInput]>('waitForCustomer');
+/** Resolve the case. */
+export const resolveUpdate = defineUpdate<CaseView, [ResolveInput]>('resolve');
+/** Close a resolved case. */
+export const closeUpdate = defineUpdate<CaseView, [CloseInput]>('close');
+/** Reopen a resolved case, or a closed one within the reopen window. */
+export const reopenUpdate = defineUpdate<CaseView, [ReopenInput]>('reopen');
+/** Record the customer's satisfaction rating (once). */
+export const rateUpdate = defineUpdate<CaseView, [RateInput]>('rate');
+/** A customer's message; a signal because intake must never be refused. */
+export const customerReplySignal = defineSignal<[CustomerReplyInput]>('customerReply');
+/** The case view. */
+export const caseViewQuery = defineQuery<CaseView>('caseView');
+
+/** Failure types of the lifecycle, which the API maps to HTTP statuses. */
+export const CaseFailure = {
+  /** The case's status forbids the action (409). */
+  StatusForbids: 'CaseStatusForbids',
+  /** The action's input does not fit the case (422). */
+  InvalidAction: 'InvalidCaseAction',
+  /** Already done once and cannot be done again (409). */
+  AlreadyDone: 'AlreadyDone',
+} as const;

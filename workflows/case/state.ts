@@ -1,0 +1,115 @@
+// What the case lifecycle holds: the people on a case, its audit trail and e-mails, the core of the
+// case view, the deployment settings it needs, and what it carries across continue-as-new.
+import type { PaymentLookup } from '../../activities/stripe';
+import type { PageOnCallInput } from '../../activities/pagerduty';
+import type { NotifySlackInput, PostEscalationInput } from '../../activities/slack';
+import type { StaffEmailInput } from '../../activities/staff-email';
+import type { CategorySuggestion, ChecklistStep, RenderedEmail } from '../../src/policy/rules';
+import type { Category, CaseStatus, Channel, Role, TemplateId } from '../../src/policy/types';
+
+/** Someone acting on a case: a staff member from a token, the customer, or the system itself. */
+export interface Actor {
+  id: string;
+  name: string;
+  role: Role | 'customer' | 'system';
+}
+
+/** The customer of a case. */
+export interface Customer {
+  name: string;
+  email: string;
+  stripeCustomerId?: string;
+}
+
+/** One line of the case's audit trail. */
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  actor: Actor;
+  action: string;
+  detail?: string;
+}
+
+/** An e-mail the case sent or is sending. */
+export interface EmailRecord {
+  n: number;
+  templateId: TemplateId;
+  subject: string;
+  status: 'queued' | 'sent' | 'failed';
+  queuedAt: string;
+  sentAt?: string;
+  messageId?: string;
+  error?: string;
+}
+
+/** What the Stripe lookup found about the case's payment. */
+export interface PaymentFacts extends PaymentLookup {
+  paymentIntentId: string;
+  checkedAt: string;
+}
+
+/** The lifecycle's part of the case view: intake, checklist, e-mails, audit trail, resolution and rating. */
+export interface CaseCore {
+  caseId: string;
+  reference: string;
+  status: CaseStatus;
+  channel: Channel;
+  category: Category | null;
+  categorySuggestion: CategorySuggestion | null;
+  subject: string;
+  description: string;
+  customer: Customer;
+  bookingId?: string;
+  paymentIntentId?: string;
+  assignee: { id: string; name: string } | null;
+  commonIssues: { id: string; title: string }[];
+  checklist: ChecklistStep[];
+  payment?: PaymentFacts;
+  identity?: { verified: boolean; checkedAt: string; by: string };
+  emails: EmailRecord[];
+  timeline: TimelineEntry[];
+  notes: { at: string; by: string; text: string }[];
+  reopens: number;
+  resolution?: { actionTaken: string; expectedResult: string; specificAction: string };
+  csat: { surveySentAt?: string; rating?: number; comment?: string; ratedAt?: string; expiresAt?: string } | null;
+  times: { openedAt: string; firstResponseAt?: string; resolvedAt?: string; closedAt?: string };
+  policyVersion: string;
+}
+
+/** Deployment settings the lifecycle needs; they come from config at open, since workflows never read env. */
+export interface CoreSettings {
+  adminBaseUrl: string;
+  publicBaseUrl: string;
+  /** Continue-as-new once history reaches this many events (default 2000); tests set it low. */
+  continueAsNewAfterEvents?: number;
+}
+
+/** An e-mail waiting in the outbox. */
+export interface OutgoingEmail {
+  n: number;
+  surveyId?: string;
+  rendered: RenderedEmail;
+}
+
+/** What the lifecycle carries across continue-as-new, besides the view. */
+export interface CoreState {
+  /** Bumped on every resolution and reopen; survey ids carry it, so an old link dies with its epoch. */
+  resolutionEpoch: number;
+  closedAtMs: number;
+  outbox: OutgoingEmail[];
+}
+
+/** A queued staff notice (staff e-mail, Slack post, PagerDuty event); `ref` names the escalation rung it notifies. */
+export type Effect = { id: number; ref?: { escalationId: string; k: number } } & (
+  | { kind: 'staffEmail'; input: StaffEmailInput }
+  | { kind: 'slackNotify'; input: NotifySlackInput }
+  | { kind: 'postEscalation'; input: PostEscalationInput }
+  | { kind: 'page'; input: PageOnCallInput }
+  | { kind: 'acknowledgePage' | 'resolvePage'; input: { dedupKey: string } }
+);
+
+/** The staff-notice outbox as case state carries it (workflows/case/effects.ts runs it). */
+export interface EffectsState {
+  queue: Effect[];
+  next: number;
+}
