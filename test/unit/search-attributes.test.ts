@@ -35,7 +35,7 @@ describe('search attributes', () => {
     assert.ok(scriptAttributes().size > 0);
   });
 
-  it('temporal-dev.sh registers every attribute of workflows/shared.ts with the same type', () => {
+  it('temporal-dev.sh registers every attribute of workflows/contracts.ts with the same type', () => {
     const script = scriptAttributes();
     for (const key of SEARCH_ATTRIBUTES) {
       assert.ok(script.has(key.name), `${key.name} missing from temporal-dev.sh`);
@@ -43,10 +43,10 @@ describe('search attributes', () => {
     }
   });
 
-  it('workflows/shared.ts declares every attribute temporal-dev.sh registers', () => {
+  it('workflows/contracts.ts declares every attribute temporal-dev.sh registers', () => {
     const shared = new Map<string, string>(SEARCH_ATTRIBUTES.map((k) => [k.name, k.type]));
     for (const [name, type] of scriptAttributes()) {
-      assert.ok(shared.has(name), `${name} missing from SEARCH_ATTRIBUTES in workflows/shared.ts`);
+      assert.ok(shared.has(name), `${name} missing from SEARCH_ATTRIBUTES in workflows/contracts.ts`);
       assert.equal(shared.get(name), type, name);
     }
   });

@@ -6,7 +6,7 @@ import { verifySurveyToken } from '../../src/csat-token';
 import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
-  caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,
+  actionKeyQuery, actionUpdateId, addNoteUpdate, caseViewQuery, caseWorkflowId, closeUpdate, inputFingerprint, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,
   replyUpdate, requestVerificationUpdate, resolveUpdate, skipStepUpdate, waitForCustomerUpdate, type CaseInput, type CaseView,
 } from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
@@ -212,5 +212,45 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const v = await waitForView(handle, (x) => x.status === 'open');
     assert.equal(v.timeline.at(-1)?.action, 'customer_replied');
     assert.ok(!JSON.stringify(v.timeline).includes('Firefox'), 'the timeline does not copy message bodies');
+  });
+
+  it('records a malformed signal as refused and keeps working: no signal can wedge a case', async () => {
+    const { handle } = await open();
+    const raw = handle as unknown as { signal(name: string, ...args: unknown[]): Promise<void> };
+    await raw.signal('customerReply', { message: 42 });
+    await raw.signal('customerReply', null);
+    await raw.signal('policyChanged', { policy: { version: 'x' } });
+    await raw.signal('calendarChanged', {});
+    await raw.signal('stripeEvent', { type: 'refund.updated' });
+    await raw.signal('approvalDecision', { approvalId: 'x' });
+    const v = await waitForView(handle, (x) => x.timeline.filter((t) => t.action.endsWith('_refused')).length === 6);
+    assert.deepEqual(
+      v.timeline.filter((t) => t.action.endsWith('_refused')).map((t) => t.action),
+      ['customer_reply_refused', 'customer_reply_refused', 'policy_changed_refused', 'calendar_changed_refused', 'stripe_event_refused', 'approval_decision_refused'],
+    );
+    assert.equal(v.status, 'new', 'nothing else changed');
+    const after = await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Still here?' }] });
+    assert.equal(after.status, 'open', 'the case still takes actions');
+  });
+
+  it('an action sent again with the same idempotency key runs once, also after continue-as-new', async () => {
+    const { handle } = await open({ settings: { ...caseInput().settings, continueAsNewAfterEvents: 40 } });
+    const note = { actor: agent, text: 'Called the customer back' };
+    const updateId = actionUpdateId(agent.id, 'note-1');
+    const firstRun = (await handle.describe()).runId;
+    await handle.executeUpdate(addNoteUpdate, { args: [note], updateId });
+    await handle.executeUpdate(addNoteUpdate, { args: [note], updateId });
+    assert.deepEqual(await handle.query(actionKeyQuery, updateId), { fp: inputFingerprint(note) });
+    // Enough other actions to continue as new; Temporal then forgets the Update id, the case does not.
+    for (let i = 0; i < 12; i++) await handle.executeUpdate(addNoteUpdate, { args: [{ actor: agent, text: `note ${i}` }] });
+    const fresh = env.client.workflow.getHandle(handle.workflowId);
+    assert.notEqual((await fresh.describe()).runId, firstRun, 'the case continued as new');
+    // Within a run Temporal answers a repeated Update id itself; across runs the case's own memory does.
+    const reused = await refusal(fresh.executeUpdate(addNoteUpdate, { args: [{ ...note, text: 'something else' }], updateId }));
+    assert.equal(reused.type, FailureType.IdempotencyKeyReused);
+    const again = await fresh.executeUpdate(addNoteUpdate, { args: [note], updateId });
+    assert.equal(again.notes.filter((n) => n.text === note.text).length, 1, 'the retry added no second note');
+    const final = await fresh.query(caseViewQuery);
+    assert.equal(final.notes.length, 13);
   });
 });

@@ -1,14 +1,17 @@
 // The machinery every part of a case shares: its state, the audit trail, the e-mail outbox, the
 // one-at-a-time action queue, search attributes and the Web UI card, and events that features
 // (clocks, escalations, compensation) subscribe to. All of it is deterministic workflow code.
-import { ApplicationFailure, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ActivityOptions, SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
+import {
+  ApplicationFailure, condition, currentUpdateInfo, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { ActivityOptions, SearchAttributeUpdatePair, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { renderTemplate, statusAllows, type CaseAction } from '../../src/policy/rules';
 import type { CaseStatus, TemplateId } from '../../src/policy/types';
 import type { CaseState, CaseView } from '../case-view';
 import {
-  CaseAssigneeAttr, CaseCategoryAttr, CaseChannelAttr, CaseFailure as FailureType, CaseStatusAttr, type CaseInput,
+  ACTION_KEY_MEMORY, actionKeyQuery, CaseAssigneeAttr, CaseCategoryAttr, CaseChannelAttr, CaseFailure, CaseStatusAttr, inputFingerprint,
+  type CaseInput,
 } from './contract';
 import type { Actor, EmailRecord } from './state';
 
@@ -51,6 +54,12 @@ export interface CaseContext {
   addPublisher(p: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[]; view?: () => void }): void;
   /** Registers an agent action as an Update whose validator refuses before anything reaches history. */
   action<I>(def: UpdateDefinition<CaseView, [I]>, name: CaseAction | null, validate: (i: I) => void, run: (i: I) => Promise<void> | void): void;
+  /**
+   * Registers a signal handler that cannot throw: `check` names what is wrong with a payload (or
+   * null), a refused payload is recorded as `<name>_refused` and changes nothing else, and an
+   * unexpected error in `run` is recorded the same way instead of failing every workflow task.
+   */
+  signal<I>(def: SignalDefinition<[I]>, name: string, check: (i: unknown) => string | null, run: (i: I) => void): void;
   invalid(message: string): ApplicationFailure;
   forbidden(message: string): ApplicationFailure;
   alreadyDone(message: string): ApplicationFailure;
@@ -69,9 +78,33 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
   const drainConditions: (() => boolean)[] = [];
 
   const failure = (type: string) => (message: string) => ApplicationFailure.create({ type, nonRetryable: true, message });
-  const invalid = failure(FailureType.InvalidAction);
-  const forbidden = failure(FailureType.StatusForbids);
-  const alreadyDone = failure(FailureType.AlreadyDone);
+  const invalid = failure(CaseFailure.InvalidAction);
+  const forbidden = failure(CaseFailure.StatusForbids);
+  const alreadyDone = failure(CaseFailure.AlreadyDone);
+
+  // Idempotency: an action sent with a key has the Update id `<caller>:<key>` (client-made ids have
+  // no colon). Temporal deduplicates Update ids within a run; this memory carries them across
+  // continue-as-new, and refuses a key that comes back with another input.
+  const keys = () => (state.actionKeys ??= []);
+  const keyedAction = (i: unknown): { id: string; fp: string; known: boolean } | null => {
+    const id = currentUpdateInfo()?.id;
+    if (!id || !id.includes(':')) return null;
+    const fp = inputFingerprint(i);
+    const seen = keys().find((k) => k.id === id);
+    if (seen && seen.fp !== fp) throw failure(CaseFailure.IdempotencyKeyReused)('this Idempotency-Key was used with another request body');
+    return { id, fp, known: seen !== undefined };
+  };
+  const rememberKey = (id: string, fp: string) => {
+    const list = keys();
+    list.push({ id, fp, atMs: Date.now() });
+    const oldest = Date.now() - ACTION_KEY_MEMORY.days * 24 * 60 * MINUTE;
+    const drop = list.findIndex((k) => k.atMs >= oldest);
+    list.splice(0, Math.max(drop === -1 ? list.length : drop, list.length - ACTION_KEY_MEMORY.count));
+  };
+  setHandler(actionKeyQuery, (id) => {
+    const seen = keys().find((k) => k.id === id);
+    return seen ? { fp: seen.fp } : null;
+  });
 
   const ctx: CaseContext = {
     input, state, view, now, invalid, forbidden, alreadyDone,
@@ -141,12 +174,39 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
         if (name && !statusAllows(name, view.status)) throw forbidden(`the case is ${view.status.replace('_', ' ')}: ${name} is not allowed`);
       };
       setHandler(def, (i: I) => ctx.exclusive(async () => {
+        const key = keyedAction(i);
+        if (key?.known) return view; // a retry after continue-as-new: the action already ran
         refuseUnlessAllowed(); // again: an earlier queued action may have changed the status
         validate(i);
         await run(i);
+        if (key) rememberKey(key.id, key.fp);
         ctx.publish();
         return view;
-      }), { validator: (i: I) => { refuseUnlessAllowed(); validate(i); } });
+      }), {
+        validator: (i: I) => {
+          if (keyedAction(i)?.known) return;
+          refuseUnlessAllowed();
+          validate(i);
+        },
+      });
+    },
+
+    signal<I>(def: SignalDefinition<[I]>, name: string, check: (i: unknown) => string | null, run: (i: I) => void) {
+      setHandler(def, (i: I) => {
+        void ctx.exclusive(() => {
+          let problem = check(i);
+          if (!problem) {
+            try {
+              run(i);
+              return;
+            } catch (err) {
+              problem = err instanceof Error ? err.message : String(err);
+            }
+          }
+          ctx.record(SYSTEM, `${name}_refused`, problem.slice(0, 300));
+          ctx.publish();
+        });
+      });
     },
 
     async drained() {

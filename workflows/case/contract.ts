@@ -113,6 +113,33 @@ export const customerReplySignal = defineSignal<[CustomerReplyInput]>('customerR
 /** The case view. */
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 
+/** How many idempotency keys a case remembers, and for how long (whichever ends first). */
+export const ACTION_KEY_MEMORY = { count: 500, days: 7 };
+
+/** The Update id of an action sent with an Idempotency-Key: per caller, so two callers' keys never meet. */
+export const actionUpdateId = (callerId: string, key: string) => `${callerId}:${key}`;
+
+/**
+ * A deterministic fingerprint of an action's input (cyrb53 over its JSON), so a key reused with
+ * another body is told apart from a retry. Not a security measure: the key is already per caller.
+ */
+export function inputFingerprint(value: unknown): string {
+  const text = JSON.stringify(value) ?? '';
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/** What a case remembers of an idempotency key: the fingerprint of the first input sent with it. */
+export const actionKeyQuery = defineQuery<{ fp: string } | null, [string]>('actionKey');
+
 /** Failure types of the lifecycle, which the API maps to HTTP statuses. */
 export const CaseFailure = {
   /** The case's status forbids the action (409). */
@@ -121,4 +148,6 @@ export const CaseFailure = {
   InvalidAction: 'InvalidCaseAction',
   /** Already done once and cannot be done again (409). */
   AlreadyDone: 'AlreadyDone',
+  /** The Idempotency-Key was first sent with another body (422). */
+  IdempotencyKeyReused: 'IdempotencyKeyReused',
 } as const;

@@ -97,6 +97,15 @@ export interface CoreState {
   resolutionEpoch: number;
   closedAtMs: number;
   outbox: OutgoingEmail[];
+  /** Idempotency keys of recent actions (the Update ids `<caller>:<key>`), so a retry after continue-as-new finds the first. */
+  actionKeys?: ActionKey[];
+}
+
+/** One remembered action: its Update id, the fingerprint of its input, and when it ran (workflow time). */
+export interface ActionKey {
+  id: string;
+  fp: string;
+  atMs: number;
 }
 
 /** A queued staff notice (staff e-mail, Slack post, PagerDuty event); `ref` names the escalation rung it notifies. */

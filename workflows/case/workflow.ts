@@ -2,6 +2,7 @@
 // Everything here must be deterministic: Date.now() is workflow time, and no I/O happens outside
 // activities.
 import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { checkCustomerReply } from '../../src/policy/signal-checks';
 import type { Activities } from '../../activities';
 import {
   buildChecklist, describeMinutes, matchCommonIssues, recategorizeChecklist, suggestCategory, type ChecklistStep, type LinkContext,
@@ -198,14 +199,12 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   }
 
   // A signal, not an Update: intake must never be refused, so the workflow decides what a reply means.
-  setHandler(customerReplySignal, ({ message }) => {
-    void exclusive(() => {
-      record(CUSTOMER, 'customer_replied', `${message.length} characters`);
-      ctx.emit({ type: 'customerMessage' });
-      if (view.status === 'awaiting_customer' || view.status === 'new') setStatus('open');
-      else if (view.status === 'resolved' || (view.status === 'closed' && reopenWindowOpen())) reopen(CUSTOMER, 'customer replied');
-      publish();
-    });
+  ctx.signal(customerReplySignal, 'customer_reply', checkCustomerReply, ({ message }) => {
+    record(CUSTOMER, 'customer_replied', `${message.length} characters`);
+    ctx.emit({ type: 'customerMessage' });
+    if (view.status === 'awaiting_customer' || view.status === 'new') setStatus('open');
+    else if (view.status === 'resolved' || (view.status === 'closed' && reopenWindowOpen())) reopen(CUSTOMER, 'customer replied');
+    publish();
   });
 
   setHandler(caseViewQuery, () => view);

@@ -6,6 +6,7 @@
 // earliest event changes, so unrelated agent actions add nothing to history.
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import { validateCalendar, type BusinessCalendar } from '../../src/policy/calendar';
+import { checkCalendarChanged, checkPolicyChanged } from '../../src/policy/signal-checks';
 import {
   clockDefsFor, clockView, markBreached, markWarned, meetClock, nextDeadline, nextDueEvent, pauseClock, resumeClock,
   startClock, unknownCalendarIds, type DueClockEvent, type SlaClock, type SlaClockDef,
@@ -155,25 +156,32 @@ export function clocksFeature(ctx: CaseContext): void {
       ctx.record({ id: by, name: by, role: 'system' }, `${what}_rejected`, problems.slice(0, 3).join('; '));
       return;
     }
-    sla.planning = planning;
-    for (const c of sla.clocks) {
-      const esc = c.kind === 'engineering_response' ? view.escalations?.find((e) => c.id === `engineering_response:${e.id}`) : undefined;
-      retarget(ctx, c.id, clockDef(ctx, c.kind, esc?.severity));
+    // All or nothing: a planning policy that breaks a clock midway leaves the deadlines as they were.
+    const before = { planning: sla.planning, clocks: sla.clocks, rev: sla.rev };
+    try {
+      sla.planning = planning;
+      for (const c of sla.clocks) {
+        const esc = c.kind === 'engineering_response' ? view.escalations?.find((e) => c.id === `engineering_response:${e.id}`) : undefined;
+        retarget(ctx, c.id, clockDef(ctx, c.kind, esc?.severity));
+      }
+    } catch (err) {
+      Object.assign(sla, before);
+      throw err;
     }
     bump(ctx);
     ctx.record({ id: by, name: by, role: 'system' }, what, `policy ${planning.version}; running deadlines re-planned`);
     ctx.publish();
   };
   // Through the action queue, so a re-plan never lands in the middle of an agent's action.
-  setHandler(policyChangedSignal, ({ policy, by }) => void ctx.exclusive(() => applyPlanning({
+  ctx.signal(policyChangedSignal, 'policy_changed', checkPolicyChanged, ({ policy, by }) => applyPlanning({
     version: policy.version, calendars: policy.calendars, channels: policy.channels, severities: policy.severities, resolutionTargetMinutes: policy.resolutionTargetMinutes,
-  }, by ?? 'ops', 'policy_changed')));
-  setHandler(calendarChangedSignal, ({ calendar, by }) => void ctx.exclusive(() => {
+  }, by ?? 'ops', 'policy_changed'));
+  ctx.signal(calendarChangedSignal, 'calendar_changed', checkCalendarChanged, ({ calendar, by }) => {
     const plan = planningPolicy(ctx);
     const changed = plan.calendars.some((c) => c.id === calendar.id) ? plan.calendars.map((c) => (c.id === calendar.id ? calendar : c)) : [...plan.calendars, calendar];
     const base = plan.version.replace(new RegExp(`\\+calendar-${calendar.id.replace(/[^\w-]/g, '')}$`), '');
     applyPlanning({ version: `${base}+calendar-${calendar.id}`, calendars: changed, channels: plan.channels, severities: plan.severities, resolutionTargetMinutes: plan.resolutionTargetMinutes }, by ?? 'ops', 'calendar_changed');
-  }));
+  });
 
   // ---- what ops and the Web UI see ----
   ctx.addPublisher({

@@ -5,6 +5,7 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { canApprove, computeCompensation, formatCents, nextTier, type CompensationAmounts, type CompensationPayment } from '../../src/policy/compensation';
+import { checkApprovalDecision, checkStripeEvent } from '../../src/policy/signal-checks';
 import type { ApprovalClocks, ApprovalTier, Role } from '../../src/policy/types';
 import { MINUTE, SYSTEM, type CaseContext } from '../case/context';
 import type { Actor } from '../case/state';
@@ -172,14 +173,12 @@ export function compensationFeature(ctx: CaseContext): void {
     (i) => decide(i, i.via === 'slack' ? 'slack' : 'api'));
 
   // A signal cannot be refused, so the rules run here and a refused decision is recorded as an attempt.
-  setHandler(approvalDecisionSignal, (i) => {
-    void ctx.exclusive(() => {
-      const actor: Actor = { id: String(i?.actor?.id ?? 'unknown'), name: String(i?.actor?.name ?? 'unknown'), role: (i?.actor?.role ?? 'agent') as Actor['role'] };
-      const no = i && typeof i.approvalId === 'string' && typeof i.amountCents === 'number' ? refusal({ ...i, actor }) : ctx.invalid('the signal needs approvalId, decision, amountCents and actor');
-      if (no) record(actor, 'approval_decision_refused', `${String(i?.approvalId ?? '?')}: ${no.message}`);
-      else decide({ ...i, actor }, 'signal');
-      ctx.publish();
-    });
+  ctx.signal(approvalDecisionSignal, 'approval_decision', checkApprovalDecision, (i) => {
+    const actor: Actor = { id: i.actor.id, name: i.actor.name, role: i.actor.role };
+    const no = refusal({ ...i, actor });
+    if (no) record(actor, 'approval_decision_refused', `${i.approvalId}: ${no.message}`);
+    else decide({ ...i, actor }, 'signal');
+    ctx.publish();
   });
 
   // ---- approval clocks: reminder, next tier, expiry (durable timers, exact to the second) ----
@@ -315,15 +314,13 @@ export function compensationFeature(ctx: CaseContext): void {
   for (const c of comps()) if (c.status === 'pending_approval') void approvalClock(c);
 
   // ---- Stripe webhooks ----
-  setHandler(stripeEventSignal, (e) => {
-    void ctx.exclusive(() => {
-      const seen = (view.stripeEventIds ??= []);
-      if (seen.includes(e.id)) return; // a replayed event: no second effect
-      seen.push(e.id);
-      if (seen.length > EVENT_MEMORY) seen.splice(0, seen.length - EVENT_MEMORY);
-      onStripeEvent(e);
-      ctx.publish();
-    });
+  ctx.signal(stripeEventSignal, 'stripe_event', checkStripeEvent, (e) => {
+    const seen = (view.stripeEventIds ??= []);
+    if (seen.includes(e.id)) return; // a replayed event: no second effect
+    seen.push(e.id);
+    if (seen.length > EVENT_MEMORY) seen.splice(0, seen.length - EVENT_MEMORY);
+    onStripeEvent(e);
+    ctx.publish();
   });
 
   function onStripeEvent(e: StripeEventInput) {
