@@ -19,6 +19,8 @@ import type { PlanningPolicy, SlaState } from './state';
 
 /** Patch id of SLA clocks and escalation: cases opened before them replay without clocks, escalations or continue-as-new. */
 export const SLA_PATCH = 'sla-clocks-and-escalation';
+/** Patch id of the Slack heads-up when an engineering clock warns. */
+const ENGINEERING_WARNING_PATCH = 'engineering-warning-to-slack';
 
 // Finished next-reply clocks beyond this many are dropped (their breaches stay counted), so a
 // long chat does not grow the state without bound.
@@ -222,8 +224,9 @@ export function clocksFeature(ctx: CaseContext): void {
       sla.warnings++;
       ctx.record(SYSTEM, 'sla_warning', `${c.label}: due ${deadline === null ? '' : localTime(ctx, deadline)}`);
       if (!c.customerFacing) {
-        // The engineers are in the escalations channel: a heads-up before the ladder climbs.
-        queueEffect(sla.effects, { kind: 'slackNotify', input: {
+        // The engineers are in the escalations channel: a heads-up before the ladder climbs. Cases
+        // whose history has no marker here warned nobody (the Slack heads-up came later).
+        if (patched(ENGINEERING_WARNING_PATCH)) queueEffect(sla.effects, { kind: 'slackNotify', input: {
           channel: input.settings.slackEscalationsChannel ?? '#support-escalations',
           text: `${c.label} on case ${input.caseId}: not acknowledged yet, next rung ${deadline === null ? 'soon' : `at ${localTime(ctx, deadline)}`}`,
         } });
