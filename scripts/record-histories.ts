@@ -7,7 +7,7 @@
 // Re-record only on purpose (a new path, or a change that is versioned with patched()); a
 // recording made after an incompatible change hides exactly the breakage the replay test guards.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -348,7 +348,7 @@ function payloadTexts(history: History): string[] {
   return out;
 }
 
-async function record(ctx: Ctx, p: Path): Promise<void> {
+async function record(ctx: Ctx, p: Path, suffix?: string): Promise<void> {
   const input = caseInput({ caseId: p.caseId, ...p.input });
   await p.prepare?.(ctx);
   const handle = await ctx.env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
@@ -361,12 +361,21 @@ async function record(ctx: Ctx, p: Path): Promise<void> {
   const { json, events } = historyJSON(history);
   const readable = `${json}\n${payloadTexts(history).join('\n')}`;
   for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin', '/csat/']) assert.ok(!readable.includes(secret), `${p.name}: the history contains '${secret}'`);
-  const file = path.join(OUT_DIR, `${p.name}.json`);
+  const file = path.join(OUT_DIR, `${p.name}${suffix ? `.${suffix}` : ''}.json`);
+  // Recorded histories are append-only: a workflow change adds a history, it never rewrites one.
+  if (existsSync(file)) throw new Error(`${path.relative(ROOT, file)} exists; histories are append-only: record under a new name with --as <suffix>`);
   writeFileSync(file, json);
   console.log(`${p.name}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB -> ${path.relative(ROOT, file)}`);
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  const asAt = args.indexOf('--as');
+  const suffix = asAt >= 0 ? args[asAt + 1] : undefined;
+  if (asAt >= 0 && !/^[a-z0-9-]+$/.test(suffix ?? '')) {
+    console.error('--as needs a suffix of lower-case letters, digits and dashes');
+    return 2;
+  }
+  const argv = asAt >= 0 ? args.filter((_, i) => i !== asAt && i !== asAt + 1) : args;
   const wanted = argv.length ? PATHS.filter((p) => argv.includes(p.name)) : PATHS;
   const unknown = argv.filter((a) => !PATHS.some((p) => p.name === a));
   if (unknown.length) {
@@ -383,7 +392,7 @@ async function main(argv: string[]): Promise<number> {
     worker = await caseWorker(env, TASK_QUEUE, { inbox, stripe, slack, pagerDuty });
     running = worker.run();
     // One at a time: the test server has one clock, and a path's sleeps must not run another's timers.
-    for (const p of wanted) await record({ env, inbox, stripe, slack, pagerDuty }, p);
+    for (const p of wanted) await record({ env, inbox, stripe, slack, pagerDuty }, p, suffix);
     return 0;
   } finally {
     worker?.shutdown();
