@@ -161,7 +161,10 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
 
   it('adds a decline reason to the open case of a payment and a failed refund to the case that made it', async () => {
     const { caseId, paymentIntentId } = await openPaid(1200);
-    await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
+    const proposed = await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
+    // Nobody approves their own proposal: the Support Manager decides the Lead's.
+    const c1 = (proposed.body as CaseView).compensations![0];
+    await request(app).post(`/approvals/${c1.approval!.approvalId}/decision`).set(MANAGER).send({ decision: 'approve', amountCents: c1.totalCents }).expect(200);
     const applied = await eventually(async () => { const v = await view(caseId); return v.compensations?.[0]?.status === 'applied' ? v : undefined; }, 'applied');
     const refundId = applied.compensations![0].refund!.id;
     const failedRefund = {

@@ -20,6 +20,7 @@ import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const LEAD = { Authorization: 'Bearer demo-lead' };
+const MANAGER = { Authorization: 'Bearer demo-manager' };
 
 describe('a worker process killed in the middle of a refund (dev server, Stripe peer)', function () {
   this.timeout(150_000);
@@ -69,8 +70,10 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
 
     // Stripe makes the refund, but the answer never reaches the worker: then the worker dies.
     stripe.holdNext('POST', '/v1/refunds');
-    // $45 refund + $5 credit = $50: within a Support Lead's own authority, so it is paid at once.
-    await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
+    // $45 refund + $5 credit = $50: a Support Lead proposes, a Support Manager approves (nobody approves their own).
+    const proposed = await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
+    const c1 = (proposed.body as CaseView).compensations![0];
+    await request(app).post(`/approvals/${c1.approval!.approvalId}/decision`).set(MANAGER).send({ decision: 'approve', amountCents: c1.totalCents }).expect(200);
     await eventually(() => (stripe.refunds().length === 1 ? true : undefined), 'the refund at Stripe', 90_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));

@@ -7,11 +7,12 @@ import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
 import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
 import { supportCaseWorkflow } from '../../workflows';
-import { caseViewQuery, caseWorkflowId, proposeCompensationUpdate, type Actor, type CaseView } from '../../workflows/contracts';
+import { caseViewQuery, caseWorkflowId, decideApprovalUpdate, proposeCompensationUpdate, type Actor, type CaseView } from '../../workflows/contracts';
 import { caseInput, caseWorker } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };
+const manager: Actor = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' };
 
 // On the dev server, because a stopped worker must hand its cases over the way a real cluster does
 // (sticky queues reset, polls cut short), which the time-skipping test server does not do.
@@ -65,8 +66,10 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
     const firstRun = first.run();
     const handle = await env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: queue, args: [input] });
     await waitForView(handle, (v) => v.payment !== undefined, 'the payment lookup');
-    // A Support Lead's own authority covers $13.00 (refund $8 + $5 credit): no approval, it pays at once.
-    await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: lead, guideline: 'payment_error' }] });
+    // $13.00 (refund $8 + $5 credit) needs a Support Lead; the proposing Lead may not decide it, the Manager does.
+    const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: lead, guideline: 'payment_error' }] });
+    const c1 = proposed.compensations![0];
+    await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: c1.approval!.approvalId, decision: 'approve', amountCents: c1.totalCents }] });
     await refunded;
     assert.equal(refunds().length, 1);
     first.shutdown();

@@ -106,7 +106,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     assert.match(own.message, /proposer/);
 
     // The agent changes the proposal; a click on the old request names $75 and is stale.
-    const changed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'custom', creditCents: 7000, reason: 'two cancelled sessions' }] });
+    const changed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'custom', creditCents: 7000, reason: 'two cancelled sessions', amends: 1 }] });
     assert.deepEqual([comp(changed).n, comp(changed).totalCents, comp(changed).approval?.approvalId], [1, 7000, id]);
     const staleClick = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: id, decision: 'approve', amountCents: 7500 }] }));
     assert.equal(staleClick.type, FailureType.StaleApproval);
@@ -166,7 +166,8 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     const { handle, input } = await open(900);
     const before = stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/refunds').length;
     stripe.failNext('POST', '/v1/refunds', { status: 400, code: 'charge_already_refunded', message: 'Charge has already been refunded.' });
-    await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: lead, guideline: 'payment_error' }] });
+    const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: lead, guideline: 'payment_error' }] });
+    await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: comp(proposed).approval!.approvalId, decision: 'approve', amountCents: comp(proposed).totalCents }] });
     const failed = await waitForView(handle, (v) => comp(v).status === 'failed', 'failed');
     assert.deepEqual(comp(failed).failure && [comp(failed).failure!.step, comp(failed).failure!.type], ['refund', 'StripeChargeAlreadyRefunded']);
     await slack.waitFor((m) => (m.text ?? '').startsWith('Lee Lead: compensation #1 failed at the refund'));

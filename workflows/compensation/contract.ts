@@ -41,6 +41,8 @@ export interface ProposeCompensationInput {
   reason?: string;
   /** What went wrong, in the customer's words for the e-mail ("your session on Monday"); defaults to the case subject. */
   issue?: string;
+  /** The pending compensation (its number) this proposal changes; without it, a new compensation. */
+  amends?: number;
 }
 
 /** A decision on an approval request; it names the amount it approves, so a stale click on a changed proposal is refused. */

@@ -5,6 +5,7 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { canApprove, computeCompensation, formatCents, nextTier, type CompensationAmounts, type CompensationPayment } from '../../src/policy/compensation';
+import { amountForTier, decisionRefusal, tierForAmount } from '../../src/policy/approvals';
 import { checkApprovalDecision, checkStripeEvent } from '../../src/policy/signal-checks';
 import type { ApprovalClocks, ApprovalTier, Role } from '../../src/policy/types';
 import { MINUTE, SYSTEM, type CaseContext } from '../case/context';
@@ -35,6 +36,9 @@ const notices = proxyActivities<Activities>({
 const DEFAULT_CLOCKS: ApprovalClocks = { reminderMinutes: 4 * 60, escalateMinutes: 24 * 60, expireMinutes: 3 * 24 * 60 };
 /** Statuses in which a compensation may be proposed. */
 const PROPOSABLE = ['new', 'open', 'awaiting_customer', 'resolved'];
+/** Patch ids of compensation rules changed while cases were running. */
+const FOUR_EYES_PATCH = 'compensation-four-eyes';
+const APPROVAL_CLOCK_PATCH = 'approval-clock-follows-amendments';
 /** How many handled Stripe event ids a case remembers (Stripe retries an event for 3 days, not forever). */
 const EVENT_MEMORY = 50;
 
@@ -49,6 +53,10 @@ export function compensationFeature(ctx: CaseContext): void {
   const failure = (type: string) => (message: string) => ApplicationFailure.create({ type, nonRetryable: true, message });
   const notPermitted = failure(FailureType.ApprovalNotPermitted);
   const stale = failure(FailureType.StaleApproval);
+
+  // Cases opened before the four-eyes rules keep theirs: one pending compensation that a new
+  // proposal amends, proposers approving within their own tier, admin above every tier.
+  const fourEyes = patched(FOUR_EYES_PATCH);
 
   // ---- search attributes and the Web UI card ----
   // Cases recorded before this feature never upserted these attributes; the marker keeps their replay exact.
@@ -79,9 +87,17 @@ export function compensationFeature(ctx: CaseContext): void {
     return { amountCents: p.amountCents, amountRefundedCents: p.amountRefundedCents ?? 0, currency: p.currency };
   };
   const pendingComp = () => comps().find((c) => c.status === 'pending_approval');
+  /** The pending compensation a proposal changes: the one it names (four-eyes rules), else the only pending one. */
+  const amendedBy = (i: ProposeCompensationInput): CompensationRecord | undefined => {
+    if (!fourEyes) return pendingComp();
+    if (i.amends === undefined) return undefined;
+    const c = comps().find((x) => x.n === i.amends);
+    if (!c || c.status !== 'pending_approval') throw ctx.invalid(`compensation #${i.amends} is not waiting for approval: only a pending compensation can be changed`);
+    return c;
+  };
 
-  /** The amounts of a proposal, or a refusal (thrown before anything reaches history). */
-  function plan(i: ProposeCompensationInput): CompensationAmounts {
+  /** The amounts of a proposal and whether it needs an approver, or a refusal (thrown before anything reaches history). */
+  function plan(i: ProposeCompensationInput): CompensationAmounts & { needsApproval: boolean } {
     if (!PROPOSABLE.includes(view.status)) throw ctx.forbidden(`the case is ${view.status.replace('_', ' ')}: compensation is not allowed`);
     const busy = comps().find((c) => c.status === 'approved' || c.status === 'applying');
     if (busy) throw ctx.forbidden(`compensation #${busy.n} is being applied; propose again once it is done`);
@@ -90,12 +106,22 @@ export function compensationFeature(ctx: CaseContext): void {
     if (r.creditCents + r.freeSessionCreditCents > 0 && !input.customer.stripeCustomerId) {
       throw ctx.invalid('a credit goes to the customer\'s Stripe balance, and this case has no Stripe customer id');
     }
-    const pending = pendingComp();
-    if (pending && pending.totalCents === r.totalCents && pending.refundCents === r.refundCents && pending.creditCents === r.creditCents
-      && pending.freeSessionCreditCents === r.freeSessionCreditCents) {
-      throw ctx.alreadyDone(`compensation #${pending.n} already proposes exactly this and waits for ${pending.approval?.tierLabel ?? 'approval'}`);
+    const same = (c: CompensationRecord) => c.totalCents === r.totalCents && c.refundCents === r.refundCents && c.creditCents === r.creditCents
+      && c.freeSessionCreditCents === r.freeSessionCreditCents;
+    const amended = amendedBy(i);
+    const pending = fourEyes ? (amended ? [amended] : comps().filter((c) => c.status === 'pending_approval')).find(same) : amended && same(amended) ? amended : undefined;
+    if (pending) throw ctx.alreadyDone(`compensation #${pending.n} already proposes exactly this and waits for ${pending.approval?.tierLabel ?? 'approval'}`);
+    if (!fourEyes) return { ...r, needsApproval: !canApprove(policy, i.actor.role as Role, r.totalCents) };
+    // The tier comes from everything the case pays out in the window, and the first tier alone needs nobody else.
+    const others = comps().filter((c) => c !== amended).map((c) => ({ n: c.n, totalCents: c.totalCents, status: c.status, proposedAtMs: Date.parse(c.proposedAt) }));
+    const counted = amountForTier(r.totalCents, others, Date.now());
+    let picked: ReturnType<typeof tierForAmount>;
+    try {
+      picked = tierForAmount(policy, counted);
+    } catch {
+      throw ctx.invalid(`no approval tier of the policy covers ${fmt(counted, r.currency)}`);
     }
-    return r;
+    return { ...r, tier: picked.tier, needsApproval: picked.needsApproval };
   }
 
   /** Why a decision cannot be taken, as the failure an Update would be refused with; null when it can. */
@@ -108,8 +134,10 @@ export function compensationFeature(ctx: CaseContext): void {
       return ctx.alreadyDone(`approval ${a.approvalId} is already ${a.status}${a.decidedBy ? ` by ${a.decidedBy.name}` : ''}`);
     }
     if (i.decision !== 'approve' && i.decision !== 'reject') return ctx.invalid('decision must be approve or reject');
+    if (c.status !== 'pending_approval') return ctx.alreadyDone(`compensation #${c.n} is ${c.status.replace('_', ' ')}: its approval can no longer be decided`);
     if (i.actor.id === c.proposedBy.id) return notPermitted('the proposer of a compensation cannot decide its approval');
-    if (tierRank(i.actor.role) < tierRank(a.tier)) {
+    const denied = fourEyes ? decisionRefusal(policy, i.actor, c.proposedBy.id, a.tier) !== null : tierRank(i.actor.role) < tierRank(a.tier);
+    if (denied) {
       const own = policy.approvalTiers.find((t) => t.role === i.actor.role);
       return notPermitted(`${fmt(c.totalCents, c.currency)} needs ${a.tierLabel} approval or above`
         + `${own ? `; ${own.label} approves up to ${own.maxCents === null ? 'any amount' : fmt(own.maxCents, c.currency)}` : ''}`);
@@ -124,7 +152,7 @@ export function compensationFeature(ctx: CaseContext): void {
   ctx.action<ProposeCompensationInput>(proposeCompensationUpdate, null, (i) => { plan(i); }, (i) => {
     const r = plan(i);
     const proposer = { id: i.actor.id, name: i.actor.name, role: i.actor.role };
-    const amended = pendingComp();
+    const amended = amendedBy(i);
     const c: CompensationRecord = amended ?? {
       n: comps().length + 1, guideline: i.guideline, issue: '', proposedBy: proposer, proposedAt: now(),
       refundCents: 0, creditCents: 0, freeSessionCreditCents: 0, totalCents: 0, currency: r.currency, lines: [], status: 'approved',
@@ -137,10 +165,11 @@ export function compensationFeature(ctx: CaseContext): void {
     if (i.reason?.trim()) c.reason = i.reason.trim(); else delete c.reason;
     if (!amended) comps().push(c);
     const summary = `#${c.n}: ${r.lines.join(' + ')} = ${fmt(r.totalCents, r.currency)}`;
-    if (canApprove(policy, i.actor.role as Role, r.totalCents)) {
+    if (!r.needsApproval) {
+      const within = fourEyes ? `within ${r.tier.label}, no approval needed` : `within ${i.actor.name}'s own authority`;
       c.status = 'approved';
-      if (c.approval) Object.assign(c.approval, { status: 'approved', decidedBy: proposer, decidedAt: now(), decidedVia: 'api', note: 'within the proposer\'s own authority' });
-      record(i.actor, amended ? 'compensation_changed' : 'compensation_proposed', `${summary}, within ${i.actor.name}'s own authority`);
+      if (c.approval) Object.assign(c.approval, { status: 'approved', decidedBy: proposer, decidedAt: now(), decidedVia: 'api', note: fourEyes ? within : 'within the proposer\'s own authority' });
+      record(i.actor, amended ? 'compensation_changed' : 'compensation_proposed', `${summary}, ${within}`);
       return;
     }
     const t = Date.now();
@@ -183,8 +212,11 @@ export function compensationFeature(ctx: CaseContext): void {
 
   // ---- approval clocks: reminder, next tier, expiry (durable timers, exact to the second) ----
   async function approvalClock(c: CompensationRecord): Promise<void> {
-    const a = c.approval!;
+    const first = c.approval!;
     while (c.status === 'pending_approval') {
+      // Every time round, the current request: an amendment replaces it (cases whose history has
+      // no marker here kept acting on the first one).
+      const a = patched(APPROVAL_CLOCK_PATCH) ? c.approval! : first;
       const revision = a.revision;
       const up = a.escalations.length === 0 ? nextTier(policy, a.tier) : null;
       const due = [
