@@ -2,9 +2,7 @@
 // never log it whole.
 import { z } from 'zod/v4';
 import { parseEncryptionKeys, type EncryptionKeys } from './codec/encryption-codec';
-import type { Role } from './policy/types';
-
-const ROLES = ['agent', 'support_lead', 'support_manager', 'ops_director', 'engineer', 'intake', 'admin'] as const;
+import { ROLES, type Role } from './policy/types';
 
 /** A caller known by its bearer token. */
 export interface TokenIdentity { name: string; role: Role }

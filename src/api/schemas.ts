@@ -1,12 +1,13 @@
 // Request bodies, one schema each. Routes validate with these and nothing else; the OpenAPI
 // document is generated from the same objects.
 import { z } from 'zod/v4';
+import { CASE_STATUSES, CATEGORIES, CHANNELS, GUIDELINES } from '../policy/types';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** Body of POST /cases. */
 export const openCaseBody = z.strictObject({
-  channel: z.enum(['email', 'chat', 'in_app']),
+  channel: z.enum(CHANNELS),
   customer: z.strictObject({
     name: text(200),
     email: z.email().max(254),
@@ -16,7 +17,7 @@ export const openCaseBody = z.strictObject({
   description: text(10_000),
   bookingId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   paymentIntentId: z.string().regex(/^pi_[A-Za-z0-9_]{1,64}$/).optional(),
-  category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical']).optional(),
+  category: z.enum(CATEGORIES).optional(),
 });
 
 /** Body of POST /cases/:caseId/assign; no body assigns the caller. */
@@ -33,7 +34,7 @@ export const completeStepBody = z.strictObject({
 /** Body of POST /cases/:caseId/checklist/:stepId/skip. */
 export const skipStepBody = z.strictObject({ note: text(2_000) });
 /** Body of POST /cases/:caseId/category. */
-export const categoryBody = z.strictObject({ category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical']) });
+export const categoryBody = z.strictObject({ category: z.enum(CATEGORIES) });
 /** Body of POST /cases/:caseId/notes. */
 export const noteBody = z.strictObject({ text: text(10_000) });
 /** Body of POST /cases/:caseId/wait-for-customer. */
@@ -50,9 +51,9 @@ export const closeBody = z.strictObject({ reason: text(2_000).optional() });
 export const csatBody = z.strictObject({ rating: z.coerce.number().int().min(1).max(5), comment: z.string().trim().max(2_000).optional() });
 /** Query of GET /cases. */
 export const listQuery = z.strictObject({
-  status: z.enum(['new', 'open', 'awaiting_customer', 'resolved', 'closed']).optional(),
-  category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical', 'uncategorized']).optional(),
-  channel: z.enum(['email', 'chat', 'in_app']).optional(),
+  status: z.enum(CASE_STATUSES).optional(),
+  category: z.enum([...CATEGORIES, 'uncategorized']).optional(),
+  channel: z.enum(CHANNELS).optional(),
   assignee: z.string().regex(/^[\p{L}\p{N} .'-]{1,120}$/u, 'assignee: letters, digits, spaces and . \' - only').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -63,7 +64,7 @@ export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempote
 const cents = z.number().int().min(0).max(100_000_000);
 /** Body of POST /cases/:caseId/compensation: a guideline of the policy, or custom with a reason. */
 export const compensationBody = z.strictObject({
-  guideline: z.enum(['service_outage', 'tutor_no_show', 'payment_error', 'minor_inconvenience', 'major_inconvenience', 'custom']),
+  guideline: z.enum([...GUIDELINES, 'custom']),
   creditCents: cents.optional(),
   refundCents: cents.optional(),
   reason: text(1_000).optional(),

@@ -5,10 +5,11 @@ import { z } from 'zod/v4';
 import {
   acknowledgeEscalationUpdate, changeSeverityUpdate, escalateUpdate, flagEscalationTriggerUpdate, resolveEscalationUpdate,
 } from '../../../workflows/contracts';
+import { SEVERITIES } from '../../policy/types';
 import type { RouteDef, RouteEnv } from '../app';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const severity = z.enum(['P0', 'P1', 'P2', 'P3']);
+const severity = z.enum(SEVERITIES);
 
 /** Body of POST /cases/:caseId/escalate: the seed's template; which fields are required depends on the severity. */
 export const escalateBody = z.strictObject({
