@@ -13,7 +13,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { verifySurveyToken } from '../src/csat-token';
+import { verifySurveyToken } from '../src/security/csat-token';
 import { startSmtpInbox, type SmtpInbox } from '../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../src/standins/stripe-standin';
 import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';

@@ -9,7 +9,7 @@ import { createApiMetrics, logJson, type ApiMetrics } from '../observability';
 import { metricsRoutes } from './routes/metrics-routes';
 import { z } from 'zod/v4';
 import type { Config, TokenIdentity } from '../config';
-import { signSurveyToken, verifySurveyToken } from '../csat-token';
+import { verifySurveyToken } from '../security/csat-token';
 import { roleMay } from '../policy/rules';
 import type { Permission, SupportPolicy } from '../policy/types';
 import {
@@ -299,11 +299,6 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(e.status).json(errorBody(e));
   });
   return app;
-}
-
-/** Builds a signed survey link (used by the worker's e-mail activity). */
-export function surveyLink(config: Pick<Config, 'publicBaseUrl' | 'csatSecret'>, caseId: string, surveyId: string): string {
-  return `${config.publicBaseUrl}/csat/${signSurveyToken(config.csatSecret, { caseId, surveyId })}`;
 }
 
 function openApi(routes: RouteDef[], policy: SupportPolicy) {

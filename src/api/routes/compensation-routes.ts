@@ -6,8 +6,8 @@ import type { z } from 'zod/v4';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { roleMay } from '../../policy/rules';
 import type { Role } from '../../policy/types';
-import { verifySlackSignature } from '../../slack-signature';
-import { verifyStripeSignature } from '../../stripe-webhook-signature';
+import { verifySlackSignature } from '../../security/slack-signature';
+import { verifyStripeSignature } from '../../security/stripe-webhook-signature';
 import {
   APPROVAL_ID_PATTERN, CASE_ID_PATTERN, caseWorkflowId, decideApprovalUpdate, flagEscalationTriggerUpdate, proposeCompensationUpdate, stripeEventSignal,
   type Actor, type ApprovalDecisionInput, type CaseInput, type StripeEventInput,
