@@ -10,7 +10,7 @@ import { EncryptionCodec } from './codec/encryption-codec';
 import { ensureWeeklyReportSchedule } from './schedules';
 import { installWorkerRuntime } from './observability';
 import { loadConfig } from './config';
-import { deploymentPolicy } from './policy-file';
+import { deploymentPolicy } from './config/policy-file';
 import { startSmtpInbox } from './standins/smtp-inbox';
 import { startStripeStandin } from './standins/stripe-standin';
 // ---- escalation (issue 3) ----

@@ -4,7 +4,7 @@ import { createApp } from './api/app';
 import { logJson } from './observability';
 import { EncryptionCodec } from './codec/encryption-codec';
 import { loadConfig } from './config';
-import { deploymentPolicy } from './policy-file';
+import { deploymentPolicy } from './config/policy-file';
 import { connectClient } from './temporal';
 
 /** Starts the API and returns its server; resolves once it listens. */

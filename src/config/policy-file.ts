@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod/v4';
-import type { Config } from './config';
-import { validateCalendar } from './policy/calendar';
-import { DEFAULT_POLICY } from './policy/default-policy';
-import { CATEGORIES, CHANNELS, ROLES, SEVERITIES, type SupportPolicy } from './policy/types';
+import type { Config } from './index';
+import { validateCalendar } from '../policy/calendar';
+import { DEFAULT_POLICY } from '../policy/default-policy';
+import { CATEGORIES, CHANNELS, ROLES, SEVERITIES, type SupportPolicy } from '../policy/types';
 
 const minutes = z.number().int().min(0).max(366 * 24 * 60);
 const step = z.looseObject({

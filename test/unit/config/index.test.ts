@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, DEMO_TOKENS, loadConfig } from '../../src/config';
+import { ConfigError, DEMO_TOKENS, loadConfig } from '../../../src/config';
 
 const TOKEN = 'tok-4f9c2e71b8d04a6f9e3d';
 const SECRET = 'csat-secret-0123456789abcdef0123456789';
