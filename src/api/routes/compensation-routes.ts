@@ -4,6 +4,7 @@
 // call; the rules (tiers, proposer, stale amounts, decided once) live in the workflow.
 import type { z } from 'zod/v4';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { decidableTiers } from '../../policy/compensation';
 import { roleMay } from '../../policy/rules';
 import type { Role } from '../../policy/types';
 import { verifySlackSignature } from '../../security/slack-signature';
@@ -50,7 +51,6 @@ export function stripeEventInput(event: z.infer<typeof s.stripeEvent>): { input:
 /** Routes of compensation, approvals, Slack interactions and Stripe webhooks. */
 export function compensationRoutes(env: RouteEnv): RouteDef[] {
   const { client, config, policy } = env;
-  const rank = (role: string) => (role === 'admin' ? Number.MAX_SAFE_INTEGER : policy.approvalTiers.findIndex((t) => t.role === role));
 
   /** Runs the decision Update on the approval's case; the id names the case. */
   const decide = async (input: ApprovalDecisionInput) => {
@@ -92,7 +92,7 @@ export function compensationRoutes(env: RouteEnv): RouteDef[] {
       async handle(ctx) {
         const q = ctx.query as z.infer<typeof s.approvalsQuery>;
         const caller = ctx.caller!;
-        const tiers = policy.approvalTiers.filter((t) => rank(t.role) <= rank(caller.role)).map((t) => `'${t.role}'`);
+        const tiers = decidableTiers(policy, caller.role).map((t) => `'${t.role}'`);
         if (tiers.length === 0) return { body: { approvals: [] } };
         const clauses = [
           `WorkflowType = 'supportCaseWorkflow'`, `ExecutionStatus = 'Running'`, 'CasePendingApproval = true',
