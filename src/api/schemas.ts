@@ -1,7 +1,8 @@
-// Request bodies, one schema each. Routes validate with these and nothing else; the OpenAPI
-// document is generated from the same objects.
+// Request bodies and queries, one schema each. Routes validate with these and nothing else; the
+// OpenAPI document is generated from the same objects. Enums come from the policy's own lists.
 import { z } from 'zod/v4';
-import { CASE_STATUSES, CATEGORIES, CHANNELS, GUIDELINES } from '../policy/types';
+import { WEEK_PATTERN } from '../metrics/weekly-report';
+import { CASE_STATUSES, CATEGORIES, CHANNELS, GUIDELINES, SEVERITIES } from '../policy/types';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -60,7 +61,27 @@ export const listQuery = z.strictObject({
 /** Idempotency-Key header. */
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 visible ASCII characters');
 
-// ---- compensation (issue 4) ----
+const severity = z.enum(SEVERITIES);
+/** Body of POST /cases/:caseId/escalate: the seed's template; which fields are required depends on the severity. */
+export const escalateBody = z.strictObject({
+  severity: severity.optional(),
+  title: text(150).optional(),
+  affectedUsers: text(500).optional(),
+  issue: text(5_000).optional(),
+  /** One step per entry, or one text with a step per line. */
+  stepsToReproduce: z.union([z.array(text(500)).max(30), text(10_000)]).optional(),
+  userImpact: text(2_000).optional(),
+  whatTried: text(2_000).optional(),
+});
+/** Body of POST /cases/:caseId/escalation-triggers. */
+export const triggerBody = z.strictObject({ trigger: z.string().regex(/^[a-z0-9-]{1,60}$/, 'trigger: a trigger id such as oauth'), note: text(2_000).optional() });
+/** Body of POST /cases/:caseId/escalations/:escalationId/ack. */
+export const ackBody = z.strictObject({});
+/** Body of POST /cases/:caseId/escalations/:escalationId/resolve. */
+export const resolveEscalationBody = z.strictObject({ note: text(2_000).optional() });
+/** Body of POST /cases/:caseId/escalations/:escalationId/severity. */
+export const severityBody = z.strictObject({ severity, reason: text(2_000) });
+
 const cents = z.number().int().min(0).max(100_000_000);
 /** Body of POST /cases/:caseId/compensation: a guideline of the policy, or custom with a reason. */
 export const compensationBody = z.strictObject({
@@ -95,3 +116,9 @@ export const stripeEvent = z.object({
   type: z.string().max(100),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date or date-time');
+/** Query of GET /metrics/summary: [from, to), default the last 7 days. */
+export const metricsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
+/** Query of GET /reports/weekly. */
+export const weeklyReportQuery = z.strictObject({ week: z.string().regex(WEEK_PATTERN, 'week: like 2026-W48').optional() });
