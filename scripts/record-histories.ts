@@ -13,18 +13,16 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { verifySurveyToken } from '../src/csat-token';
+import { verifySurveyToken } from '../src/security/csat-token';
 import { startSmtpInbox, type SmtpInbox } from '../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../src/standins/stripe-standin';
 import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
-// ---- SLA clocks and escalation (issue 3) ----
 import { startPagerDutyStandin, type PagerDutyStandin } from '../src/standins/pagerduty-standin';
 import { startSlackStandin, type SlackStandin } from '../src/standins/slack-standin';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
 import { TEST_SLACK_TOKEN } from '../test/helpers/cases';
 import { acknowledgeEscalationUpdate, escalateUpdate, resolveEscalationUpdate } from '../workflows/contracts';
-// ---- compensation (issue 4) ----
 import { approvalDecisionSignal, decideApprovalUpdate, proposeCompensationUpdate } from '../workflows/contracts';
 import { createTimeSkippingEnv } from '../test/helpers/temporal';
 import { supportCaseWorkflow } from '../workflows';
@@ -49,7 +47,6 @@ interface Ctx {
   env: TestWorkflowEnvironment;
   inbox: SmtpInbox;
   stripe: StripeStandin;
-  // ---- issue 3 ----
   slack: SlackStandin;
   pagerDuty: PagerDutyStandin;
 }
@@ -198,7 +195,7 @@ const PATHS: Path[] = [
   },
 ];
 
-// ---- SLA clocks and escalation (issue 3) ----
+// Paths through the SLA clocks and escalation.
 const engineer = { id: 'erin-engineer', name: 'Erin Engineer', role: 'engineer' as const };
 PATHS.push(
   {
@@ -259,7 +256,7 @@ PATHS.push(
   },
 );
 
-// ---- compensation (issue 4) ----
+// Paths through compensation and approvals.
 const lead = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' as const };
 const manager = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' as const };
 PATHS.push(
@@ -384,7 +381,6 @@ async function main(args: string[]): Promise<number> {
   }
   mkdirSync(OUT_DIR, { recursive: true });
   const [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
-  // ---- issue 3 ----
   const [slack, pagerDuty] = await Promise.all([startSlackStandin({ token: TEST_SLACK_TOKEN }), startPagerDutyStandin()]);
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

@@ -4,7 +4,7 @@
 // With the local Slack stand-in (npm start without SLACK_BOT_TOKEN) this is how a person "clicks";
 // the demo Slack users are U0DEMOLEAD, U0DEMOMANAGER, U0DEMODIRECTOR (see SLACK_APPROVERS).
 import { loadConfig } from '../src/config';
-import { signSlackRequest } from '../src/slack-signature';
+import { signSlackRequest } from '../src/security/slack-signature';
 
 async function main(argv: string[]): Promise<number> {
   const [approvalId, amount, decision, user = 'U0DEMOLEAD'] = argv;

@@ -1,21 +1,19 @@
 // Builds the activities' real dependencies from config; only worker processes call this.
 import type { ActivityDeps } from '../activities';
-import { surveyLink } from './api/app';
 import { ConfigError, type Config } from './config';
 import { createSmtpMailer } from './integrations/mailer';
-import { createStripeClient, createStripeGateway } from './integrations/stripe-gateway';
-// ---- escalation (issue 3) ----
 import { createPagerDutyGateway } from './integrations/pagerduty-client';
 import { createSlackClient, createSlackGateway } from './integrations/slack-client';
-// ---- compensation (issue 4) ----
+import { createStripeClient, createStripeGateway } from './integrations/stripe-gateway';
 import { createStripeMoneyGateway } from './integrations/stripe-money';
+import { surveyLink } from './security/csat-token';
 
+/** The worker's activity dependencies, built from config; fails naming the first missing integration setting. */
 export function buildActivityDeps(config: Config): ActivityDeps & { close(): void } {
   if (!config.smtpUrl) throw new ConfigError('SMTP_URL: required for the worker (npm start sets it to the local inbox when unset)');
   if (!config.stripe.secretKey && !config.stripe.apiBase) {
     throw new ConfigError('STRIPE_SECRET_KEY: required for the worker (npm start runs a local Stripe stand-in when unset)');
   }
-  // ---- escalation (issue 3) ----
   if (!config.slack.botToken) throw new ConfigError('SLACK_BOT_TOKEN: required for the worker (npm start runs a local Slack stand-in when unset)');
   if (!config.pagerDuty.routingKey) throw new ConfigError('PAGERDUTY_ROUTING_KEY: required for the worker (npm start runs a local PagerDuty stand-in when unset)');
   const slack = createSlackGateway(createSlackClient({ token: config.slack.botToken, slackApiUrl: config.slack.apiUrl }));
@@ -25,7 +23,6 @@ export function buildActivityDeps(config: Config): ActivityDeps & { close(): voi
   const stripe = createStripeGateway(createStripeClient({ secretKey: config.stripe.secretKey ?? 'sk_test_standin', apiBase: config.stripe.apiBase }));
   return {
     mailer, stripe, slack, slackOptions, pagerDuty,
-    // ---- compensation (issue 4) ----
     money: createStripeMoneyGateway(createStripeClient({ secretKey: config.stripe.secretKey ?? 'sk_test_standin', apiBase: config.stripe.apiBase })),
     approvalsChannel: config.compensation.approvalsChannel,
     csatLink: (caseId, surveyId) => surveyLink(config, caseId, surveyId),

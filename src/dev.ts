@@ -8,9 +8,9 @@ import { buildActivityDeps } from './activity-deps';
 import { createApp } from './api/app';
 import { EncryptionCodec } from './codec/encryption-codec';
 import { ensureWeeklyReportSchedule } from './schedules';
-import { installWorkerRuntime } from './observability';
+import { installWorkerRuntime } from './observability/worker-runtime';
 import { loadConfig } from './config';
-import { deploymentPolicy } from './policy-file';
+import { deploymentPolicy } from './config/policy-file';
 import { startSmtpInbox } from './standins/smtp-inbox';
 import { startStripeStandin } from './standins/stripe-standin';
 // ---- escalation (issue 3) ----

@@ -1,10 +1,10 @@
 // `npm run api`: the HTTP API on its own; stateless, run several behind a load balancer.
 import type { Server } from 'node:http';
 import { createApp } from './api/app';
-import { logJson } from './observability';
+import { logJson } from './observability/log';
 import { EncryptionCodec } from './codec/encryption-codec';
 import { loadConfig } from './config';
-import { deploymentPolicy } from './policy-file';
+import { deploymentPolicy } from './config/policy-file';
 import { connectClient } from './temporal';
 
 /** Starts the API and returns its server; resolves once it listens. */

@@ -1,6 +1,7 @@
 // `npm run worker`: a worker process on its own; run several to scale out.
 import { buildActivityDeps } from './activity-deps';
-import { installWorkerRuntime, logJson } from './observability';
+import { logJson } from './observability/log';
+import { installWorkerRuntime } from './observability/worker-runtime';
 import { loadConfig } from './config';
 import { connectClient, connectWorker, dataConverterFor } from './temporal';
 import { createCaseWorker } from './worker';

@@ -15,7 +15,6 @@ const FAILURE_STATUS: Record<string, [number, string]> = {
   [FailureType.StatusForbids]: [409, 'status_forbids'],
   [FailureType.AlreadyDone]: [409, 'already_done'],
   [FailureType.InvalidAction]: [422, 'invalid_action'],
-  // ---- compensation (issue 4) ----
   [FailureType.ApprovalNotPermitted]: [403, 'approval_not_permitted'],
   [FailureType.StaleApproval]: [409, 'stale_approval'],
 };

@@ -1,12 +1,14 @@
-// Request bodies, one schema each. Routes validate with these and nothing else; the OpenAPI
-// document is generated from the same objects.
+// Request bodies and queries, one schema each. Routes validate with these and nothing else; the
+// OpenAPI document is generated from the same objects. Enums come from the policy's own lists.
 import { z } from 'zod/v4';
+import { WEEK_PATTERN } from '../metrics/weekly-report';
+import { CASE_STATUSES, CATEGORIES, CHANNELS, GUIDELINES, SEVERITIES } from '../policy/types';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** Body of POST /cases. */
 export const openCaseBody = z.strictObject({
-  channel: z.enum(['email', 'chat', 'in_app']),
+  channel: z.enum(CHANNELS),
   customer: z.strictObject({
     name: text(200),
     email: z.email().max(254),
@@ -16,7 +18,7 @@ export const openCaseBody = z.strictObject({
   description: text(10_000),
   bookingId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   paymentIntentId: z.string().regex(/^pi_[A-Za-z0-9_]{1,64}$/).optional(),
-  category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical']).optional(),
+  category: z.enum(CATEGORIES).optional(),
 });
 
 /** Body of POST /cases/:caseId/assign; no body assigns the caller. */
@@ -33,7 +35,7 @@ export const completeStepBody = z.strictObject({
 /** Body of POST /cases/:caseId/checklist/:stepId/skip. */
 export const skipStepBody = z.strictObject({ note: text(2_000) });
 /** Body of POST /cases/:caseId/category. */
-export const categoryBody = z.strictObject({ category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical']) });
+export const categoryBody = z.strictObject({ category: z.enum(CATEGORIES) });
 /** Body of POST /cases/:caseId/notes. */
 export const noteBody = z.strictObject({ text: text(10_000) });
 /** Body of POST /cases/:caseId/wait-for-customer. */
@@ -50,20 +52,40 @@ export const closeBody = z.strictObject({ reason: text(2_000).optional() });
 export const csatBody = z.strictObject({ rating: z.coerce.number().int().min(1).max(5), comment: z.string().trim().max(2_000).optional() });
 /** Query of GET /cases. */
 export const listQuery = z.strictObject({
-  status: z.enum(['new', 'open', 'awaiting_customer', 'resolved', 'closed']).optional(),
-  category: z.enum(['account', 'payment', 'booking', 'tutor', 'technical', 'uncategorized']).optional(),
-  channel: z.enum(['email', 'chat', 'in_app']).optional(),
+  status: z.enum(CASE_STATUSES).optional(),
+  category: z.enum([...CATEGORIES, 'uncategorized']).optional(),
+  channel: z.enum(CHANNELS).optional(),
   assignee: z.string().regex(/^[\p{L}\p{N} .'-]{1,120}$/u, 'assignee: letters, digits, spaces and . \' - only').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 /** Idempotency-Key header. */
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 visible ASCII characters');
 
-// ---- compensation (issue 4) ----
+const severity = z.enum(SEVERITIES);
+/** Body of POST /cases/:caseId/escalate: the seed's template; which fields are required depends on the severity. */
+export const escalateBody = z.strictObject({
+  severity: severity.optional(),
+  title: text(150).optional(),
+  affectedUsers: text(500).optional(),
+  issue: text(5_000).optional(),
+  /** One step per entry, or one text with a step per line. */
+  stepsToReproduce: z.union([z.array(text(500)).max(30), text(10_000)]).optional(),
+  userImpact: text(2_000).optional(),
+  whatTried: text(2_000).optional(),
+});
+/** Body of POST /cases/:caseId/escalation-triggers. */
+export const triggerBody = z.strictObject({ trigger: z.string().regex(/^[a-z0-9-]{1,60}$/, 'trigger: a trigger id such as oauth'), note: text(2_000).optional() });
+/** Body of POST /cases/:caseId/escalations/:escalationId/ack. */
+export const ackBody = z.strictObject({});
+/** Body of POST /cases/:caseId/escalations/:escalationId/resolve. */
+export const resolveEscalationBody = z.strictObject({ note: text(2_000).optional() });
+/** Body of POST /cases/:caseId/escalations/:escalationId/severity. */
+export const severityBody = z.strictObject({ severity, reason: text(2_000) });
+
 const cents = z.number().int().min(0).max(100_000_000);
 /** Body of POST /cases/:caseId/compensation: a guideline of the policy, or custom with a reason. */
 export const compensationBody = z.strictObject({
-  guideline: z.enum(['service_outage', 'tutor_no_show', 'payment_error', 'minor_inconvenience', 'major_inconvenience', 'custom']),
+  guideline: z.enum([...GUIDELINES, 'custom']),
   creditCents: cents.optional(),
   refundCents: cents.optional(),
   reason: text(1_000).optional(),
@@ -94,3 +116,9 @@ export const stripeEvent = z.object({
   type: z.string().max(100),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date or date-time');
+/** Query of GET /metrics/summary: [from, to), default the last 7 days. */
+export const metricsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
+/** Query of GET /reports/weekly. */
+export const weeklyReportQuery = z.strictObject({ week: z.string().regex(WEEK_PATTERN, 'week: like 2026-W48').optional() });

@@ -120,6 +120,15 @@ export function canApprove(policy: SupportPolicy, role: Role, totalCents: number
   return own !== undefined && (own.maxCents === null || totalCents <= own.maxCents);
 }
 
+/**
+ * The approval tiers whose pending requests a role may decide: its own tier and every tier below
+ * it. Admin decides every tier; a role outside the approval chain decides none.
+ */
+export function decidableTiers(policy: SupportPolicy, role: string): ApprovalTier[] {
+  const rank = (r: string) => (r === 'admin' ? Number.MAX_SAFE_INTEGER : policy.approvalTiers.findIndex((t) => t.role === r));
+  return policy.approvalTiers.filter((t) => rank(t.role) <= rank(role));
+}
+
 /** The tier above this one, where an unanswered approval escalates; null at the top. */
 export function nextTier(policy: SupportPolicy, tier: ApprovalTier | Role): ApprovalTier | null {
   const role = typeof tier === 'string' ? tier : tier.role;

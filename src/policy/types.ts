@@ -2,16 +2,30 @@
 // case workflow's input, so a running case never changes behaviour because a file changed.
 import type { BusinessCalendar } from './calendar';
 
+/** Channels a case can come in through. */
+export const CHANNELS = ['email', 'chat', 'in_app'] as const;
 /** Where a case came in. */
-export type Channel = 'email' | 'chat' | 'in_app';
-/** The seed's five ticket categories. */
-export type Category = 'account' | 'payment' | 'booking' | 'tutor' | 'technical';
+export type Channel = typeof CHANNELS[number];
+/** The seed's five ticket categories, in the seed's order. */
+export const CATEGORIES = ['account', 'payment', 'booking', 'tutor', 'technical'] as const;
+/** A ticket category of the seed. */
+export type Category = typeof CATEGORIES[number];
 /** Roles a bearer token can carry. */
-export type Role = 'agent' | 'support_lead' | 'support_manager' | 'ops_director' | 'engineer' | 'intake' | 'admin';
-/** Escalation severities of the seed's matrix. */
-export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
-/** Lifecycle of a case. */
-export type CaseStatus = 'new' | 'open' | 'awaiting_customer' | 'resolved' | 'closed';
+export const ROLES = ['agent', 'support_lead', 'support_manager', 'ops_director', 'engineer', 'intake', 'admin'] as const;
+/** A role a bearer token can carry. */
+export type Role = typeof ROLES[number];
+/** Escalation severities of the seed's matrix, most severe first. */
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+/** An escalation severity of the seed's matrix. */
+export type Severity = typeof SEVERITIES[number];
+/** Lifecycle of a case, in order. */
+export const CASE_STATUSES = ['new', 'open', 'awaiting_customer', 'resolved', 'closed'] as const;
+/** Where a case is in its lifecycle. */
+export type CaseStatus = typeof CASE_STATUSES[number];
+/** The seed's standard compensation guidelines. */
+export const GUIDELINES = ['service_outage', 'tutor_no_show', 'payment_error', 'minor_inconvenience', 'major_inconvenience'] as const;
+/** A standard compensation guideline of the seed. */
+export type GuidelineId = typeof GUIDELINES[number];
 /** Places in EduStream's admin panel a manual step links to. */
 export type AdminArea = 'users' | 'bookings' | 'tutors' | 'stripe';
 /** Checklist steps a machine performs through an activity. */
@@ -91,7 +105,7 @@ export interface SeverityDef {
 
 /** A standard compensation rule. */
 export interface CompensationGuideline {
-  id: 'service_outage' | 'tutor_no_show' | 'payment_error' | 'minor_inconvenience' | 'major_inconvenience';
+  id: GuidelineId;
   issueType: string;
   description: string;
   refund: 'none' | 'full';
@@ -137,10 +151,8 @@ export interface SupportPolicy {
   reopen: { windowMinutes: number; maxReopensBeforeEscalation: number };
   /** Which roles may do what through the API. */
   permissions: Record<Permission, Role[]>;
-  // ---- compensation (issue 4) ----
   /** Approval request clocks; absent in policies pinned before approvals existed (the workflow then uses the default's). */
   approvals?: ApprovalClocks;
-  // ---- SLA clocks (issue 3) ----
   /** When clocks warn: this share of the target before the deadline (absent: 20%). */
   sla?: { warnBeforePercent: number; reopenEscalationSeverity: Severity };
 }
@@ -151,7 +163,5 @@ export interface ApprovalClocks { reminderMinutes: number; escalateMinutes: numb
 /** Things a caller may be allowed to do. */
 export type Permission =
   | 'case.open' | 'case.read' | 'case.work' | 'case.customerReply' | 'case.reopen' | 'case.close'
-  // ---- compensation (issue 4) ----
   | 'compensation.propose' | 'approval.decide'
-  // ---- escalation (issue 3) ----
   | 'escalation.ack';

@@ -3,7 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { surveyLink } from '../../src/api/app';
+import { surveyLink } from '../../src/security/csat-token';
 import { createSmtpMailer } from '../../src/integrations/mailer';
 import { createStripeClient, createStripeGateway } from '../../src/integrations/stripe-gateway';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
@@ -11,7 +11,6 @@ import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
 import type { Actor, CaseInput } from '../../workflows/contracts';
 import { createDevServerEnv, createTimeSkippingEnv, quietRuntime, uniqueTaskQueue, workflowBundle } from './temporal';
-// ---- escalation (issue 3) ----
 import { ApplicationFailure } from '@temporalio/common';
 import type { PagerDutyGateway } from '../../activities/pagerduty';
 import type { SlackGateway } from '../../activities/slack';
@@ -19,7 +18,6 @@ import { createPagerDutyGateway } from '../../src/integrations/pagerduty-client'
 import { createSlackClient, createSlackGateway } from '../../src/integrations/slack-client';
 import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
 import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
-// ---- compensation (issue 4) ----
 import type { MoneyGateway } from '../../activities/compensation';
 import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
 
@@ -71,9 +69,9 @@ export async function caseWorker(
   });
 }
 
-// ---- escalation (issue 3) ----
-/** Slack and PagerDuty token and routing key the peers in tests accept. */
+/** The Slack bot token the Slack peer in tests accepts. */
 export const TEST_SLACK_TOKEN = 'xoxb-test-escalations';
+/** The PagerDuty routing key the PagerDuty peer in tests accepts. */
 export const TEST_PAGERDUTY_ROUTING_KEY = 'R0TESTROUTINGKEY00000000000000000';
 
 // A test without a Slack or PagerDuty peer gets a gateway that refuses at once (non-retryable),
@@ -90,7 +88,6 @@ function escalationDeps(peers: { slack?: SlackStandin; pagerDuty?: PagerDutyStan
   return { slack, pagerDuty, slackOptions: { escalationsChannel: '#support-escalations', caseLinkBase: 'http://127.0.0.1:3999/cases' } };
 }
 
-// ---- compensation (issue 4) ----
 /** The approvals channel in tests. */
 export const TEST_APPROVALS_CHANNEL = '#support-approvals';
 
@@ -100,7 +97,6 @@ function compensationDeps(peers: { stripe: StripeStandin; money?: MoneyGateway }
   return { money, approvalsChannel: TEST_APPROVALS_CHANNEL };
 }
 
-// ---- one rig per test file ----
 /** A Temporal server, the protocol peers a case talks to, and a running case worker. */
 export interface CaseRig {
   env: TestWorkflowEnvironment;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { verifySurveyToken } from '../../src/csat-token';
+import { verifySurveyToken } from '../../src/security/csat-token';
 import type { SmtpInbox } from '../../src/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   canApprove,
   computeCompensation,
+  decidableTiers,
   formatCents,
   nextTier,
   type CompensationAmounts,
@@ -201,6 +202,32 @@ describe('compensation policy', () => {
       assert.equal(canApprove(policy, 'intake', 100), false);
       assert.equal(canApprove(policy, 'admin', -1), false);
       assert.equal(canApprove(policy, 'ops_director', 10.5), false);
+    });
+  });
+
+  describe('decidableTiers', () => {
+    const decides = (role: string) => decidableTiers(policy, role).map((t) => t.role);
+
+    it('a role decides its own tier and every tier below it', () => {
+      assert.deepEqual(decides('agent'), ['agent']);
+      assert.deepEqual(decides('support_lead'), ['agent', 'support_lead']);
+      assert.deepEqual(decides('support_manager'), ['agent', 'support_lead', 'support_manager']);
+      assert.deepEqual(decides('ops_director'), ['agent', 'support_lead', 'support_manager', 'ops_director']);
+    });
+
+    it('admin decides every tier; roles outside the approval chain decide none', () => {
+      assert.deepEqual(decides('admin'), ['agent', 'support_lead', 'support_manager', 'ops_director']);
+      for (const role of ['engineer', 'intake', 'system', 'customer']) assert.deepEqual(decides(role), [], role);
+    });
+
+    it('follows the order of the policy\'s tiers, not a fixed list of roles', () => {
+      const custom: SupportPolicy = { ...policy, approvalTiers: [
+        { role: 'support_lead', label: 'Lead', maxCents: 2000 },
+        { role: 'ops_director', label: 'Director', maxCents: null },
+      ] };
+      assert.deepEqual(decidableTiers(custom, 'support_lead').map((t) => t.label), ['Lead']);
+      assert.deepEqual(decidableTiers(custom, 'ops_director').map((t) => t.label), ['Lead', 'Director']);
+      assert.deepEqual(decidableTiers(custom, 'agent'), []);
     });
   });
 

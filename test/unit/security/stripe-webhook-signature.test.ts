@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
-import { signStripePayload, verifyStripeSignature } from '../../src/stripe-webhook-signature';
+import { signStripePayload, verifyStripeSignature } from '../../../src/security/stripe-webhook-signature';
 
 describe('stripe-webhook-signature', () => {
   const secret = 'whsec_test_secret_for_unit_tests';

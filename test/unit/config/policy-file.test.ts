@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deploymentPolicy, loadPolicyFile, PolicyError, resolvePolicy } from '../../src/policy-file';
-import { DEFAULT_POLICY } from '../../src/policy/default-policy';
+import { deploymentPolicy, loadPolicyFile, PolicyError, resolvePolicy } from '../../../src/config/policy-file';
+import { DEFAULT_POLICY } from '../../../src/policy/default-policy';
 
 describe('POLICY_FILE', () => {
   let dir: string;

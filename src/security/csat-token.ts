@@ -1,6 +1,7 @@
 // Survey links carry a signed token naming the case and the survey; the workflow accepts one
 // rating per survey, which makes the link single-use. No personal data in the token.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config';
 
 /** What a survey token names. */
 export interface SurveyClaim { caseId: string; surveyId: string }
@@ -28,4 +29,9 @@ export function verifySurveyToken(secret: string, token: string): SurveyClaim | 
   } catch {
     return null;
   }
+}
+
+/** The signed survey link a CSAT e-mail carries (built on the worker side, opened at the API's /csat/:token). */
+export function surveyLink(config: Pick<Config, 'publicBaseUrl' | 'csatSecret'>, caseId: string, surveyId: string): string {
+  return `${config.publicBaseUrl}/csat/${signSurveyToken(config.csatSecret, { caseId, surveyId })}`;
 }

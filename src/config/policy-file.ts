@@ -5,14 +5,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod/v4';
-import type { Config } from './config';
-import { validateCalendar } from './policy/calendar';
-import { DEFAULT_POLICY } from './policy/default-policy';
-import type { SupportPolicy } from './policy/types';
+import type { Config } from './index';
+import { validateCalendar } from '../policy/calendar';
+import { DEFAULT_POLICY } from '../policy/default-policy';
+import { CATEGORIES, CHANNELS, ROLES, SEVERITIES, type SupportPolicy } from '../policy/types';
 
-const ROLES = ['agent', 'support_lead', 'support_manager', 'ops_director', 'engineer', 'intake', 'admin'] as const;
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
-const CATEGORIES = ['account', 'payment', 'booking', 'tutor', 'technical'] as const;
 const minutes = z.number().int().min(0).max(366 * 24 * 60);
 const step = z.looseObject({
   id: z.string().regex(/^[a-z0-9-]{1,64}$/), title: z.string().min(1),
@@ -26,7 +23,7 @@ export const policySchema = z.looseObject({
   name: z.string().min(1),
   timeZone: z.string().min(1),
   calendars: z.array(z.looseObject({ id: z.string().min(1), timeZone: z.string(), hours: z.array(z.looseObject({})), holidays: z.array(z.string()) })).min(1),
-  channels: z.array(z.looseObject({ id: z.enum(['email', 'chat', 'in_app']), firstResponseMinutes: minutes, nextReplyMinutes: minutes.optional(), calendarId: z.string() })).length(3),
+  channels: z.array(z.looseObject({ id: z.enum(CHANNELS), firstResponseMinutes: minutes, nextReplyMinutes: minutes.optional(), calendarId: z.string() })).length(3),
   categories: z.array(z.looseObject({ id: z.enum(CATEGORIES), keywords: z.array(z.string()), examples: z.array(z.string()), tier1: z.array(step),
     escalationTriggers: z.array(z.looseObject({ id: z.string(), label: z.string(), severity: z.enum(SEVERITIES) })) })).length(5),
   commonIssues: z.array(z.looseObject({ id: z.string(), title: z.string(), category: z.enum(CATEGORIES), match: z.array(z.array(z.string()).min(1)), steps: z.array(step) })),

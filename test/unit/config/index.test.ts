@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, DEMO_TOKENS, loadConfig } from '../../src/config';
+import { ConfigError, DEMO_TOKENS, loadConfig } from '../../../src/config';
 
 const TOKEN = 'tok-4f9c2e71b8d04a6f9e3d';
 const SECRET = 'csat-secret-0123456789abcdef0123456789';
@@ -98,7 +98,6 @@ describe('config', () => {
       assert.deepEqual(Object.keys(config.tokens), [TOKEN]);
     });
 
-    // ---- compensation (issue 4) ----
     it('requires STRIPE_WEBHOOK_SECRET and SLACK_SIGNING_SECRET in production, naming each', () => {
       const base = { NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET };
       assert.match(configError({ ...base, SLACK_SIGNING_SECRET: COMPENSATION_SECRETS.SLACK_SIGNING_SECRET }), /^STRIPE_WEBHOOK_SECRET: required in production/);
@@ -148,6 +147,5 @@ describe('config', () => {
   });
 });
 
-// ---- compensation (issue 4) ----
 /** The webhook and Slack secrets production needs. */
 const COMPENSATION_SECRETS = { STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef', SLACK_SIGNING_SECRET: 'slack-signing-secret-0123456789' };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { signSlackRequest, verifySlackSignature } from '../../src/slack-signature';
+import { signSlackRequest, verifySlackSignature } from '../../../src/security/slack-signature';
 
 describe('slack-signature', () => {
   const secret = 'test-signing-secret';

@@ -1,10 +1,8 @@
 // Configuration from the environment, typed and checked once at start-up. It holds secrets:
 // never log it whole.
 import { z } from 'zod/v4';
-import { parseEncryptionKeys, type EncryptionKeys } from './codec/encryption-codec';
-import type { Role } from './policy/types';
-
-const ROLES = ['agent', 'support_lead', 'support_manager', 'ops_director', 'engineer', 'intake', 'admin'] as const;
+import { parseEncryptionKeys, type EncryptionKeys } from '../codec/encryption-codec';
+import { ROLES, type Role } from '../policy/types';
 
 /** A caller known by its bearer token. */
 export interface TokenIdentity { name: string; role: Role }
@@ -42,7 +40,6 @@ const envSchema = z.object({
   MAIL_FROM: z.string().default('EduStream Support <support@edustream.com>'),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_API_BASE: optionalUrl,
-  // ---- payload encryption (issue 5) ----
   ENCRYPTION_KEYS: z.string().optional(),
   ENCRYPTION_KEY_ID: z.string().optional(),
   TEMPORAL_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
@@ -52,13 +49,11 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   CSAT_SURVEY_DELAY_MINUTES: z.coerce.number().int().min(0).max(60 * 24 * 30).optional(),
   POLICY_FILE: z.string().min(1).optional(),
-  // ---- escalation (issue 3) ----
   SLACK_BOT_TOKEN: z.string().regex(/^xox[a-z]-/, 'SLACK_BOT_TOKEN must be a Slack token (xoxb-...)').optional(),
   SLACK_API_URL: optionalUrl,
   SLACK_ESCALATIONS_CHANNEL: z.string().min(1).default('#support-escalations'),
   PAGERDUTY_ROUTING_KEY: z.string().min(1).optional(),
   PAGERDUTY_EVENTS_URL: optionalUrl,
-  // ---- compensation (issue 4) ----
   STRIPE_WEBHOOK_SECRET: z.string().min(16, 'STRIPE_WEBHOOK_SECRET must be the endpoint\'s signing secret (whsec_...)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(16, 'SLACK_SIGNING_SECRET must be the Slack app\'s signing secret').optional(),
   SLACK_APPROVALS_CHANNEL: z.string().min(1).default('#support-approvals'),
@@ -92,12 +87,11 @@ export interface Config {
   policyOverrides: { csatSurveyDelayMinutes?: number };
   /** A deployment's own policy (JSON, whole or partial over the seed's). */
   policyFile?: string;
-  // ---- escalation (issue 3) ----
   /** Slack Web API: a bot token, and a base URL only for a stand-in (http://127.0.0.1:PORT/api/). */
   slack: { botToken?: string; apiUrl?: string; escalationsChannel: string };
   /** PagerDuty Events API v2: the service's routing key, and an events URL only for a stand-in. */
   pagerDuty: { routingKey?: string; eventsUrl?: string };
-  // ---- compensation (issue 4) ----
+  /** Stripe webhook and Slack interaction secrets, the approvals channel, Slack approvers. */
   compensation: CompensationConfig;
 }
 
@@ -174,15 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
     policyFile: e.POLICY_FILE,
-    // ---- escalation (issue 3) ----
     slack: { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL, escalationsChannel: e.SLACK_ESCALATIONS_CHANNEL },
     pagerDuty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
-    // ---- compensation (issue 4) ----
     compensation: compensationConfig(e, production, tokens, demoTokens),
   };
 }
-
-// ---- compensation (issue 4) ----
 
 /** Webhook and Slack interaction secrets, the approvals channel, and who a Slack user is. */
 export interface CompensationConfig {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { signSurveyToken, verifySurveyToken } from '../../src/csat-token';
+import { signSurveyToken, surveyLink, verifySurveyToken } from '../../../src/security/csat-token';
 
 const SECRET = 'test-csat-secret-0123456789abcdef';
 const claim = { caseId: 'ES-ABC123', surveyId: 'survey-1' };
@@ -57,5 +57,12 @@ describe('csat-token', () => {
     assert.equal(verifySurveyToken(SECRET, signRaw(SECRET, b64(JSON.stringify({ c: 'ES-ABC123' })))), null);
     assert.equal(verifySurveyToken(SECRET, signRaw(SECRET, b64(JSON.stringify({ c: 1, s: 2 })))), null);
     assert.equal(verifySurveyToken(SECRET, signRaw(SECRET, b64('null'))), null);
+  });
+
+  it('builds a survey link under the public base URL whose token names the case and survey', () => {
+    const link = surveyLink({ publicBaseUrl: 'https://support.example.com', csatSecret: SECRET }, claim.caseId, claim.surveyId);
+    const m = /^https:\/\/support\.example\.com\/csat\/([^/]+)$/.exec(link);
+    assert.ok(m, link);
+    assert.deepEqual(verifySurveyToken(SECRET, m[1]), claim);
   });
 });

@@ -1,0 +1,79 @@
+// Compensation and approvals over HTTP: proposing (or amending a proposal waiting for approval),
+// listing the pending approvals a caller may decide from Temporal visibility, and deciding one.
+// The rules (tiers, proposer, stale amounts, decided once) live in the workflow and the policy.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { z } from 'zod/v4';
+import { decidableTiers } from '../../policy/compensation';
+import {
+  APPROVAL_ID_PATTERN, decideApprovalUpdate, proposeCompensationUpdate, type Actor, type ApprovalDecisionInput,
+} from '../../../workflows/contracts';
+import { HttpError } from '../errors';
+import type { RouteDef, RouteEnv } from '../route-table';
+import * as s from '../schemas';
+
+/** Runs the decision Update on the approval's case (the approval id names the case); Slack's buttons decide through it too. */
+export async function decideApproval(env: RouteEnv, input: ApprovalDecisionInput) {
+  const m = APPROVAL_ID_PATTERN.exec(input.approvalId);
+  if (!m) throw new HttpError(404, 'not_found', 'no such approval request');
+  return env.handleFor(m[1]).executeUpdate(decideApprovalUpdate, { args: [input] });
+}
+
+/** The visibility query of GET /approvals: running cases pending a tier the caller decides, not proposed by the caller. */
+function pendingApprovalsQuery(tierRoles: string[], caller: Actor, q: z.infer<typeof s.approvalsQuery>): string {
+  const clauses = [
+    `WorkflowType = 'supportCaseWorkflow'`, `ExecutionStatus = 'Running'`, 'CasePendingApproval = true',
+    `CaseApprovalTier IN (${tierRoles.map((r) => `'${r}'`).join(', ')})`, `CaseApprovalProposer != '${caller.name.replace(/'/g, "\\'")}'`,
+  ];
+  if (q.overCents !== undefined) clauses.push(`CaseApprovalCents > ${q.overCents}`);
+  return clauses.join(' AND ');
+}
+
+/** One entry of GET /approvals, from the case's search attributes. */
+function approvalEntry(wf: WorkflowExecutionInfo): Record<string, unknown> {
+  const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
+  return {
+    approvalId: sa.CaseApprovalId?.[0] ?? null,
+    caseId: wf.workflowId.replace(/^case-/, ''),
+    tier: sa.CaseApprovalTier?.[0] ?? null,
+    amountCents: sa.CaseApprovalCents?.[0] ?? null,
+    proposedBy: sa.CaseApprovalProposer?.[0] ?? null,
+    caseStatus: sa.CaseStatus?.[0] ?? null,
+  };
+}
+
+/** GET /approvals: the pending approvals the caller may decide. */
+function listApprovals(env: RouteEnv): RouteDef {
+  return {
+    method: 'get', path: '/approvals', summary: 'List pending approvals the caller may decide', permission: 'approval.decide', query: s.approvalsQuery,
+    async handle(ctx) {
+      const q = ctx.query as z.infer<typeof s.approvalsQuery>;
+      const caller = ctx.caller!;
+      const tierRoles = decidableTiers(env.policy, caller.role).map((t) => t.role);
+      if (tierRoles.length === 0) return { body: { approvals: [] } };
+      const approvals: Record<string, unknown>[] = [];
+      for await (const wf of env.client.workflow.list({ query: pendingApprovalsQuery(tierRoles, caller, q), pageSize: q.limit })) {
+        approvals.push(approvalEntry(wf));
+        if (approvals.length >= q.limit) break;
+      }
+      return { body: { approvals } };
+    },
+  };
+}
+
+/** The compensation and approval routes. */
+export function compensationRoutes(env: RouteEnv): RouteDef[] {
+  return [
+    env.caseAction('/cases/:caseId/compensation', 'Propose compensation (or change a proposal waiting for approval)', s.compensationBody,
+      ({ body, caller }) => ({ def: proposeCompensationUpdate, input: { actor: caller, ...body } }), 'compensation.propose'),
+    listApprovals(env),
+    {
+      method: 'post', path: '/approvals/:approvalId/decision', summary: 'Decide a pending approval (the body names the amount)',
+      permission: 'approval.decide', body: s.approvalDecisionBody,
+      async handle(ctx) {
+        const body = ctx.body as z.infer<typeof s.approvalDecisionBody>;
+        const view = await decideApproval(env, { actor: ctx.caller!, approvalId: ctx.params.approvalId, ...body, via: 'api' });
+        return { body: view };
+      },
+    },
+  ];
+}
