@@ -29,7 +29,7 @@ export default tseslint.config(
           })),
           { name: '../activities', allowTypeImports: true, message: 'Workflows reach activities only through proxyActivities (import type).' },
         ],
-        patterns: [{ group: ['../activities/*', '../src/standins/*', '../src/integrations/*', '../src/api/*', '../src/config', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Workflows and policy import nothing that does I/O (types only).' }],
+        patterns: [{ group: ['../activities/*', '../dev/*', '../../dev/*', '../src/integrations/*', '../src/api/*', '../src/config', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Workflows and policy import nothing that does I/O (types only).' }],
       }],
     },
   },

@@ -13,24 +13,20 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../dev/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../dev/standins/slack-standin';
+import { startSmtpInbox, type SmtpInbox } from '../dev/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../dev/standins/stripe-standin';
 import { verifySurveyToken } from '../src/csat-token';
-import { startSmtpInbox, type SmtpInbox } from '../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../src/standins/stripe-standin';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
-import { historyToJSONObject, type History } from '../test/replay/history-json';
-// ---- SLA clocks and escalation (issue 3) ----
-import { startPagerDutyStandin, type PagerDutyStandin } from '../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../src/standins/slack-standin';
+import { agent, caseInput, caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../test/helpers/cases';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
-import { TEST_SLACK_TOKEN } from '../test/helpers/cases';
-import { acknowledgeEscalationUpdate, escalateUpdate, resolveEscalationUpdate } from '../workflows/contracts';
-// ---- compensation (issue 4) ----
-import { approvalDecisionSignal, decideApprovalUpdate, proposeCompensationUpdate } from '../workflows/contracts';
 import { createTimeSkippingEnv } from '../test/helpers/temporal';
+import { historyToJSONObject, type History } from '../test/replay/history-json';
 import { supportCaseWorkflow } from '../workflows';
 import {
-  assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate,
-  reopenUpdate, replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate,
+  acknowledgeEscalationUpdate, approvalDecisionSignal, assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate,
+  customerReplySignal, decideApprovalUpdate, escalateUpdate, FailureType, proposeCompensationUpdate, rateUpdate, reopenUpdate,
+  replyUpdate, requestVerificationUpdate, resolveEscalationUpdate, resolveUpdate, setCategoryUpdate,
   type CaseInput, type CaseResult, type CaseView,
 } from '../workflows/contracts';
 
@@ -49,7 +45,6 @@ interface Ctx {
   env: TestWorkflowEnvironment;
   inbox: SmtpInbox;
   stripe: StripeStandin;
-  // ---- issue 3 ----
   slack: SlackStandin;
   pagerDuty: PagerDutyStandin;
 }
@@ -60,7 +55,7 @@ interface Path {
   /** Case id; fixed so the history (and workflow id) is the same on every recording. */
   caseId: string;
   input?: Partial<CaseInput>;
-  /** Runs before the case opens (issue 3: move the test server's clock to the instant a path needs). */
+  /** Runs before the case opens (e.g. moves the test server's clock to the instant a path needs). */
   prepare?(ctx: Ctx): Promise<void>;
   drive(ctx: Ctx, handle: CaseHandle, input: CaseInput): Promise<void>;
   check(result: CaseResult): void;
@@ -198,7 +193,7 @@ const PATHS: Path[] = [
   },
 ];
 
-// ---- SLA clocks and escalation (issue 3) ----
+// Paths through the SLA clocks and the escalation ladder.
 const engineer = { id: 'erin-engineer', name: 'Erin Engineer', role: 'engineer' as const };
 PATHS.push(
   {
@@ -259,7 +254,7 @@ PATHS.push(
   },
 );
 
-// ---- compensation (issue 4) ----
+// Paths through compensation and its approvals.
 const lead = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' as const };
 const manager = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' as const };
 PATHS.push(
@@ -375,7 +370,6 @@ async function main(argv: string[]): Promise<number> {
   }
   mkdirSync(OUT_DIR, { recursive: true });
   const [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
-  // ---- issue 3 ----
   const [slack, pagerDuty] = await Promise.all([startSlackStandin({ token: TEST_SLACK_TOKEN }), startPagerDutyStandin()]);
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

@@ -7,8 +7,8 @@ import { surveyLink } from '../../src/api/app';
 import { createSmtpMailer } from '../../src/integrations/mailer';
 import { createStripeClient, createStripeGateway } from '../../src/integrations/stripe-gateway';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 import type { Actor, CaseInput } from '../../workflows/contracts';
 import { createDevServerEnv, createTimeSkippingEnv, quietRuntime, uniqueTaskQueue, workflowBundle } from './temporal';
 // ---- escalation (issue 3) ----
@@ -17,8 +17,8 @@ import type { PagerDutyGateway } from '../../activities/pagerduty';
 import type { SlackGateway } from '../../activities/slack';
 import { createPagerDutyGateway } from '../../src/integrations/pagerduty-client';
 import { createSlackClient, createSlackGateway } from '../../src/integrations/slack-client';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-standin';
 // ---- compensation (issue 4) ----
 import type { MoneyGateway } from '../../activities/compensation';
 import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
