@@ -13,14 +13,14 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { agent, caseInput, caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../dev/fixtures';
 import { startPagerDutyStandin, type PagerDutyStandin } from '../dev/standins/pagerduty-standin';
 import { startSlackStandin, type SlackStandin } from '../dev/standins/slack-standin';
 import { startSmtpInbox, type SmtpInbox } from '../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../dev/standins/stripe-standin';
+import { createTimeSkippingEnv } from '../dev/temporal-servers';
 import { verifySurveyToken } from '../src/csat-token';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../test/helpers/cases';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
-import { createTimeSkippingEnv } from '../test/helpers/temporal';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
 import { supportCaseWorkflow } from '../workflows';
 import {
