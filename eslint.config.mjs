@@ -8,7 +8,7 @@ const ioPackages = ['express', 'stripe', '@slack/web-api', 'nodemailer', 'smtp-s
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.venv/**', '.data/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'dist-*/**', '.tools/**', 'node_modules/**', '.venv/**', '.data/**', 'eslint.config.mjs'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],
