@@ -8,7 +8,7 @@ const ioPackages = ['express', 'stripe', '@slack/web-api', 'nodemailer', 'smtp-s
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.venv/**', '.data/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'dist-*/**', '.tools/**', 'node_modules/**', '.venv/**', '.data/**', 'eslint.config.mjs'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],
@@ -29,7 +29,7 @@ export default tseslint.config(
           })),
           { name: '../activities', allowTypeImports: true, message: 'Workflows reach activities only through proxyActivities (import type).' },
         ],
-        patterns: [{ group: ['../activities/*', '../src/standins/*', '../src/integrations/*', '../src/api/*', '../src/config', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Workflows and policy import nothing that does I/O (types only).' }],
+        patterns: [{ group: ['../activities/*', '../dev/*', '../../dev/*', '../src/integrations/*', '../src/api/*', '../src/config', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Workflows and policy import nothing that does I/O (types only).' }],
       }],
     },
   },

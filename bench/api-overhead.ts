@@ -3,15 +3,15 @@
 //   npm run build && node dist/bench/api-overhead.js [cases=200] [actions=200]
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../dev/fixtures';
+import { startSmtpInbox } from '../dev/standins/smtp-inbox';
+import { startStripeStandin } from '../dev/standins/stripe-standin';
+import { createDevServerEnv, uniqueTaskQueue } from '../dev/temporal-servers';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { DEFAULT_POLICY } from '../src/policy/default-policy';
-import { startSmtpInbox } from '../src/standins/smtp-inbox';
-import { startStripeStandin } from '../src/standins/stripe-standin';
 import { supportCaseWorkflow } from '../workflows';
 import { addNoteUpdate, caseWorkflowId, type CaseInput } from '../workflows/contracts';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
-import { createDevServerEnv, uniqueTaskQueue } from '../test/helpers/temporal';
 
 const N = Number(process.argv[2] ?? 200);
 const M = Number(process.argv[3] ?? 200);

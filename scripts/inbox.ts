@@ -1,8 +1,8 @@
 // Usage: node dist/scripts/inbox.js [dir] [--show <id>]
 // Lists the mail the local SMTP inbox stored (default dir .data/inbox), or prints one mail.
 import path from 'node:path';
-import { formatMailId, readInboxDir } from '../src/standins/smtp-inbox';
-import type { ReceivedMail } from '../src/standins/smtp-inbox';
+import { formatMailId, readInboxDir } from '../dev/standins/smtp-inbox';
+import type { ReceivedMail } from '../dev/standins/smtp-inbox';
 
 /** Runs the CLI on argv (without node and script) and returns the process exit code. */
 export function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): number {

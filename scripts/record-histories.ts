@@ -13,22 +13,20 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { agent, caseInput, caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../dev/fixtures';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../dev/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../dev/standins/slack-standin';
+import { startSmtpInbox, type SmtpInbox } from '../dev/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../dev/standins/stripe-standin';
+import { createTimeSkippingEnv } from '../dev/temporal-servers';
 import { verifySurveyToken } from '../src/security/csat-token';
-import { startSmtpInbox, type SmtpInbox } from '../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../src/standins/stripe-standin';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../test/helpers/cases';
-import { historyToJSONObject, type History } from '../test/replay/history-json';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../src/standins/slack-standin';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
-import { TEST_SLACK_TOKEN } from '../test/helpers/cases';
-import { acknowledgeEscalationUpdate, escalateUpdate, resolveEscalationUpdate } from '../workflows/contracts';
-import { approvalDecisionSignal, decideApprovalUpdate, proposeCompensationUpdate } from '../workflows/contracts';
-import { createTimeSkippingEnv } from '../test/helpers/temporal';
+import { historyToJSONObject, type History } from '../test/replay/history-json';
 import { supportCaseWorkflow } from '../workflows';
 import {
-  assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal, FailureType, rateUpdate,
-  reopenUpdate, replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate,
+  acknowledgeEscalationUpdate, approvalDecisionSignal, assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate,
+  customerReplySignal, decideApprovalUpdate, escalateUpdate, FailureType, proposeCompensationUpdate, rateUpdate, reopenUpdate,
+  replyUpdate, requestVerificationUpdate, resolveEscalationUpdate, resolveUpdate, setCategoryUpdate,
   type CaseInput, type CaseResult, type CaseView,
 } from '../workflows/contracts';
 
@@ -57,7 +55,7 @@ interface Path {
   /** Case id; fixed so the history (and workflow id) is the same on every recording. */
   caseId: string;
   input?: Partial<CaseInput>;
-  /** Runs before the case opens (issue 3: move the test server's clock to the instant a path needs). */
+  /** Runs before the case opens (e.g. moves the test server's clock to the instant a path needs). */
   prepare?(ctx: Ctx): Promise<void>;
   drive(ctx: Ctx, handle: CaseHandle, input: CaseInput): Promise<void>;
   check(result: CaseResult): void;
@@ -195,7 +193,7 @@ const PATHS: Path[] = [
   },
 ];
 
-// Paths through the SLA clocks and escalation.
+// Paths through the SLA clocks and the escalation ladder.
 const engineer = { id: 'erin-engineer', name: 'Erin Engineer', role: 'engineer' as const };
 PATHS.push(
   {
@@ -256,7 +254,7 @@ PATHS.push(
   },
 );
 
-// Paths through compensation and approvals.
+// Paths through compensation and its approvals.
 const lead = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' as const };
 const manager = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' as const };
 PATHS.push(

@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import type { SupportPolicy } from '../../src/policy/types';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/contracts';
 import { eventually } from '../helpers/wait';
 import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';

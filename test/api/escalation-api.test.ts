@@ -5,9 +5,9 @@ import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import type { SlackStandin } from '../../src/standins/slack-standin';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
+import type { SlackStandin } from '../../dev/standins/slack-standin';
+import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/contracts';
 import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 

@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
-import { startSmtpInbox, type SmtpInbox } from '../../src/standins/smtp-inbox';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-standin';
+import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
+import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

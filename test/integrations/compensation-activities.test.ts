@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { compensationActivities } from '../../activities/compensation';
 import { createStripeClient } from '../../src/integrations/stripe-gateway';
 import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -4,8 +4,8 @@ import { pagerDutyActivities } from '../../activities/pagerduty';
 import { slackActivities, type PostEscalationInput } from '../../activities/slack';
 import { createPagerDutyGateway } from '../../src/integrations/pagerduty-client';
 import { createSlackClient, createSlackGateway } from '../../src/integrations/slack-client';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
+import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-standin';
 
 const TOKEN = 'xoxb-escalation-test';
 const ROUTING_KEY = 'R0ESCALATIONTEST0000000000000000';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startPagerDutyStandin, type PagerDutyStandin } from '../../src/standins/pagerduty-standin';
+import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
 
 const ROUTING_KEY = 'R0UTINGKEY0000000000000000000000';
 

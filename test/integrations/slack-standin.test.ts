@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
-import { startSlackStandin, type SlackStandin } from '../../src/standins/slack-standin';
+import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-standin';
 
 const TOKEN = 'xoxb-standin-test';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
-import { readInboxDir, startSmtpInbox } from '../../src/standins/smtp-inbox';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import { readInboxDir, startSmtpInbox } from '../../dev/standins/smtp-inbox';
+import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { main as inboxCli } from '../../scripts/inbox';
 
 function send(inbox: SmtpInbox, mail: SendMailOptions): Promise<unknown> {

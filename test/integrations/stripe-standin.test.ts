@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
-import { startStripeStandin, type StripeStandin } from '../../src/standins/stripe-standin';
+import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 
 function clientFor(standin: StripeStandin, key = 'sk_test_standin'): Stripe {
   return new Stripe(key, { host: '127.0.0.1', port: standin.port, protocol: 'http', maxNetworkRetries: 0 });

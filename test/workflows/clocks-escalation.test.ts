@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import type { PagerDutyStandin } from '../../src/standins/pagerduty-standin';
-import type { SlackStandin } from '../../src/standins/slack-standin';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
+import type { SlackStandin } from '../../dev/standins/slack-standin';
+import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
   acknowledgeEscalationUpdate, addNoteUpdate, assignUpdate, policyChangedSignal, reopenUpdate, resolveUpdate, calendarChangedSignal, caseViewQuery, caseWorkflowId, customerReplySignal, escalateUpdate,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { SlackStandin } from '../../src/standins/slack-standin';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
-import type { StripeStandin } from '../../src/standins/stripe-standin';
+import type { SlackStandin } from '../../dev/standins/slack-standin';
+import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
+import type { StripeStandin } from '../../dev/standins/stripe-standin';
 import { supportCaseWorkflow } from '../../workflows';
 import {
   approvalDecisionSignal, caseViewQuery, caseWorkflowId, decideApprovalUpdate, FailureType, proposeCompensationUpdate,

@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { verifySurveyToken } from '../../src/security/csat-token';
-import type { SmtpInbox } from '../../src/standins/smtp-inbox';
+import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
   actionKeyQuery, actionUpdateId, addNoteUpdate, caseViewQuery, caseWorkflowId, closeUpdate, inputFingerprint, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,

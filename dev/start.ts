@@ -4,20 +4,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { buildActivityDeps } from './activity-deps';
-import { createApp } from './api/app';
-import { EncryptionCodec } from './codec/encryption-codec';
-import { ensureWeeklyReportSchedule } from './schedules';
-import { installWorkerRuntime } from './observability/worker-runtime';
-import { loadConfig } from './config';
-import { deploymentPolicy } from './config/policy-file';
-import { startSmtpInbox } from './standins/smtp-inbox';
-import { startStripeStandin } from './standins/stripe-standin';
-// ---- escalation (issue 3) ----
+import { buildActivityDeps } from '../src/activity-deps';
+import { createApp } from '../src/api/app';
+import { EncryptionCodec } from '../src/codec/encryption-codec';
+import { ensureWeeklyReportSchedule } from '../src/schedules';
+import { installWorkerRuntime } from '../src/observability/worker-runtime';
+import { loadConfig } from '../src/config';
+import { deploymentPolicy } from '../src/config/policy-file';
+import { connectClient, connectWorker, dataConverterFor, DEFAULT_TEMPORAL_ADDRESS } from '../src/temporal';
+import { bundleWorkflows, createCaseWorker } from '../src/worker';
 import { startPagerDutyStandin } from './standins/pagerduty-standin';
 import { startSlackStandin } from './standins/slack-standin';
-import { connectClient, connectWorker, dataConverterFor, DEFAULT_TEMPORAL_ADDRESS } from './temporal';
-import { bundleWorkflows, createCaseWorker } from './worker';
+import { startSmtpInbox } from './standins/smtp-inbox';
+import { startStripeStandin } from './standins/stripe-standin';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -92,7 +91,6 @@ async function main() {
       stops.push(() => stripe.close());
       standins.push(`Stripe  -> local Stripe stand-in ${stripe.url} (demo customer cus_demo_ada, payments pi_demo_paid, pi_demo_declined)`);
     }
-    // ---- escalation (issue 3): Slack and PagerDuty stand-ins when unconfigured ----
     if (!env.SLACK_BOT_TOKEN) {
       env.SLACK_BOT_TOKEN = 'xoxb-local-standin';
       const slack = await startSlackStandin({ port: Number(env.SLACK_STANDIN_PORT ?? 12112), token: env.SLACK_BOT_TOKEN, log: say });
@@ -123,7 +121,7 @@ async function main() {
     const running = worker.run();
     stops.push(async () => { worker.shutdown(); await running; await connection.close(); });
 
-    // ---- metrics (issue 5): the weekly report's Schedule, created or updated on every start ----
+    // The weekly report's Schedule, created or updated on every start.
     const schedule = await ensureWeeklyReportSchedule(client, config, policy);
     const app = createApp({ client, config, policy, codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined });
     const server = await new Promise<import('node:http').Server>((resolve, reject) => {
