@@ -10,8 +10,7 @@ import { createDevServerEnv, uniqueTaskQueue } from '../dev/temporal-servers';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { DEFAULT_POLICY } from '../src/policy/default-policy';
-import { supportCaseWorkflow } from '../workflows';
-import { addNoteUpdate, caseWorkflowId, type CaseInput } from '../workflows/contracts';
+import { addNoteUpdate, caseWorkflowId, type CaseInput, CASE_WORKFLOW_TYPE, type SupportCaseWorkflow } from '../workflows/contracts';
 
 const N = Number(process.argv[2] ?? 200);
 const M = Number(process.argv[3] ?? 200);
@@ -41,7 +40,7 @@ async function main() {
   // Opening cases: raw client.workflow.start vs POST /cases (which also answers with the case view).
   const rawInputs = Array.from({ length: N }, () => caseInput());
   let t = process.hrtime.bigint();
-  await pool(N, (i) => env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(rawInputs[i].caseId), taskQueue, args: [rawInputs[i]] }));
+  await pool(N, (i) => env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, { workflowId: caseWorkflowId(rawInputs[i].caseId), taskQueue, args: [rawInputs[i]] }));
   const rawRate = N / (Number(process.hrtime.bigint() - t) / 1e9);
   t = process.hrtime.bigint();
   const apiIds = await pool(N, async (i) => {

@@ -22,13 +22,11 @@ import { createTimeSkippingEnv } from '../dev/temporal-servers';
 import { verifySurveyToken } from '../src/security/csat-token';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
-import { supportCaseWorkflow } from '../workflows';
 import {
   acknowledgeEscalationUpdate, approvalDecisionSignal, assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate,
   customerReplySignal, decideApprovalUpdate, escalateUpdate, FailureType, proposeCompensationUpdate, rateUpdate, reopenUpdate,
   replyUpdate, requestVerificationUpdate, resolveEscalationUpdate, resolveUpdate, setCategoryUpdate,
-  type CaseInput, type CaseResult, type CaseView,
-} from '../workflows/contracts';
+  type CaseInput, type CaseResult, type CaseView, CASE_WORKFLOW_TYPE, type SupportCaseWorkflow } from '../workflows/contracts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT_DIR = path.join(ROOT, 'test', 'replay', 'histories');
@@ -39,7 +37,7 @@ const IDENTITY = 'replay-recorder';
 
 const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };
 
-type CaseHandle = WorkflowHandle<typeof supportCaseWorkflow>;
+type CaseHandle = WorkflowHandle<SupportCaseWorkflow>;
 
 interface Ctx {
   env: TestWorkflowEnvironment;
@@ -346,7 +344,7 @@ function payloadTexts(history: History): string[] {
 async function record(ctx: Ctx, p: Path, suffix?: string): Promise<void> {
   const input = caseInput({ caseId: p.caseId, ...p.input });
   await p.prepare?.(ctx);
-  const handle = await ctx.env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
+  const handle = await ctx.env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
   await p.drive(ctx, handle, input);
   const result = await handle.result(); // the time-skipping client skips the remaining timers
   p.check(result);
