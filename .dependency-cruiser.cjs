@@ -8,14 +8,16 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Files that import each other (directly or through others) cannot be understood, tested or moved one at a time.',
+      comment:
+        'Files that import each other (directly or through others) cannot be understood, tested or moved one at a time.',
       from: {},
       to: { circular: true },
     },
     {
       name: 'deterministic-code-does-no-io',
       severity: 'error',
-      comment: 'Workflows run in the deterministic sandbox, and the policy is pure: no Node built-ins, no I/O packages.',
+      comment:
+        'Workflows run in the deterministic sandbox, and the policy is pure: no Node built-ins, no I/O packages.',
       from: { path: '^(workflows|src/policy)/' },
       to: {
         dependencyTypesNot: ['type-only'],
@@ -25,16 +27,24 @@ module.exports = {
     {
       name: 'deterministic-code-calls-activities-by-proxy',
       severity: 'error',
-      comment: 'Workflows and the policy reach activities only through proxyActivities (type imports), and never the API, integrations, config or dev/.',
+      comment:
+        'Workflows and the policy reach activities only through proxyActivities (type imports), and never the API, integrations, config or dev/.',
       from: { path: '^(workflows|src/policy)/' },
-      to: { dependencyTypesNot: ['type-only'], path: '^(activities|src/(api|integrations|config|security|observability)|dev)/' },
+      to: {
+        dependencyTypesNot: ['type-only'],
+        path: '^(activities|src/(api|integrations|config|security|observability)|dev)/',
+      },
     },
     {
       name: 'outside-sees-workflow-contracts-only',
       severity: 'error',
-      comment: 'Only the worker (which bundles them) and tests that run workflows import workflow implementations; the rest use workflows/contracts.ts.',
+      comment:
+        'Only the worker (which bundles them) and tests that run workflows import workflow implementations; the rest use workflows/contracts.ts.',
       from: { path: '^(src|activities|dev|scripts|bench)/', pathNot: '^src/worker\\.ts$' },
-      to: { path: '^workflows/', pathNot: '^workflows/(contracts|case-view)\\.ts$|^workflows/[a-z-]+/(contract|state)\\.ts$' },
+      to: {
+        path: '^workflows/',
+        pathNot: '^workflows/(contracts|case-view)\\.ts$|^workflows/[a-z-]+/(contract|state)\\.ts$',
+      },
     },
     {
       name: 'activities-never-import-the-api',

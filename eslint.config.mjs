@@ -4,8 +4,18 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const ioPackages = ['express', 'stripe', '@slack/web-api', 'nodemailer', 'smtp-server', 'mailparser',
-  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'];
+const ioPackages = [
+  'express',
+  'stripe',
+  '@slack/web-api',
+  'nodemailer',
+  'smtp-server',
+  'mailparser',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-*/**', '.tools/**', 'node_modules/**', '.venv/**', '.data/**', 'eslint.config.mjs'] },
@@ -21,16 +31,38 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts', 'src/policy/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [
-          ...[...nodeBuiltins, ...ioPackages].map((name) => ({
-            name,
-            message: 'Workflow code (and the policy it imports) must stay deterministic: no Node built-ins, no I/O.',
-          })),
-          { name: '../activities', allowTypeImports: true, message: 'Workflows reach activities only through proxyActivities (import type).' },
-        ],
-        patterns: [{ group: ['../activities/*', '../dev/*', '../../dev/*', '../src/integrations/*', '../src/api/*', '../src/config', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Workflows and policy import nothing that does I/O (types only).' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...[...nodeBuiltins, ...ioPackages].map((name) => ({
+              name,
+              message: 'Workflow code (and the policy it imports) must stay deterministic: no Node built-ins, no I/O.',
+            })),
+            {
+              name: '../activities',
+              allowTypeImports: true,
+              message: 'Workflows reach activities only through proxyActivities (import type).',
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                '../activities/*',
+                '../dev/*',
+                '../../dev/*',
+                '../src/integrations/*',
+                '../src/api/*',
+                '../src/config',
+                '../../activities',
+                '../../activities/*',
+              ],
+              allowTypeImports: true,
+              message: 'Workflows and policy import nothing that does I/O (types only).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

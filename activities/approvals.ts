@@ -30,7 +30,10 @@ export interface ApprovalRequestNotice {
 }
 
 /** What the Approve and Reject buttons carry: the request and the amount the click approves. */
-export interface ApprovalButtonValue { approvalId: string; amountCents: number }
+export interface ApprovalButtonValue {
+  approvalId: string;
+  amountCents: number;
+}
 
 // Agent wording reaches Slack; unescaped it could ping <!channel> or forge links.
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -57,16 +60,47 @@ export function approvalText(n: ApprovalRequestNotice, caseUrl: string): string 
 export function approvalBlocks(n: ApprovalRequestNotice, caseUrl: string): SlackBlock[] {
   const value = JSON.stringify({ approvalId: n.approvalId, amountCents: n.amountCents } satisfies ApprovalButtonValue);
   return [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${HEADING[n.kind]}* (${esc(n.tierLabel)}): ${esc(n.amountText)} on <${caseUrl}|${esc(n.caseId)}>` } },
-    { type: 'section', text: { type: 'mrkdwn', text: [...n.lines.map((l) => `• ${esc(l)}`), `Proposed by ${esc(n.proposedBy)} · ${esc(n.guideline)}${n.reason ? `: ${esc(n.reason)}` : ''}`].join('\n') } },
     {
-      type: 'actions', block_id: `approval:${n.approvalId}`,
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*${HEADING[n.kind]}* (${esc(n.tierLabel)}): ${esc(n.amountText)} on <${caseUrl}|${esc(n.caseId)}>`,
+      },
+    },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: [
+          ...n.lines.map((l) => `• ${esc(l)}`),
+          `Proposed by ${esc(n.proposedBy)} · ${esc(n.guideline)}${n.reason ? `: ${esc(n.reason)}` : ''}`,
+        ].join('\n'),
+      },
+    },
+    {
+      type: 'actions',
+      block_id: `approval:${n.approvalId}`,
       elements: [
-        { type: 'button', action_id: 'approval_approve', style: 'primary', value, text: { type: 'plain_text', text: `Approve ${n.amountText}` } },
-        { type: 'button', action_id: 'approval_reject', style: 'danger', value, text: { type: 'plain_text', text: 'Reject' } },
+        {
+          type: 'button',
+          action_id: 'approval_approve',
+          style: 'primary',
+          value,
+          text: { type: 'plain_text', text: `Approve ${n.amountText}` },
+        },
+        {
+          type: 'button',
+          action_id: 'approval_reject',
+          style: 'danger',
+          value,
+          text: { type: 'plain_text', text: 'Reject' },
+        },
       ],
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Approval ${esc(n.approvalId)} · expires ${esc(n.expiresAt)}` }] },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Approval ${esc(n.approvalId)} · expires ${esc(n.expiresAt)}` }],
+    },
   ];
 }
 
@@ -85,15 +119,22 @@ export function approvalActivities(deps: { mailer: Mailer } & ApprovalNoticeDeps
     },
 
     /** E-mails an approval request to the tier's contact; the Message-ID makes a retried send the same mail. */
-    async emailApprovalRequest(input: ApprovalRequestNotice & { to: string; revision: number }): Promise<{ messageId: string }> {
+    async emailApprovalRequest(
+      input: ApprovalRequestNotice & { to: string; revision: number },
+    ): Promise<{ messageId: string }> {
       const text = approvalText(input, caseUrl(input.caseId));
       const html = `<!doctype html>\n<html><body style="font-family: sans-serif"><pre>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre></body></html>`;
       return deps.mailer.send({
         to: input.to,
         subject: `${HEADING[input.kind]}: ${input.amountText} compensation [${input.caseId}]`,
-        text, html,
+        text,
+        html,
         messageId: `<approval-${input.approvalId}.r${input.revision}.${input.kind}@support.edustream.local>`,
-        headers: { 'X-Case-Id': input.caseId, 'X-Approval-Id': input.approvalId, 'X-Template-Id': `approval_${input.kind}` },
+        headers: {
+          'X-Case-Id': input.caseId,
+          'X-Approval-Id': input.approvalId,
+          'X-Template-Id': `approval_${input.kind}`,
+        },
       });
     },
   };

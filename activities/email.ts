@@ -2,7 +2,14 @@ import type { RenderedEmail } from '../src/policy/rules';
 
 /** Sends one message; implemented over nodemailer in src/integrations/mailer.ts. */
 export interface Mailer {
-  send(msg: { to: string; subject: string; text: string; html: string; messageId: string; headers: Record<string, string> }): Promise<{ messageId: string }>;
+  send(msg: {
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+    messageId: string;
+    headers: Record<string, string>;
+  }): Promise<{ messageId: string }>;
 }
 
 /** A rendered case e-mail and where it goes. */

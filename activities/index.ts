@@ -42,7 +42,12 @@ export function createActivities(deps: ActivityDeps) {
     ...staffEmailActivities({ mailer: deps.mailer }),
     // ---- compensation (issue 4) ----
     ...compensationActivities(deps.money),
-    ...approvalActivities({ mailer: deps.mailer, slack: deps.slack, channel: deps.approvalsChannel, caseLinkBase: deps.slackOptions.caseLinkBase }),
+    ...approvalActivities({
+      mailer: deps.mailer,
+      slack: deps.slack,
+      channel: deps.approvalsChannel,
+      caseLinkBase: deps.slackOptions.caseLinkBase,
+    }),
     // ---- metrics (issue 5) ----
     ...reportActivities({ temporal: deps.temporal }),
   };

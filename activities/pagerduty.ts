@@ -2,7 +2,10 @@
 export type PageSeverity = 'critical' | 'error' | 'warning' | 'info';
 
 /** A link shown on the PagerDuty incident. */
-export interface PageLink { href: string; text?: string }
+export interface PageLink {
+  href: string;
+  text?: string;
+}
 
 /** An Events API v2 event, in PagerDuty's field names, without the routing key the gateway adds. */
 export interface PagerDutyEvent {
@@ -54,12 +57,15 @@ export function pagerDutyActivities(pd: PagerDutyGateway) {
      * PagerDuty folds a retried or replayed trigger into the open incident instead of paging twice.
      */
     async pageOnCall(input: PageOnCallInput): Promise<{ dedupKey: string }> {
-      const summary = input.summary.length <= SUMMARY_MAX ? input.summary : `${input.summary.slice(0, SUMMARY_MAX - 1)}…`;
+      const summary =
+        input.summary.length <= SUMMARY_MAX ? input.summary : `${input.summary.slice(0, SUMMARY_MAX - 1)}…`;
       return pd.enqueue({
         event_action: 'trigger',
         dedup_key: input.dedupKey,
         payload: {
-          summary, source: input.source, severity: input.severity,
+          summary,
+          source: input.source,
+          severity: input.severity,
           ...(input.customDetails ? { custom_details: input.customDetails } : {}),
         },
         ...(input.links && input.links.length > 0 ? { links: input.links, client_url: input.links[0]!.href } : {}),

@@ -8,7 +8,8 @@ export function reportActivities(deps: { temporal?: Client }) {
   return {
     /** Facts of the cases closed in [from, to), from their search attributes. */
     async collectClosedCaseFacts(input: { from: string; to: string }): Promise<CaseFacts[]> {
-      if (!deps.temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client for reports', 'ReportsNotConfigured');
+      if (!deps.temporal)
+        throw ApplicationFailure.nonRetryable('this worker has no Temporal client for reports', 'ReportsNotConfigured');
       return closedCaseFacts(deps.temporal, new Date(input.from), new Date(input.to));
     },
   };

@@ -44,7 +44,10 @@ export interface NotifySlackInput {
 }
 
 /** Where a posted message landed, so later rungs can refer to it. */
-export interface PostedSlackMessage { channel: string; ts: string }
+export interface PostedSlackMessage {
+  channel: string;
+  ts: string;
+}
 
 // Slack's limits: section text 3000, header 150 characters; fields are clipped well inside them.
 const FIELD_MAX = 2500;
@@ -66,7 +69,14 @@ function field(s: string): string {
 
 function steps(input: string[] | string): string[] {
   const lines = typeof input === 'string' ? input.split(/\r?\n/) : input;
-  return lines.map((l) => l.trim().replace(/^(\d+[.)]|[-*•])\s*/, '').trim()).filter((l) => l !== '');
+  return lines
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^(\d+[.)]|[-*•])\s*/, '')
+        .trim(),
+    )
+    .filter((l) => l !== '');
 }
 
 /** The case's page, as linked from Slack. */
@@ -102,7 +112,14 @@ export function escalationBlocks(input: PostEscalationInput, link: string): Slac
   const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
   const numbered = steps(input.stepsToReproduce).map((s, i) => `${i + 1}. ${field(s)}`);
   return [
-    { type: 'header', text: { type: 'plain_text', text: clip(`🚨 ESCALATION: ${input.title.trim() || input.caseId}`, HEADER_MAX), emoji: true } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: clip(`🚨 ESCALATION: ${input.title.trim() || input.caseId}`, HEADER_MAX),
+        emoji: true,
+      },
+    },
     {
       type: 'section',
       fields: [
@@ -117,10 +134,16 @@ export function escalationBlocks(input: PostEscalationInput, link: string): Slac
     { type: 'section', text: mrkdwn(`*What I've Tried*\n${field(input.whatTried)}`) },
     {
       type: 'actions',
-      elements: [{
-        type: 'button', action_id: 'open_case', style: 'primary', url: link, value: input.caseId,
-        text: { type: 'plain_text', text: `Open case ${input.caseId}` },
-      }],
+      elements: [
+        {
+          type: 'button',
+          action_id: 'open_case',
+          style: 'primary',
+          url: link,
+          value: input.caseId,
+          text: { type: 'plain_text', text: `Open case ${input.caseId}` },
+        },
+      ],
     },
     { type: 'context', elements: [mrkdwn(`Escalation ${escapeMrkdwn(input.escalationId)} · ${input.severity}`)] },
   ];
@@ -152,7 +175,11 @@ export function slackActivities(slack: SlackGateway, opts: SlackActivitiesOption
      */
     async postEscalation(input: PostEscalationInput): Promise<PostedSlackMessage & { caseLink: string }> {
       const link = caseLink(opts.caseLinkBase, input.caseId);
-      const posted = await slack.postMessage(input.channel ?? opts.escalationsChannel, escalationText(input, link), escalationBlocks(input, link));
+      const posted = await slack.postMessage(
+        input.channel ?? opts.escalationsChannel,
+        escalationText(input, link),
+        escalationBlocks(input, link),
+      );
       return { ...posted, caseLink: link };
     },
     /** Notifies a ladder rung in Slack, mentioning its member, group or directory contact. */

@@ -27,8 +27,14 @@ export function stripeActivities(stripe: StripeGateway) {
       return stripe.lookupPayment(input.paymentIntentId);
     },
     /** Checks identity evidence against the Stripe customer; only the verdict leaves this activity. */
-    async verifyCustomerIdentity(input: { customerId?: string; email: string; claimedEmail: string; last4: string }): Promise<{ verified: boolean }> {
-      if (!/^\d{4}$/.test(input.last4)) throw ApplicationFailure.nonRetryable('last4 must be 4 digits', 'InvalidEvidence');
+    async verifyCustomerIdentity(input: {
+      customerId?: string;
+      email: string;
+      claimedEmail: string;
+      last4: string;
+    }): Promise<{ verified: boolean }> {
+      if (!/^\d{4}$/.test(input.last4))
+        throw ApplicationFailure.nonRetryable('last4 must be 4 digits', 'InvalidEvidence');
       return { verified: await stripe.identityMatches(input) };
     },
   };

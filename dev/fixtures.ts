@@ -46,8 +46,16 @@ export function caseInput(overrides: Partial<CaseInput> = {}): CaseInput {
 
 /** A worker on the environment whose activities talk to the SMTP and Stripe peers. */
 export async function caseWorker(
-  env: TestWorkflowEnvironment, taskQueue: string,
-  peers: { inbox: SmtpInbox; stripe: StripeStandin; slack?: SlackStandin; pagerDuty?: PagerDutyStandin; money?: MoneyGateway; dataConverter?: DataConverter },
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  peers: {
+    inbox: SmtpInbox;
+    stripe: StripeStandin;
+    slack?: SlackStandin;
+    pagerDuty?: PagerDutyStandin;
+    money?: MoneyGateway;
+    dataConverter?: DataConverter;
+  },
 ): Promise<Worker> {
   quietRuntime();
   const mailer = createSmtpMailer({ smtpUrl: peers.inbox.url, from: 'EduStream Support <support@edustream.com>' });
@@ -60,7 +68,8 @@ export async function caseWorker(
     activities: createActivities({
       mailer,
       stripe: createStripeGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url })),
-      csatLink: (caseId, surveyId) => surveyLink({ publicBaseUrl: 'http://127.0.0.1:3999', csatSecret: TEST_CSAT_SECRET }, caseId, surveyId),
+      csatLink: (caseId, surveyId) =>
+        surveyLink({ publicBaseUrl: 'http://127.0.0.1:3999', csatSecret: TEST_CSAT_SECRET }, caseId, surveyId),
       ...escalationDeps(peers),
       ...compensationDeps(peers),
       temporal: env.client, // reports read visibility
@@ -74,7 +83,8 @@ export const TEST_PAGERDUTY_ROUTING_KEY = 'R0TESTROUTINGKEY00000000000000000';
 
 // A test without a Slack or PagerDuty peer gets a gateway that refuses at once (non-retryable),
 // so an escalation in it is recorded as failed instead of retrying for an hour.
-const absent = (what: string) => () => Promise.reject(ApplicationFailure.nonRetryable(`${what} has no peer in this test`, 'NotConfigured'));
+const absent = (what: string) => () =>
+  Promise.reject(ApplicationFailure.nonRetryable(`${what} has no peer in this test`, 'NotConfigured'));
 
 function escalationDeps(peers: { slack?: SlackStandin; pagerDuty?: PagerDutyStandin }) {
   const slack: SlackGateway = peers.slack
@@ -83,7 +93,11 @@ function escalationDeps(peers: { slack?: SlackStandin; pagerDuty?: PagerDutyStan
   const pagerDuty: PagerDutyGateway = peers.pagerDuty
     ? createPagerDutyGateway({ routingKey: TEST_PAGERDUTY_ROUTING_KEY, eventsUrl: peers.pagerDuty.eventsUrl })
     : { enqueue: absent('PagerDuty') };
-  return { slack, pagerDuty, slackOptions: { escalationsChannel: '#support-escalations', caseLinkBase: 'http://127.0.0.1:3999/cases' } };
+  return {
+    slack,
+    pagerDuty,
+    slackOptions: { escalationsChannel: '#support-escalations', caseLinkBase: 'http://127.0.0.1:3999/cases' },
+  };
 }
 
 /** The approvals channel in tests. */
@@ -91,6 +105,8 @@ export const TEST_APPROVALS_CHANNEL = '#support-approvals';
 
 /** Refunds and credits against the Stripe peer (or the test's own gateway, e.g. one that dies mid-refund). */
 function compensationDeps(peers: { stripe: StripeStandin; money?: MoneyGateway }) {
-  const money = peers.money ?? createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url }));
+  const money =
+    peers.money ??
+    createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url }));
   return { money, approvalsChannel: TEST_APPROVALS_CHANNEL };
 }

@@ -23,16 +23,26 @@ const say = (line: string) => console.log(`[start] ${line}`);
 
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect({ host, port }, () => { sock.destroy(); resolve(true); });
+    const sock = connect({ host, port }, () => {
+      sock.destroy();
+      resolve(true);
+    });
     sock.on('error', () => resolve(false));
   });
 }
 
 async function startTemporal(env: NodeJS.ProcessEnv): Promise<ChildProcess | null> {
   const [host, port] = DEFAULT_TEMPORAL_ADDRESS.split(':');
-  const child = spawn('bash', [path.join(ROOT, 'temporal-dev.sh')], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn('bash', [path.join(ROOT, 'temporal-dev.sh')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   let exited: number | null = null;
-  child.on('exit', (code) => { exited = code ?? 1; });
+  child.on('exit', (code) => {
+    exited = code ?? 1;
+  });
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (exited !== null) {
@@ -47,7 +57,15 @@ async function startTemporal(env: NodeJS.ProcessEnv): Promise<ChildProcess | nul
 
 async function main() {
   const stops: (() => Promise<void> | void)[] = [];
-  const stopAll = async () => { for (const stop of stops.reverse()) { try { await stop(); } catch { /* keep stopping the rest */ } } };
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch {
+        /* keep stopping the rest */
+      }
+    }
+  };
   let stopping = false;
   const onSignal = () => {
     if (stopping) return;
@@ -65,45 +83,77 @@ async function main() {
     const policy = deploymentPolicy(early); // POLICY_FILE is checked here, before anything starts
     if (early.encryption && !env.TEMPORAL_UI_CODEC_ENDPOINT) {
       // The dev UI cannot send headers, so it reaches the codec endpoint with a reader's token in the path.
-      const reader = Object.entries(early.tokens).find(([, who]) => who.role === 'engineer') ?? Object.entries(early.tokens)[0];
+      const reader =
+        Object.entries(early.tokens).find(([, who]) => who.role === 'engineer') ?? Object.entries(early.tokens)[0];
       env.TEMPORAL_UI_CODEC_ENDPOINT = `${early.publicBaseUrl}/codec/${reader[0]}`;
     }
     const dataDir = path.resolve(ROOT, env.DATA_DIR ?? '.data');
     if (!env.TEMPORAL_ADDRESS) {
       const temporal = await startTemporal(env);
       if (temporal) {
-        stops.push(() => new Promise<void>((resolve) => {
-          temporal.once('exit', () => resolve());
-          try { process.kill(-temporal.pid!, 'SIGTERM'); } catch { resolve(); }
-        }));
+        stops.push(
+          () =>
+            new Promise<void>((resolve) => {
+              temporal.once('exit', () => resolve());
+              try {
+                process.kill(-temporal.pid!, 'SIGTERM');
+              } catch {
+                resolve();
+              }
+            }),
+        );
       }
     }
     const standins: string[] = [];
     if (!env.SMTP_URL) {
-      const inbox = await startSmtpInbox({ port: Number(env.SMTP_INBOX_PORT ?? 2525), dir: path.join(dataDir, 'inbox'), log: say });
+      const inbox = await startSmtpInbox({
+        port: Number(env.SMTP_INBOX_PORT ?? 2525),
+        dir: path.join(dataDir, 'inbox'),
+        log: say,
+      });
       env.SMTP_URL = inbox.url;
       stops.push(() => inbox.close());
-      standins.push(`E-mail  -> local SMTP inbox ${inbox.url}, stored in ${path.relative(process.cwd(), path.join(dataDir, 'inbox')) || '.'}/ (list: node dist/scripts/inbox.js)`);
+      standins.push(
+        `E-mail  -> local SMTP inbox ${inbox.url}, stored in ${path.relative(process.cwd(), path.join(dataDir, 'inbox')) || '.'}/ (list: node dist/scripts/inbox.js)`,
+      );
     }
     if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE) {
-      const stripe = await startStripeStandin({ port: Number(env.STRIPE_STANDIN_PORT ?? 12111), seedDemoData: true, log: say });
+      const stripe = await startStripeStandin({
+        port: Number(env.STRIPE_STANDIN_PORT ?? 12111),
+        seedDemoData: true,
+        log: say,
+      });
       env.STRIPE_API_BASE = stripe.url;
       stops.push(() => stripe.close());
-      standins.push(`Stripe  -> local Stripe stand-in ${stripe.url} (demo customer cus_demo_ada, payments pi_demo_paid, pi_demo_declined)`);
+      standins.push(
+        `Stripe  -> local Stripe stand-in ${stripe.url} (demo customer cus_demo_ada, payments pi_demo_paid, pi_demo_declined)`,
+      );
     }
     if (!env.SLACK_BOT_TOKEN) {
       env.SLACK_BOT_TOKEN = 'xoxb-local-standin';
-      const slack = await startSlackStandin({ port: Number(env.SLACK_STANDIN_PORT ?? 12112), token: env.SLACK_BOT_TOKEN, log: say });
+      const slack = await startSlackStandin({
+        port: Number(env.SLACK_STANDIN_PORT ?? 12112),
+        token: env.SLACK_BOT_TOKEN,
+        log: say,
+      });
       env.SLACK_API_URL = slack.apiUrl;
       stops.push(() => slack.close());
-      standins.push(`Slack   -> local Slack Web API stand-in ${slack.apiUrl} (channel ${env.SLACK_ESCALATIONS_CHANNEL ?? '#support-escalations'}; each message is logged as slack-standin ...)`);
+      standins.push(
+        `Slack   -> local Slack Web API stand-in ${slack.apiUrl} (channel ${env.SLACK_ESCALATIONS_CHANNEL ?? '#support-escalations'}; each message is logged as slack-standin ...)`,
+      );
     }
     if (!env.PAGERDUTY_ROUTING_KEY) {
       env.PAGERDUTY_ROUTING_KEY = 'R0LOCALSTANDIN000000000000000000';
-      const pd = await startPagerDutyStandin({ port: Number(env.PAGERDUTY_STANDIN_PORT ?? 12113), routingKey: env.PAGERDUTY_ROUTING_KEY, log: say });
+      const pd = await startPagerDutyStandin({
+        port: Number(env.PAGERDUTY_STANDIN_PORT ?? 12113),
+        routingKey: env.PAGERDUTY_ROUTING_KEY,
+        log: say,
+      });
       env.PAGERDUTY_EVENTS_URL = pd.eventsUrl;
       stops.push(() => pd.close());
-      standins.push(`PagerDuty -> local Events API v2 stand-in ${pd.eventsUrl} (each event is logged as pagerduty-standin ...)`);
+      standins.push(
+        `PagerDuty -> local Events API v2 stand-in ${pd.eventsUrl} (each event is logged as pagerduty-standin ...)`,
+      );
     }
 
     const config = loadConfig(env);
@@ -115,40 +165,61 @@ async function main() {
     deps.temporal = client;
     const connection = await connectWorker(config.temporal);
     const worker = await createCaseWorker({
-      connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, workflowBundle: await bundleWorkflows(),
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps,
+      workflowBundle: await bundleWorkflows(),
       dataConverter: dataConverterFor(config.encryption),
     });
     const running = worker.run();
-    stops.push(async () => { worker.shutdown(); await running; await connection.close(); });
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
 
     // The weekly report's Schedule, created or updated on every start.
     const schedule = await ensureWeeklyReportSchedule(client, config, policy);
-    const app = createApp({ client, config, policy, codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined });
+    const app = createApp({
+      client,
+      config,
+      policy,
+      codec: config.encryption ? new EncryptionCodec(config.encryption) : undefined,
+    });
     const server = await new Promise<import('node:http').Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    const ui = env.TEMPORAL_ADDRESS ? '(your Temporal cluster\'s Web UI)' : `http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`;
-    console.log([
-      '',
-      'Support Case Orchestrator is up.',
-      `  API:          ${config.publicBaseUrl}  (OpenAPI: ${config.publicBaseUrl}/openapi.json)`,
-      `  Temporal UI:  ${ui}`,
-      `  Temporal:     ${config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS}, namespace ${config.temporal.namespace}`,
-      `  Metrics:      ${config.publicBaseUrl}/metrics (API)${config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''}`,
-      ...standins.map((s) => `  ${s}`),
-      config.demoTokens
-        ? `  Auth:         Authorization: Bearer <token>; demo tokens (API_TOKENS unset): ${Object.entries(config.tokens).map(([t, w]) => `${t} (${w.role})`).join(', ')}`
-        : '  Auth:         Authorization: Bearer <token> from API_TOKENS',
-      config.encryption
-        ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/…`
-        : '  Encryption:   off (set ENCRYPTION_KEYS to seal payloads)',
-      `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${policy.timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
-      '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`,
-      'Ctrl-C stops everything this command started.',
-      '',
-    ].join('\n'));
+    const ui = env.TEMPORAL_ADDRESS
+      ? "(your Temporal cluster's Web UI)"
+      : `http://localhost:${env.TEMPORAL_UI_PORT ?? 8233}`;
+    console.log(
+      [
+        '',
+        'Support Case Orchestrator is up.',
+        `  API:          ${config.publicBaseUrl}  (OpenAPI: ${config.publicBaseUrl}/openapi.json)`,
+        `  Temporal UI:  ${ui}`,
+        `  Temporal:     ${config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS}, namespace ${config.temporal.namespace}`,
+        `  Metrics:      ${config.publicBaseUrl}/metrics (API)${config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''}`,
+        ...standins.map((s) => `  ${s}`),
+        config.demoTokens
+          ? `  Auth:         Authorization: Bearer <token>; demo tokens (API_TOKENS unset): ${Object.entries(
+              config.tokens,
+            )
+              .map(([t, w]) => `${t} (${w.role})`)
+              .join(', ')}`
+          : '  Auth:         Authorization: Bearer <token> from API_TOKENS',
+        config.encryption
+          ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/…`
+          : '  Encryption:   off (set ENCRYPTION_KEYS to seal payloads)',
+        `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${policy.timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
+        '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`,
+        'Ctrl-C stops everything this command started.',
+        '',
+      ].join('\n'),
+    );
   } catch (err) {
     console.error(`[start] failed: ${(err as Error).message}`);
     await stopAll();

@@ -3,7 +3,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflows } from '../src/worker';
 import { SEARCH_ATTRIBUTES } from '../workflows/contracts';
@@ -12,7 +17,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 function binary(envVar: string, name: string): string {
   const p = process.env[envVar] ?? path.join(ROOT, '.venv', 'bin', name);
-  if (!existsSync(p)) throw new Error(`${p} is missing: run 'bash temporal-dev.sh --install' (npm test does it in pretest)`);
+  if (!existsSync(p))
+    throw new Error(`${p} is missing: run 'bash temporal-dev.sh --install' (npm test does it in pretest)`);
   return p;
 }
 
@@ -45,7 +51,14 @@ let runtimeInstalled = false;
 export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  try { Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } }); } catch { /* already installed */ }
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    });
+  } catch {
+    /* already installed */
+  }
 }
 
 /** The dev server (in memory), for updates, visibility and schedules. */

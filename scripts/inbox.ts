@@ -5,7 +5,11 @@ import { formatMailId, readInboxDir } from '../dev/standins/smtp-inbox';
 import type { ReceivedMail } from '../dev/standins/smtp-inbox';
 
 /** Runs the CLI on argv (without node and script) and returns the process exit code. */
-export function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): number {
+export function main(
+  argv: string[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): number {
   let dir = '.data/inbox';
   let show: string | undefined;
   for (let i = 0; i < argv.length; i++) {

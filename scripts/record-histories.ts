@@ -23,10 +23,31 @@ import { verifySurveyToken } from '../src/security/csat-token';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
 import {
-  acknowledgeEscalationUpdate, approvalDecisionSignal, assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate,
-  customerReplySignal, decideApprovalUpdate, escalateUpdate, FailureType, proposeCompensationUpdate, rateUpdate, reopenUpdate,
-  replyUpdate, requestVerificationUpdate, resolveEscalationUpdate, resolveUpdate, setCategoryUpdate,
-  type CaseInput, type CaseResult, type CaseView, CASE_WORKFLOW_TYPE, type SupportCaseWorkflow } from '../workflows/contracts';
+  acknowledgeEscalationUpdate,
+  approvalDecisionSignal,
+  assignUpdate,
+  caseViewQuery,
+  caseWorkflowId,
+  closeUpdate,
+  completeStepUpdate,
+  customerReplySignal,
+  decideApprovalUpdate,
+  escalateUpdate,
+  FailureType,
+  proposeCompensationUpdate,
+  rateUpdate,
+  reopenUpdate,
+  replyUpdate,
+  requestVerificationUpdate,
+  resolveEscalationUpdate,
+  resolveUpdate,
+  setCategoryUpdate,
+  type CaseInput,
+  type CaseResult,
+  type CaseView,
+  CASE_WORKFLOW_TYPE,
+  type SupportCaseWorkflow,
+} from '../workflows/contracts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT_DIR = path.join(ROOT, 'test', 'replay', 'histories');
@@ -35,7 +56,11 @@ const TASK_QUEUE = 'replay-recording';
 /** Replaces the client's and worker's `pid@hostname` in history: no machine names in the repo. */
 const IDENTITY = 'replay-recorder';
 
-const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };
+const resolution = {
+  actionTaken: 'reset your password',
+  expectedResult: 'you can log in again',
+  specificAction: 'logging in with the new password',
+};
 
 type CaseHandle = WorkflowHandle<SupportCaseWorkflow>;
 
@@ -73,7 +98,10 @@ async function waitForView(handle: CaseHandle, pred: (v: CaseView) => boolean): 
 
 /** Asserts the update is refused (by its validator, so nothing of it lands in history) with the given failure type. */
 async function refused(p: Promise<unknown>, type: string): Promise<void> {
-  const err = await p.then(() => assert.fail('expected the update to be refused'), (e: unknown) => e);
+  const err = await p.then(
+    () => assert.fail('expected the update to be refused'),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
   assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure cause, got ${String(err.cause)}`);
   assert.equal(err.cause.type, type);
@@ -86,7 +114,9 @@ const PATHS: Path[] = [
     name: 'email-csat-rated',
     caseId: 'ES-REPLAYCSAT1',
     async drive(ctx, handle, input) {
-      await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Could you tell me which browser you use?' }] });
+      await handle.executeUpdate(replyUpdate, {
+        args: [{ actor: agent, message: 'Could you tell me which browser you use?' }],
+      });
       await mailFor(ctx, input, 'welcome');
       await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
       await mailFor(ctx, input, 'issue_resolved');
@@ -97,12 +127,17 @@ const PATHS: Path[] = [
       const claim = verifySurveyToken(TEST_CSAT_SECRET, token);
       assert.ok(claim, 'the survey link verifies with the test secret');
       assert.equal(claim.caseId, input.caseId);
-      const rated = await handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim.surveyId, rating: 5, comment: 'quick and kind' }] });
+      const rated = await handle.executeUpdate(rateUpdate, {
+        args: [{ surveyId: claim.surveyId, rating: 5, comment: 'quick and kind' }],
+      });
       assert.equal(rated.status, 'closed');
     },
     check(r) {
       assert.equal(r.view.csat?.rating, 5);
-      assert.deepEqual(r.view.emails.map((e) => e.templateId), ['welcome', 'issue_resolved', 'csat_survey']);
+      assert.deepEqual(
+        r.view.emails.map((e) => e.templateId),
+        ['welcome', 'issue_resolved', 'csat_survey'],
+      );
       assert.deepEqual(actions(r).slice(-3), ['rated', 'closed', 'archived']);
     },
   },
@@ -118,7 +153,9 @@ const PATHS: Path[] = [
       assert.equal(r.view.status, 'closed');
       assert.equal(r.view.csat?.rating, undefined);
       assert.ok(r.view.csat?.surveySentAt, 'the survey went out');
-      assert.ok(r.view.timeline.some((t) => t.action === 'closed' && t.detail === 'no rating within the survey window'));
+      assert.ok(
+        r.view.timeline.some((t) => t.action === 'closed' && t.detail === 'no rating within the survey window'),
+      );
       assert.equal(actions(r).at(-1), 'archived');
     },
   },
@@ -129,7 +166,9 @@ const PATHS: Path[] = [
       await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
       await handle.executeUpdate(closeUpdate, { args: [{ actor: agent, reason: 'customer confirmed' }] });
       await ctx.env.sleep('13 days');
-      const reopened = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: 'same problem again' }] });
+      const reopened = await handle.executeUpdate(reopenUpdate, {
+        args: [{ actor: agent, reason: 'same problem again' }],
+      });
       assert.equal(reopened.status, 'open');
       await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
       await handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] });
@@ -152,24 +191,50 @@ const PATHS: Path[] = [
       assert.equal(opened.category, 'payment');
       assert.equal(opened.payment?.declineCode, 'insufficient_funds');
       // The payment category has no identity step; the login problem makes it an account case, whose Tier 1 starts with one.
-      const recategorized = await handle.executeUpdate(setCategoryUpdate, { args: [{ actor: agent, category: 'account' }] });
+      const recategorized = await handle.executeUpdate(setCategoryUpdate, {
+        args: [{ actor: agent, category: 'account' }],
+      });
       assert.ok(recategorized.checklist.some((s) => s.id === 'verify-identity'));
       await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
-      const wrong = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }] });
+      const wrong = await handle.executeUpdate(completeStepUpdate, {
+        args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }],
+      });
       assert.equal(wrong.identity?.verified, false);
-      const right = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }] });
+      const right = await handle.executeUpdate(completeStepUpdate, {
+        args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }],
+      });
       assert.equal(right.identity?.verified, true);
       await handle.signal(customerReplySignal, { message: 'Thanks, what happens with my payment?' });
       await waitForView(handle, (v) => v.status === 'open');
       await refused(handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] }), FailureType.StatusForbids);
-      await refused(handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '4242' } }] }), FailureType.AlreadyDone);
-      await refused(handle.executeUpdate(rateUpdate, { args: [{ surveyId: 'ES-REPLAYPAY1:0', rating: 5 }] }), FailureType.StatusForbids);
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'checked the declined payment with you', expectedResult: 'you can pay with another card', specificAction: 'paying with a different card' }] });
+      await refused(
+        handle.executeUpdate(completeStepUpdate, {
+          args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '4242' } }],
+        }),
+        FailureType.AlreadyDone,
+      );
+      await refused(
+        handle.executeUpdate(rateUpdate, { args: [{ surveyId: 'ES-REPLAYPAY1:0', rating: 5 }] }),
+        FailureType.StatusForbids,
+      );
+      await handle.executeUpdate(resolveUpdate, {
+        args: [
+          {
+            actor: agent,
+            actionTaken: 'checked the declined payment with you',
+            expectedResult: 'you can pay with another card',
+            specificAction: 'paying with a different card',
+          },
+        ],
+      });
     },
     check(r) {
       assert.equal(r.view.payment?.found, true);
       assert.equal(r.view.identity?.verified, true);
-      assert.deepEqual(actions(r).filter((a) => a.startsWith('identity_')), ['identity_not_verified', 'identity_verified']);
+      assert.deepEqual(
+        actions(r).filter((a) => a.startsWith('identity_')),
+        ['identity_not_verified', 'identity_verified'],
+      );
       assert.ok(actions(r).includes('customer_replied'));
       assert.ok(!actions(r).includes('email_failed'));
       assert.equal(actions(r).at(-1), 'archived');
@@ -181,11 +246,20 @@ const PATHS: Path[] = [
     input: { channel: 'in_app', subject: "I can't log in", description: 'Login keeps failing.' },
     async drive(ctx, handle, input) {
       await mailFor(ctx, input, 'self_service_answer');
-      await handle.executeUpdate(assignUpdate, { args: [{ actor: agent, assignee: { id: agent.id, name: agent.name } }] });
+      await handle.executeUpdate(assignUpdate, {
+        args: [{ actor: agent, assignee: { id: agent.id, name: agent.name } }],
+      });
       await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
     },
     check(r) {
-      assert.deepEqual(r.view.emails.map((e) => [e.templateId, e.status]), [['self_service_answer', 'sent'], ['issue_resolved', 'sent'], ['csat_survey', 'sent']]);
+      assert.deepEqual(
+        r.view.emails.map((e) => [e.templateId, e.status]),
+        [
+          ['self_service_answer', 'sent'],
+          ['issue_resolved', 'sent'],
+          ['csat_survey', 'sent'],
+        ],
+      );
       assert.equal(actions(r).at(-1), 'archived');
     },
   },
@@ -197,25 +271,55 @@ PATHS.push(
   {
     name: 'p0-ladder-acknowledged',
     caseId: 'ES-REPLAYP0LADDER1',
-    input: { category: 'payment', subject: 'Cannot pay for anything', description: 'Payment system failure: every checkout fails.' },
+    input: {
+      category: 'payment',
+      subject: 'Cannot pay for anything',
+      description: 'Payment system failure: every checkout fails.',
+    },
     async drive(ctx, handle, input) {
-      await handle.executeUpdate(escalateUpdate, { args: [{
-        actor: agent, severity: 'P0', title: 'Checkout down', affectedUsers: 'Every paying customer', issue: 'Every checkout answers 502.',
-        stepsToReproduce: ['Pick a package', 'Pay'], userImpact: 'Nobody can buy sessions.', whatTried: 'Checked Stripe status: fine.',
-      }] });
+      await handle.executeUpdate(escalateUpdate, {
+        args: [
+          {
+            actor: agent,
+            severity: 'P0',
+            title: 'Checkout down',
+            affectedUsers: 'Every paying customer',
+            issue: 'Every checkout answers 502.',
+            stepsToReproduce: ['Pick a package', 'Pay'],
+            userImpact: 'Nobody can buy sessions.',
+            whatTried: 'Checked Stripe status: fine.',
+          },
+        ],
+      });
       await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-1`);
       await ctx.env.sleep('16 minutes');
       await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2`);
       await handle.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: engineer, escalationId: 'esc-1' }] });
-      await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2` && e.action === 'acknowledge');
+      await ctx.pagerDuty.waitFor(
+        (e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2` && e.action === 'acknowledge',
+      );
       await ctx.env.sleep('1 hour');
-      await handle.executeUpdate(resolveEscalationUpdate, { args: [{ actor: engineer, escalationId: 'esc-1', note: 'rolled back the deploy' }] });
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'had Engineering roll back a faulty release', expectedResult: 'checkout works again', specificAction: 'paying again' }] });
+      await handle.executeUpdate(resolveEscalationUpdate, {
+        args: [{ actor: engineer, escalationId: 'esc-1', note: 'rolled back the deploy' }],
+      });
+      await handle.executeUpdate(resolveUpdate, {
+        args: [
+          {
+            actor: agent,
+            actionTaken: 'had Engineering roll back a faulty release',
+            expectedResult: 'checkout works again',
+            specificAction: 'paying again',
+          },
+        ],
+      });
     },
     check(r) {
       const esc = r.view.escalations?.[0];
       assert.equal(esc?.state, 'resolved');
-      assert.deepEqual(esc?.rungs.map((x) => x.target), ['PagerDuty', 'On-call']);
+      assert.deepEqual(
+        esc?.rungs.map((x) => x.target),
+        ['PagerDuty', 'On-call'],
+      );
       assert.equal(esc?.acknowledged?.by, 'Erin Engineer');
       assert.ok(actions(r).includes('escalation_acknowledged'));
       assert.equal(actions(r).at(-1), 'archived');
@@ -227,16 +331,21 @@ PATHS.push(
     input: { channel: 'chat' },
     async prepare(ctx) {
       const friday = nextWorkingFriday(await ctx.env.currentTimeMs());
-      await ctx.env.sleep(newYork(friday, '17:58') - await ctx.env.currentTimeMs());
+      await ctx.env.sleep(newYork(friday, '17:58') - (await ctx.env.currentTimeMs()));
     },
     async drive(ctx, handle, input) {
       const opened = await waitForView(handle, (v) => (v.clocks?.length ?? 0) > 0);
       const deadline = Date.parse(opened.clocks!.find((c) => c.id === 'first_response')!.deadline!);
       const monday = addDays(new Date(deadline).toISOString().slice(0, 10), 0);
       assert.ok(Math.abs(deadline - newYork(monday, '09:03')) < 1000, 'the chat clock breaches on Monday at 09:03');
-      await ctx.env.sleep(deadline + 60_000 - await ctx.env.currentTimeMs());
-      await ctx.inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-notice'] === 'sla_breach', 30_000);
-      await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Sorry for the wait, looking now.' }] });
+      await ctx.env.sleep(deadline + 60_000 - (await ctx.env.currentTimeMs()));
+      await ctx.inbox.waitFor(
+        (m) => m.headers['x-case-id'] === input.caseId && m.headers['x-notice'] === 'sla_breach',
+        30_000,
+      );
+      await handle.executeUpdate(replyUpdate, {
+        args: [{ actor: agent, message: 'Sorry for the wait, looking now.' }],
+      });
       await handle.signal(customerReplySignal, { message: 'Thanks!' });
       await waitForView(handle, (v) => v.clocks?.some((c) => c.id === 'next_reply:1') ?? false);
       await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
@@ -259,23 +368,48 @@ PATHS.push(
   {
     name: 'compensation-approved-and-paid',
     caseId: 'ES-REPLAYCOMP1',
-    input: { category: 'payment', subject: 'Booking lost in the outage', description: 'The outage cancelled my booked session.', paymentIntentId: 'pi_demo_paid' },
+    input: {
+      category: 'payment',
+      subject: 'Booking lost in the outage',
+      description: 'The outage cancelled my booked session.',
+      paymentIntentId: 'pi_demo_paid',
+    },
     async drive(ctx, handle, input) {
       await waitForView(handle, (v) => v.payment !== undefined);
-      const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'service_outage' }] });
+      const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
+        args: [{ actor: agent, guideline: 'service_outage' }],
+      });
       const approvalId = proposed.compensations![0].approval!.approvalId;
       await ctx.slack.waitFor((m) => (m.text ?? '').includes(approvalId), 30_000);
-      await refused(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4000 }] }), FailureType.StaleApproval);
-      await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4950 }] });
+      await refused(
+        handle.executeUpdate(decideApprovalUpdate, {
+          args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4000 }],
+        }),
+        FailureType.StaleApproval,
+      );
+      await handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4950 }],
+      });
       await mailFor(ctx, input, 'compensation_offered');
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'refunded the session and added a credit', expectedResult: 'the money is on its way', specificAction: 'booking a new session' }] });
+      await handle.executeUpdate(resolveUpdate, {
+        args: [
+          {
+            actor: agent,
+            actionTaken: 'refunded the session and added a credit',
+            expectedResult: 'the money is on its way',
+            specificAction: 'booking a new session',
+          },
+        ],
+      });
     },
     check(r) {
       const c = r.view.compensations![0];
       assert.equal(c.status, 'applied');
       assert.ok(c.refund?.id.startsWith('re_') && c.credit?.id.startsWith('cbtxn_'));
-      assert.deepEqual(actions(r).filter((a) => a.startsWith('compensation_') || a.endsWith('_created')),
-        ['compensation_proposed', 'compensation_approved', 'refund_created', 'credit_created', 'compensation_applied']);
+      assert.deepEqual(
+        actions(r).filter((a) => a.startsWith('compensation_') || a.endsWith('_created')),
+        ['compensation_proposed', 'compensation_approved', 'refund_created', 'credit_created', 'compensation_applied'],
+      );
       assert.equal(actions(r).at(-1), 'archived');
     },
   },
@@ -283,12 +417,17 @@ PATHS.push(
     name: 'compensation-approval-expired',
     caseId: 'ES-REPLAYCOMPEXP1',
     input: {
-      category: 'payment', subject: 'Session cut short', description: 'My tutor had to leave after ten minutes.', paymentIntentId: 'pi_demo_session',
+      category: 'payment',
+      subject: 'Session cut short',
+      description: 'My tutor had to leave after ten minutes.',
+      paymentIntentId: 'pi_demo_session',
       customer: { name: 'Grace Hopper', email: 'grace@example.com', stripeCustomerId: 'cus_demo_grace' },
     },
     async drive(ctx, handle) {
       await waitForView(handle, (v) => v.payment !== undefined);
-      const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }] });
+      const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
+        args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }],
+      });
       const approvalId = proposed.compensations![0].approval!.approvalId;
       // A signal from the proposer: recorded as a refused attempt.
       await handle.signal(approvalDecisionSignal, { actor: agent, approvalId, decision: 'approve', amountCents: 2000 });
@@ -299,13 +438,29 @@ PATHS.push(
       await waitForView(handle, (v) => v.compensations![0].approval!.tier === 'support_manager');
       await ctx.env.sleep('48 hours');
       await waitForView(handle, (v) => v.compensations![0].status === 'expired');
-      await refused(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId, decision: 'approve', amountCents: 2000 }] }), FailureType.AlreadyDone);
-      await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'apologised for the short session', expectedResult: 'the next one is booked', specificAction: 'joining on Monday' }] });
+      await refused(
+        handle.executeUpdate(decideApprovalUpdate, {
+          args: [{ actor: manager, approvalId, decision: 'approve', amountCents: 2000 }],
+        }),
+        FailureType.AlreadyDone,
+      );
+      await handle.executeUpdate(resolveUpdate, {
+        args: [
+          {
+            actor: agent,
+            actionTaken: 'apologised for the short session',
+            expectedResult: 'the next one is booked',
+            specificAction: 'joining on Monday',
+          },
+        ],
+      });
     },
     check(r) {
       assert.equal(r.view.compensations![0].status, 'expired');
-      assert.deepEqual(actions(r).filter((a) => a.startsWith('approval_')),
-        ['approval_decision_refused', 'approval_reminded', 'approval_escalated', 'approval_expired']);
+      assert.deepEqual(
+        actions(r).filter((a) => a.startsWith('approval_')),
+        ['approval_decision_refused', 'approval_reminded', 'approval_escalated', 'approval_expired'],
+      );
       assert.equal(actions(r).at(-1), 'archived');
     },
   },
@@ -321,7 +476,9 @@ function historyJSON(history: History): { json: string; events: number } {
   const scrub = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(scrub);
     if (node && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'identity' && typeof v === 'string' ? IDENTITY : scrub(v)]));
+      return Object.fromEntries(
+        Object.entries(node).map(([k, v]) => [k, k === 'identity' && typeof v === 'string' ? IDENTITY : scrub(v)]),
+      );
     }
     return node;
   };
@@ -344,21 +501,34 @@ function payloadTexts(history: History): string[] {
 async function record(ctx: Ctx, p: Path, suffix?: string): Promise<void> {
   const input = caseInput({ caseId: p.caseId, ...p.input });
   await p.prepare?.(ctx);
-  const handle = await ctx.env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, { workflowId: caseWorkflowId(input.caseId), taskQueue: TASK_QUEUE, args: [input] });
+  const handle = await ctx.env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
+    workflowId: caseWorkflowId(input.caseId),
+    taskQueue: TASK_QUEUE,
+    args: [input],
+  });
   await p.drive(ctx, handle, input);
   const result = await handle.result(); // the time-skipping client skips the remaining timers
   p.check(result);
   const history = await handle.fetchHistory();
   const last = history.events?.at(-1);
-  assert.ok(last?.workflowExecutionCompletedEventAttributes, `${p.name}: the history must end with WorkflowExecutionCompleted`);
+  assert.ok(
+    last?.workflowExecutionCompletedEventAttributes,
+    `${p.name}: the history must end with WorkflowExecutionCompleted`,
+  );
   const { json, events } = historyJSON(history);
   const readable = `${json}\n${payloadTexts(history).join('\n')}`;
-  for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin', '/csat/']) assert.ok(!readable.includes(secret), `${p.name}: the history contains '${secret}'`);
+  for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin', '/csat/'])
+    assert.ok(!readable.includes(secret), `${p.name}: the history contains '${secret}'`);
   const file = path.join(OUT_DIR, `${p.name}${suffix ? `.${suffix}` : ''}.json`);
   // Recorded histories are append-only: a workflow change adds a history, it never rewrites one.
-  if (existsSync(file)) throw new Error(`${path.relative(ROOT, file)} exists; histories are append-only: record under a new name with --as <suffix>`);
+  if (existsSync(file))
+    throw new Error(
+      `${path.relative(ROOT, file)} exists; histories are append-only: record under a new name with --as <suffix>`,
+    );
   writeFileSync(file, json);
-  console.log(`${p.name}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB -> ${path.relative(ROOT, file)}`);
+  console.log(
+    `${p.name}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB -> ${path.relative(ROOT, file)}`,
+  );
 }
 
 async function main(args: string[]): Promise<number> {
@@ -376,8 +546,15 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   mkdirSync(OUT_DIR, { recursive: true });
-  const [env, inbox, stripe] = await Promise.all([createTimeSkippingEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
-  const [slack, pagerDuty] = await Promise.all([startSlackStandin({ token: TEST_SLACK_TOKEN }), startPagerDutyStandin()]);
+  const [env, inbox, stripe] = await Promise.all([
+    createTimeSkippingEnv(),
+    startSmtpInbox(),
+    startStripeStandin({ seedDemoData: true }),
+  ]);
+  const [slack, pagerDuty] = await Promise.all([
+    startSlackStandin({ token: TEST_SLACK_TOKEN }),
+    startPagerDutyStandin(),
+  ]);
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   try {
@@ -394,6 +571,11 @@ async function main(args: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => { console.error(err); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
 );

@@ -14,8 +14,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(process.env);
   const payload = {
-    type: 'block_actions', user: { id: user, username: user },
-    actions: [{ action_id: `approval_${decision}`, value: JSON.stringify({ approvalId, amountCents: Number(amount) }) }],
+    type: 'block_actions',
+    user: { id: user, username: user },
+    actions: [
+      { action_id: `approval_${decision}`, value: JSON.stringify({ approvalId, amountCents: Number(amount) }) },
+    ],
   };
   const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const ts = Math.floor(Date.now() / 1000);
@@ -32,4 +35,12 @@ async function main(argv: string[]): Promise<number> {
   return res.ok ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => { console.error(err); process.exitCode = 1; });
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -23,7 +23,9 @@ export function connectionOptions(cfg: Config['temporal']): NativeConnectionOpti
   try {
     loaded = loadClientConnectConfig().connectionOptions;
   } catch (err) {
-    throw new ConfigError(`Temporal connection configuration (TEMPORAL_* or TEMPORAL_CONFIG_FILE): ${(err as Error).message}`);
+    throw new ConfigError(
+      `Temporal connection configuration (TEMPORAL_* or TEMPORAL_CONFIG_FILE): ${(err as Error).message}`,
+    );
   }
   return { ...loaded, address: cfg.address ?? loaded.address ?? DEFAULT_TEMPORAL_ADDRESS };
 }

@@ -13,8 +13,20 @@ async function main() {
   const client = await connectClient(config.temporal, config.encryption);
   deps.temporal = client; // reports read visibility
   const connection = await connectWorker(config.temporal);
-  const worker = await createCaseWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps, dataConverter: dataConverterFor(config.encryption) });
-  logJson({ level: 'info', msg: 'worker started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, metrics: config.workerMetricsAddress ?? 'off' });
+  const worker = await createCaseWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps,
+    dataConverter: dataConverterFor(config.encryption),
+  });
+  logJson({
+    level: 'info',
+    msg: 'worker started',
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+    metrics: config.workerMetricsAddress ?? 'off',
+  });
   await worker.run(); // SIGINT/SIGTERM: the SDK finishes in-flight activities, then run() resolves
   deps.close();
   await connection.close();

@@ -8,7 +8,12 @@ import { escalationFeature } from './escalation/handlers';
 import { installFacts } from './metrics/handlers';
 
 /** Capabilities installed on every case, in a fixed order: clocks first (escalation uses them). */
-const CAPABILITIES: ((ctx: CaseContext) => void)[] = [clocksFeature, escalationFeature, compensationFeature, installFacts];
+const CAPABILITIES: ((ctx: CaseContext) => void)[] = [
+  clocksFeature,
+  escalationFeature,
+  compensationFeature,
+  installFacts,
+];
 
 /** Installs every capability on a case. */
 export function installCapabilities(ctx: CaseContext): void {

@@ -23,8 +23,12 @@ export * from './reports/contract';
 export const SEARCH_ATTRIBUTES = [
   ...CASE_SEARCH_ATTRIBUTES,
   ...COMPENSATION_SEARCH_ATTRIBUTES,
-  CaseSeverityAttr, CaseNextDeadlineAttr, CaseBreachedAttr, CaseEscalationLevelAttr,
-  CaseClosedAtAttr, CaseFactsAttr,
+  CaseSeverityAttr,
+  CaseNextDeadlineAttr,
+  CaseBreachedAttr,
+  CaseEscalationLevelAttr,
+  CaseClosedAtAttr,
+  CaseFactsAttr,
 ];
 
 /** Failure types the API maps to HTTP statuses. */

@@ -90,7 +90,13 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
 
   function injectedFailure(status: number): Reply {
     if (status === 429) {
-      return { status, body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' } };
+      return {
+        status,
+        body: {
+          status: 'throttle event',
+          message: 'Requests for this service are arriving too quickly. Please retry later.',
+        },
+      };
     }
     if (status === 400) return invalid(['Injected failure']);
     return { status, body: { status: 'error', message: 'Injected failure' } };
@@ -110,7 +116,8 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
     if (action === undefined) errors.push("'event_action' is missing or blank");
     else if (!ACTIONS.includes(action)) errors.push("'event_action' must be one of trigger, acknowledge, resolve");
     const givenDedupKey = nonBlank(body.dedup_key);
-    if (givenDedupKey !== undefined && givenDedupKey.length > MAX_DEDUP_KEY) errors.push(`'dedup_key' must be at most ${MAX_DEDUP_KEY} characters`);
+    if (givenDedupKey !== undefined && givenDedupKey.length > MAX_DEDUP_KEY)
+      errors.push(`'dedup_key' must be at most ${MAX_DEDUP_KEY} characters`);
 
     let payload: PagerDutyPayload | undefined;
     if (action === 'trigger') {
@@ -148,7 +155,14 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
         open.triggerCount += 1;
         note = ' (deduplicated)';
       } else {
-        incidents.push({ dedupKey, status: 'triggered', summary: payload.summary, severity: payload.severity, triggerCount: 1, createdAt: now });
+        incidents.push({
+          dedupKey,
+          status: 'triggered',
+          summary: payload.summary,
+          severity: payload.severity,
+          triggerCount: 1,
+          createdAt: now,
+        });
       }
     } else if (action === 'acknowledge') {
       if (open) open.status = 'acknowledged';
@@ -187,33 +201,42 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
       req.resume();
       return;
     }
-    readBody(req, MAX_BODY_BYTES).then((text) => {
-      const head = failures[0];
-      if (head) {
-        head.remaining -= 1;
-        if (head.remaining <= 0) failures.shift();
-        log(`pagerduty-standin injected failure -> ${head.status}`);
-        send(injectedFailure(head.status));
-        return;
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text) as unknown;
-      } catch {
-        log('pagerduty-standin rejected: malformed JSON');
-        send(invalid(['Malformed JSON']));
-        return;
-      }
-      const reply = handleEvent(parsed);
-      if (reply.status !== 202) log(`pagerduty-standin rejected: ${JSON.stringify(reply.body.errors)}`);
-      send(reply);
-    }, (err: unknown) => {
-      const tooLarge = err instanceof Error && err.message === 'body too large';
-      send(tooLarge ? { status: 413, body: { status: 'invalid event', message: 'Request entity too large' } } : invalid(['Unreadable body']));
-    }).catch((err: unknown) => {
-      log(`pagerduty-standin internal error: ${String(err)}`);
-      if (!res.headersSent) send({ status: 500, body: { status: 'error', message: 'Internal error' } });
-    });
+    readBody(req, MAX_BODY_BYTES)
+      .then(
+        (text) => {
+          const head = failures[0];
+          if (head) {
+            head.remaining -= 1;
+            if (head.remaining <= 0) failures.shift();
+            log(`pagerduty-standin injected failure -> ${head.status}`);
+            send(injectedFailure(head.status));
+            return;
+          }
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text) as unknown;
+          } catch {
+            log('pagerduty-standin rejected: malformed JSON');
+            send(invalid(['Malformed JSON']));
+            return;
+          }
+          const reply = handleEvent(parsed);
+          if (reply.status !== 202) log(`pagerduty-standin rejected: ${JSON.stringify(reply.body.errors)}`);
+          send(reply);
+        },
+        (err: unknown) => {
+          const tooLarge = err instanceof Error && err.message === 'body too large';
+          send(
+            tooLarge
+              ? { status: 413, body: { status: 'invalid event', message: 'Request entity too large' } }
+              : invalid(['Unreadable body']),
+          );
+        },
+      )
+      .catch((err: unknown) => {
+        log(`pagerduty-standin internal error: ${String(err)}`);
+        if (!res.headersSent) send({ status: 500, body: { status: 'error', message: 'Internal error' } });
+      });
   });
 
   await listen(server, opts.port ?? 0, host);
@@ -233,7 +256,9 @@ export async function startPagerDutyStandin(opts: PagerDutyStandinOptions = {}):
       if (existing) return Promise.resolve(existing);
       return new Promise<PagerDutyEvent>((resolve, reject) => {
         const waiter: Waiter = {
-          pred, resolve, reject,
+          pred,
+          resolve,
+          reject,
           timer: setTimeout(() => {
             waiters.delete(waiter);
             const seen = events.map((e) => `${e.action} ${e.dedupKey}`).join('; ') || 'none';
@@ -275,4 +300,3 @@ function safePred<T>(pred: (e: T) => boolean, e: T): boolean {
     return false;
   }
 }
-

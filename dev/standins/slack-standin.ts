@@ -114,8 +114,14 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     switch (method) {
       case 'auth.test':
         return {
-          ok: true, url: 'https://standin.slack.com/', team: 'Stand-in', user: 'standin-bot',
-          team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: BOT_ID, is_enterprise_install: false,
+          ok: true,
+          url: 'https://standin.slack.com/',
+          team: 'Stand-in',
+          user: 'standin-bot',
+          team_id: TEAM_ID,
+          user_id: BOT_USER_ID,
+          bot_id: BOT_ID,
+          is_enterprise_install: false,
         };
       case 'chat.postMessage': {
         const channel = requireChannel(p);
@@ -161,7 +167,13 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
         return {
           ok: true,
           user: {
-            id, team_id: TEAM_ID, name, real_name: name, deleted: false, is_bot: false, tz: 'UTC',
+            id,
+            team_id: TEAM_ID,
+            name,
+            real_name: name,
+            deleted: false,
+            is_bot: false,
+            tz: 'UTC',
             profile: { email, real_name: name, display_name: name },
           },
         };
@@ -171,11 +183,16 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     }
   }
 
-  function dispatch(method: string, p: Params, authHeader: string | undefined): { status: number; body: SlackResult; headers?: Record<string, string> } {
+  function dispatch(
+    method: string,
+    p: Params,
+    authHeader: string | undefined,
+  ): { status: number; body: SlackResult; headers?: Record<string, string> } {
     const bearer = /^Bearer\s+(.+)$/i.exec(authHeader ?? '')?.[1]?.trim();
     const token = bearer ?? optionalString(p.token);
     if (!token) return { status: 200, body: { ok: false, error: 'not_authed' } };
-    if (opts.token !== undefined && token !== opts.token) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+    if (opts.token !== undefined && token !== opts.token)
+      return { status: 200, body: { ok: false, error: 'invalid_auth' } };
     const injected = takeFailure(method);
     if (injected === 'ratelimited') {
       // Real Slack rate-limits with HTTP 429 + Retry-After, which the client handles differently from ok:false.
@@ -203,33 +220,38 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       return;
     }
     const method = match[1];
-    readBody(req, MAX_BODY_BYTES).then((raw) => {
-      let params: Params;
-      try {
-        params = { ...Object.fromEntries(url.searchParams), ...parseBody(raw, req.headers['content-type']) };
-      } catch {
-        send(200, { ok: false, error: 'invalid_form_data' });
-        return;
-      }
-      const result = dispatch(method, params, req.headers.authorization);
-      const loggedParams = { ...params };
-      delete loggedParams.token;
-      const call: SlackApiCall = { method, params: loggedParams, ok: result.body.ok, receivedAt: Date.now() };
-      if (!result.body.ok) call.error = result.body.error;
-      calls.push(call);
-      if (!result.body.ok) log(`slack-standin ${method} -> ${result.body.error}`);
-      send(result.status, result.body, {
-        // The client copies this header into response_metadata.scopes.
-        'X-OAuth-Scopes': 'chat:write,users:read,users:read.email',
-        ...result.headers,
+    readBody(req, MAX_BODY_BYTES)
+      .then(
+        (raw) => {
+          let params: Params;
+          try {
+            params = { ...Object.fromEntries(url.searchParams), ...parseBody(raw, req.headers['content-type']) };
+          } catch {
+            send(200, { ok: false, error: 'invalid_form_data' });
+            return;
+          }
+          const result = dispatch(method, params, req.headers.authorization);
+          const loggedParams = { ...params };
+          delete loggedParams.token;
+          const call: SlackApiCall = { method, params: loggedParams, ok: result.body.ok, receivedAt: Date.now() };
+          if (!result.body.ok) call.error = result.body.error;
+          calls.push(call);
+          if (!result.body.ok) log(`slack-standin ${method} -> ${result.body.error}`);
+          send(result.status, result.body, {
+            // The client copies this header into response_metadata.scopes.
+            'X-OAuth-Scopes': 'chat:write,users:read,users:read.email',
+            ...result.headers,
+          });
+        },
+        (err: unknown) => {
+          const tooLarge = err instanceof Error && err.message === 'body too large';
+          send(tooLarge ? 413 : 400, { ok: false, error: tooLarge ? 'request_too_large' : 'invalid_form_data' });
+        },
+      )
+      .catch((err: unknown) => {
+        log(`slack-standin ${method} internal error: ${String(err)}`);
+        if (!res.headersSent) send(500, { ok: false, error: 'internal_error' });
       });
-    }, (err: unknown) => {
-      const tooLarge = err instanceof Error && err.message === 'body too large';
-      send(tooLarge ? 413 : 400, { ok: false, error: tooLarge ? 'request_too_large' : 'invalid_form_data' });
-    }).catch((err: unknown) => {
-      log(`slack-standin ${method} internal error: ${String(err)}`);
-      if (!res.headersSent) send(500, { ok: false, error: 'internal_error' });
-    });
   });
 
   await listen(server, opts.port ?? 0, host);
@@ -247,10 +269,13 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       if (existing) return Promise.resolve(existing);
       return new Promise<SlackMessage>((resolve, reject) => {
         const waiter: Waiter = {
-          pred, resolve, reject,
+          pred,
+          resolve,
+          reject,
           timer: setTimeout(() => {
             waiters.delete(waiter);
-            const seen = messages.map((m) => `${m.method} ${m.channel} ${JSON.stringify(m.text ?? '')}`).join('; ') || 'none';
+            const seen =
+              messages.map((m) => `${m.method} ${m.channel} ${JSON.stringify(m.text ?? '')}`).join('; ') || 'none';
             reject(new Error(`slack-standin: no matching message within ${timeoutMs}ms (received: ${seen})`));
           }, timeoutMs),
         };
@@ -325,13 +350,20 @@ function messageContent(p: Params): Pick<SlackMessage, 'text' | 'blocks' | 'meta
   }
   const hasAttachments = p.attachments !== undefined && p.attachments !== '' && p.attachments !== '[]';
   if (out.text === undefined && out.blocks === undefined && !hasAttachments) throw new SlackCallError('no_text');
-  if (p.metadata !== undefined && p.metadata !== '') out.metadata = parseJsonField(p.metadata, 'invalid_metadata_format');
+  if (p.metadata !== undefined && p.metadata !== '')
+    out.metadata = parseJsonField(p.metadata, 'invalid_metadata_format');
   return out;
 }
 
 function wireMessage(m: SlackMessage): Record<string, unknown> {
   const msg: Record<string, unknown> = {
-    type: 'message', subtype: 'bot_message', text: m.text ?? '', user: BOT_USER_ID, bot_id: BOT_ID, team: TEAM_ID, ts: m.ts,
+    type: 'message',
+    subtype: 'bot_message',
+    text: m.text ?? '',
+    user: BOT_USER_ID,
+    bot_id: BOT_ID,
+    team: TEAM_ID,
+    ts: m.ts,
   };
   if (m.blocks) msg.blocks = m.blocks;
   if (m.threadTs !== undefined) msg.thread_ts = m.threadTs;
@@ -348,4 +380,3 @@ function parseBody(raw: string, contentType: string | undefined): Params {
   }
   return Object.fromEntries(new URLSearchParams(raw));
 }
-

@@ -113,9 +113,17 @@ function loadInboxDir(dir: string): LoadedDir {
 function isReceivedMail(v: unknown): v is ReceivedMail {
   if (typeof v !== 'object' || v === null) return false;
   const m = v as Record<string, unknown>;
-  return typeof m.id === 'string' && /^\d+$/.test(m.id) && typeof m.from === 'string' && Array.isArray(m.to)
-    && typeof m.subject === 'string' && typeof m.text === 'string' && typeof m.headers === 'object' && m.headers !== null
-    && typeof m.receivedAt === 'string';
+  return (
+    typeof m.id === 'string' &&
+    /^\d+$/.test(m.id) &&
+    typeof m.from === 'string' &&
+    Array.isArray(m.to) &&
+    typeof m.subject === 'string' &&
+    typeof m.text === 'string' &&
+    typeof m.headers === 'object' &&
+    m.headers !== null &&
+    typeof m.receivedAt === 'string'
+  );
 }
 
 function headerToString(value: HeaderValue): string {
@@ -123,7 +131,9 @@ function headerToString(value: HeaderValue): string {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((v) => headerToString(v)).join(', ');
   if ('text' in value) return (value as AddressObject).text;
-  const params = Object.entries(value.params ?? {}).map(([k, v]) => `; ${k}=${JSON.stringify(v)}`).join('');
+  const params = Object.entries(value.params ?? {})
+    .map(([k, v]) => `; ${k}=${JSON.stringify(v)}`)
+    .join('');
   return `${value.value}${params}`;
 }
 
@@ -160,7 +170,12 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
     for (const name of loaded.skipped) log(`smtp-inbox: skipped unreadable ${path.join(dir, name)}`);
   }
 
-  type Waiter = { pred: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+  type Waiter = {
+    pred: (m: ReceivedMail) => boolean;
+    resolve: (m: ReceivedMail) => void;
+    reject: (e: Error) => void;
+    timer: NodeJS.Timeout;
+  };
   const waiters = new Set<Waiter>();
   let closed = false;
 
@@ -219,12 +234,18 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
     }
     mails.push(mail);
     const target = dir ? path.join(dir, `${id}.eml`) : '(memory)';
-    log(`smtp-inbox: mail ${id} to ${mail.to.map(maskAddress).join(', ')} ${JSON.stringify(mail.subject)} -> ${target}`);
+    log(
+      `smtp-inbox: mail ${id} to ${mail.to.map(maskAddress).join(', ')} ${JSON.stringify(mail.subject)} -> ${target}`,
+    );
     notify(mail);
     return mail;
   };
 
-  const onData = (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void => {
+  const onData = (
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     stream.on('data', (chunk: Buffer) => {
@@ -240,7 +261,8 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
       }
       store(Buffer.concat(chunks), session).then(
         (mail) => callback(null, `Message queued as ${mail.id}`),
-        (err: unknown) => callback(smtpError(`Could not store message: ${err instanceof Error ? err.message : String(err)}`, 451)),
+        (err: unknown) =>
+          callback(smtpError(`Could not store message: ${err instanceof Error ? err.message : String(err)}`, 451)),
       );
     });
   };
@@ -295,7 +317,11 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
           reject,
           timer: setTimeout(() => {
             waiters.delete(waiter);
-            reject(new Error(`smtp-inbox: no matching mail within ${timeoutMs} ms (${mails.length} message(s) in the inbox did not match)`));
+            reject(
+              new Error(
+                `smtp-inbox: no matching mail within ${timeoutMs} ms (${mails.length} message(s) in the inbox did not match)`,
+              ),
+            );
           }, timeoutMs),
         };
         waiters.add(waiter);

@@ -33,7 +33,12 @@ export interface StripeCustomer {
   livemode: false;
   delinquent: boolean;
   default_source: null;
-  invoice_settings: { default_payment_method: string | null; custom_fields: null; footer: null; rendering_options: null };
+  invoice_settings: {
+    default_payment_method: string | null;
+    custom_fields: null;
+    footer: null;
+    rendering_options: null;
+  };
   preferred_locales: string[];
   tax_exempt: 'none';
   address: null;
@@ -196,7 +201,11 @@ export interface StripeFault {
 /** Ids of the demo data added by seed(). */
 export interface DemoData {
   customers: { ada: 'cus_demo_ada'; grace: 'cus_demo_grace' };
-  paymentMethods: { adaVisa: 'pm_demo_ada_visa'; graceVisa: 'pm_demo_grace_visa'; declinedCard: 'pm_demo_declined_card' };
+  paymentMethods: {
+    adaVisa: 'pm_demo_ada_visa';
+    graceVisa: 'pm_demo_grace_visa';
+    declinedCard: 'pm_demo_declined_card';
+  };
   paymentIntents: { paid: 'pi_demo_paid'; declined: 'pi_demo_declined'; session: 'pi_demo_session' };
   charges: { paid: 'ch_demo_paid'; declined: 'ch_demo_declined'; session: 'ch_demo_session' };
 }
@@ -362,37 +371,50 @@ const TEST_CARDS: Record<string, TestCard> = {
   pm_card_amex: { brand: 'amex', last4: '8431' },
   pm_card_discover: { brand: 'discover', last4: '1117' },
   pm_card_chargeDeclined: {
-    brand: 'visa', last4: '0002',
+    brand: 'visa',
+    last4: '0002',
     decline: { code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' },
   },
   pm_card_chargeDeclinedInsufficientFunds: {
-    brand: 'visa', last4: '9995',
+    brand: 'visa',
+    last4: '9995',
     decline: { code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
   },
   pm_card_chargeDeclinedLostCard: {
-    brand: 'visa', last4: '9987',
+    brand: 'visa',
+    last4: '9987',
     decline: { code: 'card_declined', declineCode: 'lost_card', message: 'Your card was declined.' },
   },
   pm_card_chargeDeclinedStolenCard: {
-    brand: 'visa', last4: '9979',
+    brand: 'visa',
+    last4: '9979',
     decline: { code: 'card_declined', declineCode: 'stolen_card', message: 'Your card was declined.' },
   },
   pm_card_chargeDeclinedFraudulent: {
-    brand: 'visa', last4: '0019',
+    brand: 'visa',
+    last4: '0019',
     decline: { code: 'card_declined', declineCode: 'fraudulent', message: 'Your card was declined.' },
   },
   pm_card_chargeDeclinedExpiredCard: {
-    brand: 'visa', last4: '0069',
+    brand: 'visa',
+    last4: '0069',
     decline: { code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' },
   },
   pm_card_chargeDeclinedIncorrectCvc: {
-    brand: 'visa', last4: '0127',
-    decline: { code: 'incorrect_cvc', declineCode: 'incorrect_cvc', message: "Your card's security code is incorrect." },
+    brand: 'visa',
+    last4: '0127',
+    decline: {
+      code: 'incorrect_cvc',
+      declineCode: 'incorrect_cvc',
+      message: "Your card's security code is incorrect.",
+    },
   },
   pm_card_chargeDeclinedProcessingError: {
-    brand: 'visa', last4: '0119',
+    brand: 'visa',
+    last4: '0119',
     decline: {
-      code: 'processing_error', declineCode: 'processing_error',
+      code: 'processing_error',
+      declineCode: 'processing_error',
       message: 'An error occurred while processing your card. Try again in a little bit.',
     },
   },
@@ -400,9 +422,20 @@ const TEST_CARDS: Record<string, TestCard> = {
 
 const SEARCH_FIELDS: Record<string, string[]> = {
   charges: [
-    'amount', 'billing_details.address.postal_code', 'created', 'currency', 'customer', 'disputed', 'metadata',
-    'payment_method_details.card.brand', 'payment_method_details.card.exp_month', 'payment_method_details.card.exp_year',
-    'payment_method_details.card.fingerprint', 'payment_method_details.card.last4', 'refunded', 'status',
+    'amount',
+    'billing_details.address.postal_code',
+    'created',
+    'currency',
+    'customer',
+    'disputed',
+    'metadata',
+    'payment_method_details.card.brand',
+    'payment_method_details.card.exp_month',
+    'payment_method_details.card.exp_year',
+    'payment_method_details.card.fingerprint',
+    'payment_method_details.card.last4',
+    'refunded',
+    'status',
   ],
   payment_intents: ['amount', 'created', 'currency', 'customer', 'metadata', 'status'],
   customers: ['created', 'email', 'metadata', 'name', 'phone'],
@@ -410,7 +443,11 @@ const SEARCH_FIELDS: Record<string, string[]> = {
 
 const DEMO: DemoData = {
   customers: { ada: 'cus_demo_ada', grace: 'cus_demo_grace' },
-  paymentMethods: { adaVisa: 'pm_demo_ada_visa', graceVisa: 'pm_demo_grace_visa', declinedCard: 'pm_demo_declined_card' },
+  paymentMethods: {
+    adaVisa: 'pm_demo_ada_visa',
+    graceVisa: 'pm_demo_grace_visa',
+    declinedCard: 'pm_demo_declined_card',
+  },
   paymentIntents: { paid: 'pi_demo_paid', declined: 'pi_demo_declined', session: 'pi_demo_session' },
   charges: { paid: 'ch_demo_paid', declined: 'ch_demo_declined', session: 'ch_demo_session' },
 };
@@ -445,8 +482,12 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
 
   function findAny(id: string): unknown {
     return (
-      customers.get(id) ?? paymentMethods.get(id) ?? paymentIntents.get(id) ?? charges.get(id) ??
-      refunds.get(id) ?? balanceTxns.get(id)
+      customers.get(id) ??
+      paymentMethods.get(id) ??
+      paymentIntents.get(id) ??
+      charges.get(id) ??
+      refunds.get(id) ??
+      balanceTxns.get(id)
     );
   }
 
@@ -463,31 +504,66 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
   }
 
   function createCustomer(fields: {
-    id?: string; email?: string | null; name?: string | null; phone?: string | null; description?: string | null;
-    metadata?: Metadata; balance?: number; created?: number;
+    id?: string;
+    email?: string | null;
+    name?: string | null;
+    phone?: string | null;
+    description?: string | null;
+    metadata?: Metadata;
+    balance?: number;
+    created?: number;
   }): StripeCustomer {
     const id = fields.id ?? newId('cus');
     return register(customers, {
-      id, object: 'customer', created: fields.created ?? now(),
-      email: fields.email ?? null, name: fields.name ?? null, phone: fields.phone ?? null,
-      description: fields.description ?? null, balance: fields.balance ?? 0, currency: null,
-      metadata: { ...(fields.metadata ?? {}) }, livemode: false, delinquent: false, default_source: null,
+      id,
+      object: 'customer',
+      created: fields.created ?? now(),
+      email: fields.email ?? null,
+      name: fields.name ?? null,
+      phone: fields.phone ?? null,
+      description: fields.description ?? null,
+      balance: fields.balance ?? 0,
+      currency: null,
+      metadata: { ...(fields.metadata ?? {}) },
+      livemode: false,
+      delinquent: false,
+      default_source: null,
       invoice_settings: { default_payment_method: null, custom_fields: null, footer: null, rendering_options: null },
-      preferred_locales: [], tax_exempt: 'none', address: null, shipping: null, discount: null, test_clock: null,
+      preferred_locales: [],
+      tax_exempt: 'none',
+      address: null,
+      shipping: null,
+      discount: null,
+      test_clock: null,
     });
   }
 
-  function paymentMethodFromToken(token: string, customer: string | null, id?: string, created?: number): StripePaymentMethod {
+  function paymentMethodFromToken(
+    token: string,
+    customer: string | null,
+    id?: string,
+    created?: number,
+  ): StripePaymentMethod {
     const card = TEST_CARDS[token];
     if (!card) throw noSuch('PaymentMethod', token, 'payment_method', 400);
     const pm = register(paymentMethods, {
-      id: id ?? newId('pm'), object: 'payment_method', type: 'card', created: created ?? now(), customer,
+      id: id ?? newId('pm'),
+      object: 'payment_method',
+      type: 'card',
+      created: created ?? now(),
+      customer,
       card: {
-        brand: card.brand, last4: card.last4, exp_month: 12, exp_year: new Date().getUTCFullYear() + 3,
-        funding: card.funding ?? 'credit', country: 'US', fingerprint: fingerprint(token),
+        brand: card.brand,
+        last4: card.last4,
+        exp_month: 12,
+        exp_year: new Date().getUTCFullYear() + 3,
+        funding: card.funding ?? 'credit',
+        country: 'US',
+        fingerprint: fingerprint(token),
       },
       billing_details: { name: null, email: null, phone: null, address: null },
-      metadata: {}, livemode: false,
+      metadata: {},
+      livemode: false,
     });
     if (card.decline) declines.set(pm.id, card.decline);
     return pm;
@@ -498,7 +574,10 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     const existing = paymentMethods.get(ref);
     if (existing) {
       if (existing.customer && customer && existing.customer !== customer) {
-        throw invalid(`The provided PaymentMethod belongs to a different Customer (${existing.customer}).`, 'payment_method');
+        throw invalid(
+          `The provided PaymentMethod belongs to a different Customer (${existing.customer}).`,
+          'payment_method',
+        );
       }
       return existing;
     }
@@ -507,7 +586,11 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
 
   function attach(pm: StripePaymentMethod, customer: StripeCustomer): StripePaymentMethod {
     if (pm.customer && pm.customer !== customer.id) {
-      throw invalid('The payment method you provided has already been attached to a customer.', 'payment_method', 'payment_method_unexpected_state');
+      throw invalid(
+        'The payment method you provided has already been attached to a customer.',
+        'payment_method',
+        'payment_method_unexpected_state',
+      );
     }
     pm.customer = customer.id;
     pm.billing_details.email ??= customer.email;
@@ -515,36 +598,69 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     return pm;
   }
 
-  function confirm(pi: StripePaymentIntent, pm: StripePaymentMethod, chargeId?: string, created?: number): StripeCharge {
+  function confirm(
+    pi: StripePaymentIntent,
+    pm: StripePaymentMethod,
+    chargeId?: string,
+    created?: number,
+  ): StripeCharge {
     const decline = declines.get(pm.id);
     const customer = pi.customer ? customers.get(pi.customer) : undefined;
     const ch = register(charges, {
-      id: chargeId ?? newId('ch'), object: 'charge', created: created ?? now(), amount: pi.amount,
-      amount_captured: decline ? 0 : pi.amount, amount_refunded: 0, refunded: false, captured: !decline,
-      paid: !decline, status: decline ? 'failed' : 'succeeded', currency: pi.currency, customer: pi.customer,
-      description: pi.description, payment_intent: pi.id, payment_method: pm.id,
+      id: chargeId ?? newId('ch'),
+      object: 'charge',
+      created: created ?? now(),
+      amount: pi.amount,
+      amount_captured: decline ? 0 : pi.amount,
+      amount_refunded: 0,
+      refunded: false,
+      captured: !decline,
+      paid: !decline,
+      status: decline ? 'failed' : 'succeeded',
+      currency: pi.currency,
+      customer: pi.customer,
+      description: pi.description,
+      payment_intent: pi.id,
+      payment_method: pm.id,
       payment_method_details: { type: 'card', card: { ...pm.card } },
-      failure_code: decline ? decline.code : null, failure_message: decline ? decline.message : null,
+      failure_code: decline ? decline.code : null,
+      failure_message: decline ? decline.message : null,
       outcome: decline
         ? {
-          network_status: 'declined_by_network', reason: decline.declineCode, risk_level: 'normal', risk_score: 32,
-          seller_message: `The bank returned the decline code \`${decline.declineCode}\`.`, type: 'issuer_declined',
-        }
+            network_status: 'declined_by_network',
+            reason: decline.declineCode,
+            risk_level: 'normal',
+            risk_score: 32,
+            seller_message: `The bank returned the decline code \`${decline.declineCode}\`.`,
+            type: 'issuer_declined',
+          }
         : {
-          network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 21,
-          seller_message: 'Payment complete.', type: 'authorized',
-        },
-      disputed: false, balance_transaction: null,
+            network_status: 'approved_by_network',
+            reason: null,
+            risk_level: 'normal',
+            risk_score: 21,
+            seller_message: 'Payment complete.',
+            type: 'authorized',
+          },
+      disputed: false,
+      balance_transaction: null,
       billing_details: { name: customer?.name ?? null, email: customer?.email ?? null, phone: null, address: null },
-      receipt_url: `https://pay.stripe.com/receipts/standin/${pi.id}`, metadata: { ...pi.metadata }, livemode: false,
+      receipt_url: `https://pay.stripe.com/receipts/standin/${pi.id}`,
+      metadata: { ...pi.metadata },
+      livemode: false,
     });
     pi.latest_charge = ch.id;
     pi.payment_method = decline ? null : pm.id;
     if (decline) {
       pi.status = 'requires_payment_method';
       pi.last_payment_error = {
-        type: 'card_error', code: decline.code, decline_code: decline.declineCode, message: decline.message,
-        charge: ch.id, doc_url: `${DOC_URL}#${decline.code}`, payment_method: clone(pm),
+        type: 'card_error',
+        code: decline.code,
+        decline_code: decline.declineCode,
+        message: decline.message,
+        charge: ch.id,
+        doc_url: `${DOC_URL}#${decline.code}`,
+        payment_method: clone(pm),
       };
     } else {
       pi.status = 'succeeded';
@@ -558,15 +674,32 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     const customer = seed.customer !== undefined ? getCustomer(seed.customer, 'customer') : undefined;
     const currency = (seed.currency ?? 'usd').toLowerCase();
     // Resolved before anything is stored so a bad payment_method leaves no half-made intent behind.
-    let pm = seed.paymentMethod !== undefined ? resolvePaymentMethod(seed.paymentMethod, customer?.id ?? null) : undefined;
+    let pm =
+      seed.paymentMethod !== undefined ? resolvePaymentMethod(seed.paymentMethod, customer?.id ?? null) : undefined;
     const id = seed.id ?? newId('pi');
     const pi = register(paymentIntents, {
-      id, object: 'payment_intent', created: seed.created ?? now(), amount: seed.amount, amount_received: 0, currency,
-      customer: customer?.id ?? null, description: seed.description ?? null, status: 'requires_payment_method',
-      latest_charge: null, last_payment_error: null, payment_method: null, payment_method_types: ['card'],
-      capture_method: 'automatic', confirmation_method: 'automatic', client_secret: `${id}_secret_${randomAlnum(24)}`,
-      canceled_at: null, cancellation_reason: null, next_action: null, receipt_email: null,
-      metadata: { ...(seed.metadata ?? {}) }, livemode: false,
+      id,
+      object: 'payment_intent',
+      created: seed.created ?? now(),
+      amount: seed.amount,
+      amount_received: 0,
+      currency,
+      customer: customer?.id ?? null,
+      description: seed.description ?? null,
+      status: 'requires_payment_method',
+      latest_charge: null,
+      last_payment_error: null,
+      payment_method: null,
+      payment_method_types: ['card'],
+      capture_method: 'automatic',
+      confirmation_method: 'automatic',
+      client_secret: `${id}_secret_${randomAlnum(24)}`,
+      canceled_at: null,
+      cancellation_reason: null,
+      next_action: null,
+      receipt_email: null,
+      metadata: { ...(seed.metadata ?? {}) },
+      livemode: false,
     });
     if (seed.confirm === false) {
       if (pm) {
@@ -576,7 +709,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       return { paymentIntent: pi };
     }
     // There is no browser to confirm with, so the stand-in charges the customer's first card (or a test visa).
-    pm ??= [...paymentMethods.values()].find((p) => customer && p.customer === customer.id) ?? paymentMethodFromToken('pm_card_visa', null);
+    pm ??=
+      [...paymentMethods.values()].find((p) => customer && p.customer === customer.id) ??
+      paymentMethodFromToken('pm_card_visa', null);
     const ch = confirm(pi, pm, seed.chargeId, seed.created);
     return { paymentIntent: pi, charge: ch };
   }
@@ -585,26 +720,50 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     const e = pi.last_payment_error;
     if (!e) throw new Error('cardError without last_payment_error');
     return new ApiError(402, {
-      type: 'card_error', code: e.code, decline_code: e.decline_code, message: e.message, charge: e.charge,
-      doc_url: e.doc_url, payment_intent: clone(pi), payment_method: clone(e.payment_method),
+      type: 'card_error',
+      code: e.code,
+      decline_code: e.decline_code,
+      message: e.message,
+      charge: e.charge,
+      doc_url: e.doc_url,
+      payment_intent: clone(pi),
+      payment_method: clone(e.payment_method),
     });
   }
 
-  function addBalanceTransaction(customer: StripeCustomer, fields: {
-    amount: number; currency: string; description?: string | null; metadata?: Metadata; id?: string; created?: number;
-  }): StripeBalanceTransaction {
+  function addBalanceTransaction(
+    customer: StripeCustomer,
+    fields: {
+      amount: number;
+      currency: string;
+      description?: string | null;
+      metadata?: Metadata;
+      id?: string;
+      created?: number;
+    },
+  ): StripeBalanceTransaction {
     if (customer.currency && customer.currency !== fields.currency) {
       throw invalid(
-        `Customer balance transactions must use the customer's currency (${customer.currency}).`, 'currency',
+        `Customer balance transactions must use the customer's currency (${customer.currency}).`,
+        'currency',
       );
     }
     customer.currency ??= fields.currency;
     customer.balance += fields.amount;
     return register(balanceTxns, {
-      id: fields.id ?? newId('cbtxn'), object: 'customer_balance_transaction', created: fields.created ?? now(),
-      amount: fields.amount, currency: fields.currency, customer: customer.id, description: fields.description ?? null,
-      ending_balance: customer.balance, type: 'adjustment', metadata: { ...(fields.metadata ?? {}) },
-      credit_note: null, invoice: null, livemode: false,
+      id: fields.id ?? newId('cbtxn'),
+      object: 'customer_balance_transaction',
+      created: fields.created ?? now(),
+      amount: fields.amount,
+      currency: fields.currency,
+      customer: customer.id,
+      description: fields.description ?? null,
+      ending_balance: customer.balance,
+      type: 'adjustment',
+      metadata: { ...(fields.metadata ?? {}) },
+      credit_note: null,
+      invoice: null,
+      livemode: false,
     });
   }
 
@@ -615,7 +774,12 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       createCustomer({ id: DEMO.customers.ada, name: 'Ada Lovelace', email: 'ada@example.com', created: t - 30 * day });
     }
     if (!customers.has(DEMO.customers.grace)) {
-      createCustomer({ id: DEMO.customers.grace, name: 'Grace Hopper', email: 'grace@example.com', created: t - 20 * day });
+      createCustomer({
+        id: DEMO.customers.grace,
+        name: 'Grace Hopper',
+        email: 'grace@example.com',
+        created: t - 20 * day,
+      });
     }
     const ada = getCustomer(DEMO.customers.ada);
     const grace = getCustomer(DEMO.customers.grace);
@@ -630,25 +794,46 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       attach(pm, grace);
     }
     if (!paymentMethods.has(DEMO.paymentMethods.declinedCard)) {
-      paymentMethodFromToken('pm_card_chargeDeclinedInsufficientFunds', null, DEMO.paymentMethods.declinedCard, t - 2 * day);
+      paymentMethodFromToken(
+        'pm_card_chargeDeclinedInsufficientFunds',
+        null,
+        DEMO.paymentMethods.declinedCard,
+        t - 2 * day,
+      );
     }
     if (!paymentIntents.has(DEMO.paymentIntents.paid)) {
       createPaymentIntent({
-        id: DEMO.paymentIntents.paid, chargeId: DEMO.charges.paid, amount: 4500, currency: 'usd', customer: ada.id,
-        paymentMethod: DEMO.paymentMethods.adaVisa, description: 'EduStream Plus (annual)', created: t - 3 * day,
+        id: DEMO.paymentIntents.paid,
+        chargeId: DEMO.charges.paid,
+        amount: 4500,
+        currency: 'usd',
+        customer: ada.id,
+        paymentMethod: DEMO.paymentMethods.adaVisa,
+        description: 'EduStream Plus (annual)',
+        created: t - 3 * day,
       });
     }
     if (!paymentIntents.has(DEMO.paymentIntents.declined)) {
       createPaymentIntent({
-        id: DEMO.paymentIntents.declined, chargeId: DEMO.charges.declined, amount: 4500, currency: 'usd',
-        customer: ada.id, paymentMethod: DEMO.paymentMethods.declinedCard, description: 'EduStream Plus (annual renewal)',
+        id: DEMO.paymentIntents.declined,
+        chargeId: DEMO.charges.declined,
+        amount: 4500,
+        currency: 'usd',
+        customer: ada.id,
+        paymentMethod: DEMO.paymentMethods.declinedCard,
+        description: 'EduStream Plus (annual renewal)',
         created: t - 2 * day,
       });
     }
     if (!paymentIntents.has(DEMO.paymentIntents.session)) {
       createPaymentIntent({
-        id: DEMO.paymentIntents.session, chargeId: DEMO.charges.session, amount: 6000, currency: 'usd',
-        customer: grace.id, paymentMethod: DEMO.paymentMethods.graceVisa, description: 'EduStream live tutoring session',
+        id: DEMO.paymentIntents.session,
+        chargeId: DEMO.charges.session,
+        amount: 6000,
+        currency: 'usd',
+        customer: grace.id,
+        paymentMethod: DEMO.paymentMethods.graceVisa,
+        description: 'EduStream live tutoring session',
         created: t - 1 * day,
       });
     }
@@ -675,7 +860,8 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     }
     const rec = target as Record<string, unknown>;
     const [head, ...rest] = segs as [string, ...string[]];
-    if (!Object.prototype.hasOwnProperty.call(rec, head)) throw invalid(`This property cannot be expanded (${full}).`, 'expand');
+    if (!Object.prototype.hasOwnProperty.call(rec, head))
+      throw invalid(`This property cannot be expanded (${full}).`, 'expand');
     const value = rec[head];
     if (typeof value === 'string') {
       const found = findAny(value);
@@ -687,7 +873,8 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
 
   function list<T extends { id: string; created: number }>(items: Iterable<T>, params: FormObject, url: string): Reply {
     const limit = optInt(params, 'limit') ?? 10;
-    if (limit < 1 || limit > 100) throw invalid('Invalid limit: must be between 1 and 100', 'limit', 'parameter_invalid_integer');
+    if (limit < 1 || limit > 100)
+      throw invalid('Invalid limit: must be between 1 and 100', 'limit', 'parameter_invalid_integer');
     let sorted = newestFirst(items);
     const after = optString(params, 'starting_after');
     const before = optString(params, 'ending_before');
@@ -705,12 +892,18 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     return { body: expand({ object: 'list', data: page, has_more: sorted.length > limit, url }, params, true) };
   }
 
-  function search<T extends { id: string; created: number }>(resource: string, items: Iterable<T>, params: FormObject, url: string): Reply {
+  function search<T extends { id: string; created: number }>(
+    resource: string,
+    items: Iterable<T>,
+    params: FormObject,
+    url: string,
+  ): Reply {
     allow(params, ['query', 'limit', 'page', 'expand']);
     const query = requireString(params, 'query');
     const matcher = compileSearch(query, SEARCH_FIELDS[resource] ?? [], resource);
     const limit = optInt(params, 'limit') ?? 10;
-    if (limit < 1 || limit > 100) throw invalid('Invalid limit: must be between 1 and 100', 'limit', 'parameter_invalid_integer');
+    if (limit < 1 || limit > 100)
+      throw invalid('Invalid limit: must be between 1 and 100', 'limit', 'parameter_invalid_integer');
     const pageToken = optString(params, 'page');
     let offset = 0;
     if (pageToken !== undefined) {
@@ -722,9 +915,17 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     const data = matched.slice(offset, offset + limit);
     const hasMore = matched.length > offset + limit;
     return {
-      body: expand({
-        object: 'search_result', data, has_more: hasMore, next_page: hasMore ? `standin_page_${offset + limit}` : null, url,
-      }, params, true),
+      body: expand(
+        {
+          object: 'search_result',
+          data,
+          has_more: hasMore,
+          next_page: hasMore ? `standin_page_${offset + limit}` : null,
+          url,
+        },
+        params,
+        true,
+      ),
     };
   }
 
@@ -749,12 +950,17 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
   const routes: Route[] = [
     // customers
     {
-      method: 'POST', pattern: /^\/v1\/customers$/, handle: ({ params }) => {
+      method: 'POST',
+      pattern: /^\/v1\/customers$/,
+      handle: ({ params }) => {
         allow(params, ['email', 'name', 'phone', 'description', 'metadata', 'balance', 'payment_method', 'expand']);
         const pmRef = optString(params, 'payment_method');
         const c = createCustomer({
-          email: optString(params, 'email'), name: optString(params, 'name'), phone: optString(params, 'phone'),
-          description: optString(params, 'description'), metadata: metadataParam(params) ?? {},
+          email: optString(params, 'email'),
+          name: optString(params, 'name'),
+          phone: optString(params, 'phone'),
+          description: optString(params, 'description'),
+          metadata: metadataParam(params) ?? {},
           balance: optInt(params, 'balance'),
         });
         if (pmRef !== undefined) attach(resolvePaymentMethod(pmRef, c.id), c);
@@ -762,7 +968,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/customers$/, handle: ({ params }) => {
+      method: 'GET',
+      pattern: /^\/v1\/customers$/,
+      handle: ({ params }) => {
         allow(params, [...LIST_PARAMS, 'email', 'created', 'test_clock']);
         const email = optString(params, 'email');
         const items = [...customers.values()].filter((c) => email === undefined || c.email === email);
@@ -770,18 +978,23 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/customers\/search$/,
+      method: 'GET',
+      pattern: /^\/v1\/customers\/search$/,
       handle: ({ params }) => search('customers', customers.values(), params, '/v1/customers/search'),
     },
     {
-      method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['expand']);
         if (deletedCustomers.has(id!)) return { body: { id, object: 'customer', deleted: true } };
         return { body: expand(liveCustomer(id!), params) };
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/customers\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/customers\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['email', 'name', 'phone', 'description', 'metadata', 'balance', 'invoice_settings', 'expand']);
         const c = liveCustomer(id!);
         for (const field of ['email', 'name', 'phone', 'description'] as const) {
@@ -796,7 +1009,11 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
           const dpm = settings.default_payment_method;
           if (typeof dpm === 'string') {
             if (dpm !== '' && paymentMethods.get(dpm)?.customer !== c.id) {
-              throw invalid(`No such PaymentMethod: '${dpm}'`, 'invoice_settings[default_payment_method]', 'resource_missing');
+              throw invalid(
+                `No such PaymentMethod: '${dpm}'`,
+                'invoice_settings[default_payment_method]',
+                'resource_missing',
+              );
             }
             c.invoice_settings.default_payment_method = dpm === '' ? null : dpm;
           }
@@ -805,7 +1022,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'DELETE', pattern: /^\/v1\/customers\/([^/]+)$/, handle: (_ctx, [id]) => {
+      method: 'DELETE',
+      pattern: /^\/v1\/customers\/([^/]+)$/,
+      handle: (_ctx, [id]) => {
         liveCustomer(id!);
         customers.delete(id!);
         deletedCustomers.add(id!);
@@ -815,20 +1034,26 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     },
     // customer balance transactions
     {
-      method: 'POST', pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['amount', 'currency', 'description', 'metadata', 'expand']);
         const c = liveCustomer(id!);
         const amount = requireInt(params, 'amount');
         if (amount === 0) throw invalid('Amount must be non-zero.', 'amount', 'parameter_invalid_integer');
         const tx = addBalanceTransaction(c, {
-          amount, currency: currencyParam(params), description: optString(params, 'description'),
+          amount,
+          currency: currencyParam(params),
+          description: optString(params, 'description'),
           metadata: metadataParam(params),
         });
         return { body: expand(tx, params) };
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions$/,
+      handle: ({ params }, [id]) => {
         allow(params, [...LIST_PARAMS, 'created', 'invoice']);
         liveCustomer(id!);
         const items = [...balanceTxns.values()].filter((t) => t.customer === id);
@@ -836,7 +1061,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions\/([^/]+)$/, handle: ({ params }, [cid, id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions\/([^/]+)$/,
+      handle: ({ params }, [cid, id]) => {
         allow(params, ['expand']);
         liveCustomer(cid!);
         const tx = balanceTxns.get(id!);
@@ -845,7 +1072,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions\/([^/]+)$/, handle: ({ params }, [cid, id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/customers\/([^/]+)\/balance_transactions\/([^/]+)$/,
+      handle: ({ params }, [cid, id]) => {
         allow(params, ['description', 'metadata', 'expand']);
         liveCustomer(cid!);
         const tx = balanceTxns.get(id!);
@@ -857,16 +1086,22 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     },
     // payment methods
     {
-      method: 'GET', pattern: /^\/v1\/customers\/([^/]+)\/payment_methods$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)\/payment_methods$/,
+      handle: ({ params }, [id]) => {
         allow(params, [...LIST_PARAMS, 'type', 'allow_redisplay']);
         liveCustomer(id!);
         const type = optString(params, 'type');
-        const items = [...paymentMethods.values()].filter((p) => p.customer === id && (type === undefined || p.type === type));
+        const items = [...paymentMethods.values()].filter(
+          (p) => p.customer === id && (type === undefined || p.type === type),
+        );
         return list(items, params, `/v1/customers/${id}/payment_methods`);
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/customers\/([^/]+)\/payment_methods\/([^/]+)$/, handle: ({ params }, [cid, id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/customers\/([^/]+)\/payment_methods\/([^/]+)$/,
+      handle: ({ params }, [cid, id]) => {
         allow(params, ['expand']);
         liveCustomer(cid!);
         const pm = paymentMethods.get(id!);
@@ -875,7 +1110,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/payment_methods$/, handle: ({ params }) => {
+      method: 'GET',
+      pattern: /^\/v1\/payment_methods$/,
+      handle: ({ params }) => {
         allow(params, [...LIST_PARAMS, 'customer', 'type']);
         const customer = optString(params, 'customer');
         if (customer !== undefined) getCustomer(customer, 'customer');
@@ -887,7 +1124,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/payment_methods\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/payment_methods\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['expand']);
         const pm = paymentMethods.get(id!);
         if (!pm) throw noSuch('PaymentMethod', id!);
@@ -895,7 +1134,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/payment_methods\/([^/]+)\/attach$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/payment_methods\/([^/]+)\/attach$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['customer', 'expand']);
         const c = getCustomer(requireString(params, 'customer'), 'customer');
         if (!paymentMethods.has(id!) && !TEST_CARDS[id!]) throw noSuch('PaymentMethod', id!);
@@ -903,22 +1144,45 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/payment_methods\/([^/]+)\/detach$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/payment_methods\/([^/]+)\/detach$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['expand']);
         const pm = paymentMethods.get(id!);
         if (!pm) throw noSuch('PaymentMethod', id!);
-        if (!pm.customer) throw invalid('The payment method you provided is not attached to a customer so detachment is impossible.', undefined, 'payment_method_unexpected_state');
+        if (!pm.customer)
+          throw invalid(
+            'The payment method you provided is not attached to a customer so detachment is impossible.',
+            undefined,
+            'payment_method_unexpected_state',
+          );
         pm.customer = null;
         return { body: expand(pm, params) };
       },
     },
     // payment intents
     {
-      method: 'POST', pattern: /^\/v1\/payment_intents$/, handle: ({ params }) => {
+      method: 'POST',
+      pattern: /^\/v1\/payment_intents$/,
+      handle: ({ params }) => {
         allow(params, [
-          'amount', 'currency', 'customer', 'metadata', 'description', 'payment_method', 'confirm', 'payment_method_types',
-          'automatic_payment_methods', 'off_session', 'receipt_email', 'capture_method', 'return_url',
-          'setup_future_usage', 'error_on_requires_action', 'statement_descriptor_suffix', 'expand',
+          'amount',
+          'currency',
+          'customer',
+          'metadata',
+          'description',
+          'payment_method',
+          'confirm',
+          'payment_method_types',
+          'automatic_payment_methods',
+          'off_session',
+          'receipt_email',
+          'capture_method',
+          'return_url',
+          'setup_future_usage',
+          'error_on_requires_action',
+          'statement_descriptor_suffix',
+          'expand',
         ]);
         const amount = requireInt(params, 'amount');
         if (amount < 50) throw invalid('Amount must be at least 50 cents.', 'amount', 'amount_too_small');
@@ -928,8 +1192,12 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
         }
         const customer = optString(params, 'customer');
         const { paymentIntent } = createPaymentIntent({
-          amount, currency: currencyParam(params), customer, metadata: metadataParam(params),
-          description: optString(params, 'description'), paymentMethod: optString(params, 'payment_method'),
+          amount,
+          currency: currencyParam(params),
+          customer,
+          metadata: metadataParam(params),
+          description: optString(params, 'description'),
+          paymentMethod: optString(params, 'payment_method'),
           confirm: optBool(params, 'confirm'),
         });
         if (paymentIntent.last_payment_error) throw cardError(paymentIntent);
@@ -937,7 +1205,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/payment_intents$/, handle: ({ params }) => {
+      method: 'GET',
+      pattern: /^\/v1\/payment_intents$/,
+      handle: ({ params }) => {
         allow(params, [...LIST_PARAMS, 'customer', 'created']);
         const customer = optString(params, 'customer');
         const items = [...paymentIntents.values()].filter((p) => customer === undefined || p.customer === customer);
@@ -945,17 +1215,22 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/payment_intents\/search$/,
+      method: 'GET',
+      pattern: /^\/v1\/payment_intents\/search$/,
       handle: ({ params }) => search('payment_intents', paymentIntents.values(), params, '/v1/payment_intents/search'),
     },
     {
-      method: 'GET', pattern: /^\/v1\/payment_intents\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/payment_intents\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['expand', 'client_secret']);
         return { body: expand(findPaymentIntent(id!), params) };
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/payment_intents\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/payment_intents\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['metadata', 'description', 'receipt_email', 'expand']);
         const pi = findPaymentIntent(id!);
         if (params.description !== undefined) pi.description = optString(params, 'description') ?? null;
@@ -965,29 +1240,40 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/payment_intents\/([^/]+)\/confirm$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/payment_intents\/([^/]+)\/confirm$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['payment_method', 'off_session', 'return_url', 'error_on_requires_action', 'expand']);
         const pi = findPaymentIntent(id!);
         if (pi.status === 'succeeded' || pi.status === 'canceled') {
           throw invalid(
-            `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`, undefined,
+            `You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`,
+            undefined,
             'payment_intent_unexpected_state',
           );
         }
         const ref = optString(params, 'payment_method') ?? pi.payment_method;
-        if (!ref) throw invalid('You cannot confirm this PaymentIntent because it\'s missing a payment method.', 'payment_method', 'payment_intent_unexpected_state');
+        if (!ref)
+          throw invalid(
+            "You cannot confirm this PaymentIntent because it's missing a payment method.",
+            'payment_method',
+            'payment_intent_unexpected_state',
+          );
         confirm(pi, resolvePaymentMethod(ref, pi.customer));
         if (pi.last_payment_error) throw cardError(pi);
         return { body: expand(pi, params) };
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/payment_intents\/([^/]+)\/cancel$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['cancellation_reason', 'expand']);
         const pi = findPaymentIntent(id!);
         if (pi.status === 'succeeded' || pi.status === 'canceled') {
           throw invalid(
-            `You cannot cancel this PaymentIntent because it has a status of ${pi.status}.`, undefined,
+            `You cannot cancel this PaymentIntent because it has a status of ${pi.status}.`,
+            undefined,
             'payment_intent_unexpected_state',
           );
         }
@@ -999,7 +1285,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     },
     // charges
     {
-      method: 'GET', pattern: /^\/v1\/charges$/, handle: ({ params }) => {
+      method: 'GET',
+      pattern: /^\/v1\/charges$/,
+      handle: ({ params }) => {
         allow(params, [...LIST_PARAMS, 'customer', 'payment_intent', 'created']);
         const customer = optString(params, 'customer');
         const pi = optString(params, 'payment_intent');
@@ -1010,17 +1298,22 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/charges\/search$/,
+      method: 'GET',
+      pattern: /^\/v1\/charges\/search$/,
       handle: ({ params }) => search('charges', charges.values(), params, '/v1/charges/search'),
     },
     {
-      method: 'GET', pattern: /^\/v1\/charges\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/charges\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['expand']);
         return { body: expand(findCharge(id!), params) };
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/charges\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/charges\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['metadata', 'description', 'expand']);
         const ch = findCharge(id!);
         if (params.description !== undefined) ch.description = optString(params, 'description') ?? null;
@@ -1030,7 +1323,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     },
     // refunds
     {
-      method: 'POST', pattern: /^\/v1\/refunds$/, handle: ({ params }) => {
+      method: 'POST',
+      pattern: /^\/v1\/refunds$/,
+      handle: ({ params }) => {
         allow(params, ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'instructions_email', 'expand']);
         const piId = optString(params, 'payment_intent');
         const chId = optString(params, 'charge');
@@ -1046,7 +1341,8 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
           const latest = pi.latest_charge ? charges.get(pi.latest_charge) : undefined;
           if (pi.status !== 'succeeded' || !latest) {
             throw invalid(
-              `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, 'payment_intent',
+              `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
+              'payment_intent',
               'payment_intent_unexpected_state',
             );
           }
@@ -1056,24 +1352,41 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
           throw invalid(`Charge ${ch.id} has not succeeded and cannot be refunded.`, 'charge', 'charge_not_refundable');
         }
         const remaining = ch.amount - ch.amount_refunded;
-        if (remaining <= 0) throw invalid(`Charge ${ch.id} has already been refunded.`, undefined, 'charge_already_refunded');
+        if (remaining <= 0)
+          throw invalid(`Charge ${ch.id} has already been refunded.`, undefined, 'charge_already_refunded');
         const amount = optInt(params, 'amount') ?? remaining;
         if (amount <= 0) throw invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer', false);
         if (amount > remaining) {
           throw invalid(
             `Refund amount (${money(amount, ch.currency)}) is greater than unrefunded amount on charge (${money(remaining, ch.currency)})`,
-            'amount', 'amount_too_large',
+            'amount',
+            'amount_too_large',
           );
         }
         const reason = optString(params, 'reason');
         if (reason !== undefined && !(REFUND_REASONS as readonly string[]).includes(reason)) {
-          throw invalid('Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer', 'reason', undefined, false);
+          throw invalid(
+            'Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer',
+            'reason',
+            undefined,
+            false,
+          );
         }
         const refund = register(refunds, {
-          id: newId('re'), object: 'refund', created: now(), amount, currency: ch.currency, charge: ch.id,
-          payment_intent: ch.payment_intent, reason: (reason as StripeRefund['reason'] | undefined) ?? null,
-          status: 'succeeded', metadata: metadataParam(params) ?? {}, balance_transaction: null, receipt_number: null,
-          source_transfer_reversal: null, transfer_reversal: null,
+          id: newId('re'),
+          object: 'refund',
+          created: now(),
+          amount,
+          currency: ch.currency,
+          charge: ch.id,
+          payment_intent: ch.payment_intent,
+          reason: (reason as StripeRefund['reason'] | undefined) ?? null,
+          status: 'succeeded',
+          metadata: metadataParam(params) ?? {},
+          balance_transaction: null,
+          receipt_number: null,
+          source_transfer_reversal: null,
+          transfer_reversal: null,
         });
         ch.amount_refunded += amount;
         ch.refunded = ch.amount_refunded >= ch.amount;
@@ -1081,7 +1394,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/refunds$/, handle: ({ params }) => {
+      method: 'GET',
+      pattern: /^\/v1\/refunds$/,
+      handle: ({ params }) => {
         allow(params, [...LIST_PARAMS, 'charge', 'payment_intent', 'created']);
         const chId = optString(params, 'charge');
         const piId = optString(params, 'payment_intent');
@@ -1092,7 +1407,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'GET', pattern: /^\/v1\/refunds\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'GET',
+      pattern: /^\/v1\/refunds\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['expand']);
         const r = refunds.get(id!);
         if (!r) throw noSuch('refund', id!);
@@ -1100,7 +1417,9 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       },
     },
     {
-      method: 'POST', pattern: /^\/v1\/refunds\/([^/]+)$/, handle: ({ params }, [id]) => {
+      method: 'POST',
+      pattern: /^\/v1\/refunds\/([^/]+)$/,
+      handle: ({ params }, [id]) => {
         allow(params, ['metadata', 'expand']);
         const r = refunds.get(id!);
         if (!r) throw noSuch('refund', id!);
@@ -1136,12 +1455,16 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       }
       return r.handle(ctx, ids);
     }
-    throw new ApiError(404, {
-      type: 'invalid_request_error',
-      message: pathMatched
-        ? `Unrecognized request URL (${ctx.method}: ${ctx.path}). The stand-in does not support this method on this path.`
-        : `Unrecognized request URL (${ctx.method}: ${ctx.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
-    }, false);
+    throw new ApiError(
+      404,
+      {
+        type: 'invalid_request_error',
+        message: pathMatched
+          ? `Unrecognized request URL (${ctx.method}: ${ctx.path}). The stand-in does not support this method on this path.`
+          : `Unrecognized request URL (${ctx.method}: ${ctx.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+      },
+      false,
+    );
   }
 
   interface Outcome {
@@ -1152,11 +1475,23 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     injected: boolean;
   }
 
-  function handle(method: string, path: string, query: string, rawBody: string, headers: http.IncomingHttpHeaders, requestId: string): Outcome {
+  function handle(
+    method: string,
+    path: string,
+    query: string,
+    rawBody: string,
+    headers: http.IncomingHttpHeaders,
+    requestId: string,
+  ): Outcome {
     const json = (status: number, body: unknown, extra: Record<string, string> = {}): Outcome => ({
-      status, body: JSON.stringify(body, null, 2), headers: extra, replayed: false, injected: false,
+      status,
+      body: JSON.stringify(body, null, 2),
+      headers: extra,
+      replayed: false,
+      injected: false,
     });
-    const fail = (e: ApiError): Outcome => json(e.status, { error: { ...e.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } });
+    const fail = (e: ApiError): Outcome =>
+      json(e.status, { error: { ...e.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } });
 
     if (!authorized(headers.authorization)) {
       const sent = headers.authorization !== undefined;
@@ -1164,9 +1499,10 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
         error: sent
           ? { type: 'invalid_request_error', code: 'api_key_invalid', message: 'Invalid API Key provided.' }
           : {
-            type: 'invalid_request_error',
-            message: 'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
-          },
+              type: 'invalid_request_error',
+              message:
+                "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+            },
       });
     }
 
@@ -1195,15 +1531,23 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       const stored = idempotency.get(idemKey);
       if (stored) {
         if (stored.method !== method || stored.path !== path || stored.canonical !== canonical) {
-          return json(400, {
-            error: {
-              type: 'idempotency_error', code: 'idempotency_error',
-              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idemKey}' if you meant to execute a different request.`,
+          return json(
+            400,
+            {
+              error: {
+                type: 'idempotency_error',
+                code: 'idempotency_error',
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idemKey}' if you meant to execute a different request.`,
+              },
             },
-          }, { 'Stripe-Should-Retry': 'false' });
+            { 'Stripe-Should-Retry': 'false' },
+          );
         }
         return {
-          status: stored.status, body: stored.body, replayed: true, injected: false,
+          status: stored.status,
+          body: stored.body,
+          replayed: true,
+          injected: false,
           headers: { 'Idempotent-Replayed': 'true', 'Original-Request': stored.requestId },
         };
       }
@@ -1251,32 +1595,54 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
       if (idemKey !== undefined && method === 'POST') call.idempotencyKey = idemKey;
       calls.push(call);
       // Only method, path and idempotency key: query strings and bodies can hold customer data.
-      log(`stripe-standin ${method} ${path} ${status}${call.idempotencyKey !== undefined ? ` idem=${call.idempotencyKey}` : ''}${replayed ? ' replayed' : ''}${injected ? ' injected' : ''}`);
+      log(
+        `stripe-standin ${method} ${path} ${status}${call.idempotencyKey !== undefined ? ` idem=${call.idempotencyKey}` : ''}${replayed ? ' replayed' : ''}${injected ? ' injected' : ''}`,
+      );
     };
-    readBody(req, MAX_BODY_BYTES).then((raw) => {
-      let out: Outcome;
-      try {
-        out = handle(method, path, query, raw, req.headers, requestId);
-      } catch (e) {
-        out = {
-          status: 500, replayed: false, injected: false, headers: {},
-          body: JSON.stringify({ error: { type: 'api_error', message: `Stand-in internal error: ${e instanceof Error ? e.message : String(e)}` } }),
-        };
-      }
-      record(out.status, out.replayed, out.injected);
-      const hold = holds.findIndex((h) => h.method === method && path.startsWith(h.pathPrefix));
-      if (hold >= 0) {
-        holds.splice(hold, 1);
-        held.add(res);
-        return; // done at "Stripe", never answered: the next attempt must find the object, not make another
-      }
-      send(out);
-    }, (err: unknown) => {
-      const tooLarge = err instanceof Error && err.message === 'body too large';
-      const status = tooLarge ? 413 : 400;
-      record(status, false, false);
-      send({ status, headers: {}, body: JSON.stringify({ error: { type: 'invalid_request_error', message: tooLarge ? 'Request body too large.' : 'Could not read request body.' } }) });
-    });
+    readBody(req, MAX_BODY_BYTES).then(
+      (raw) => {
+        let out: Outcome;
+        try {
+          out = handle(method, path, query, raw, req.headers, requestId);
+        } catch (e) {
+          out = {
+            status: 500,
+            replayed: false,
+            injected: false,
+            headers: {},
+            body: JSON.stringify({
+              error: {
+                type: 'api_error',
+                message: `Stand-in internal error: ${e instanceof Error ? e.message : String(e)}`,
+              },
+            }),
+          };
+        }
+        record(out.status, out.replayed, out.injected);
+        const hold = holds.findIndex((h) => h.method === method && path.startsWith(h.pathPrefix));
+        if (hold >= 0) {
+          holds.splice(hold, 1);
+          held.add(res);
+          return; // done at "Stripe", never answered: the next attempt must find the object, not make another
+        }
+        send(out);
+      },
+      (err: unknown) => {
+        const tooLarge = err instanceof Error && err.message === 'body too large';
+        const status = tooLarge ? 413 : 400;
+        record(status, false, false);
+        send({
+          status,
+          headers: {},
+          body: JSON.stringify({
+            error: {
+              type: 'invalid_request_error',
+              message: tooLarge ? 'Request body too large.' : 'Could not read request body.',
+            },
+          }),
+        });
+      },
+    );
   });
 
   if (opts.seedDemoData) seed();
@@ -1292,27 +1658,41 @@ export async function startStripeStandin(opts: StripeStandinOptions = {}): Promi
     count(method, pathPrefix) {
       const m = method.toUpperCase();
       return calls.filter(
-        (c) => c.method === m && c.path.startsWith(pathPrefix) && c.status >= 200 && c.status < 300 && !c.replayed && !c.injected,
+        (c) =>
+          c.method === m &&
+          c.path.startsWith(pathPrefix) &&
+          c.status >= 200 &&
+          c.status < 300 &&
+          !c.replayed &&
+          !c.injected,
       ).length;
     },
     refunds: () => clone([...refunds.values()]),
     balanceTransactions: (customerId) => clone([...balanceTxns.values()].filter((t) => t.customer === customerId)),
     customers: () => clone([...customers.values()]),
     customer: (id) => (customers.has(id) ? clone(customers.get(id)) : undefined),
-    paymentMethods: (customerId) => clone([...paymentMethods.values()].filter((p) => customerId === undefined || p.customer === customerId)),
+    paymentMethods: (customerId) =>
+      clone([...paymentMethods.values()].filter((p) => customerId === undefined || p.customer === customerId)),
     paymentIntents: () => clone([...paymentIntents.values()]),
     paymentIntent: (id) => (paymentIntents.has(id) ? clone(paymentIntents.get(id)) : undefined),
     charges: () => clone([...charges.values()]),
     charge: (id) => (charges.has(id) ? clone(charges.get(id)) : undefined),
     createPaymentIntent(s) {
       const { paymentIntent, charge } = createPaymentIntent(s);
-      return charge ? { paymentIntent: clone(paymentIntent), charge: clone(charge) } : { paymentIntent: clone(paymentIntent) };
+      return charge
+        ? { paymentIntent: clone(paymentIntent), charge: clone(charge) }
+        : { paymentIntent: clone(paymentIntent) };
     },
     failNext(method, pathPrefix, f) {
-      const type = f.type ?? (f.status === 402 ? 'card_error' : f.status >= 500 ? 'api_error' : 'invalid_request_error');
+      const type =
+        f.type ?? (f.status === 402 ? 'card_error' : f.status >= 500 ? 'api_error' : 'invalid_request_error');
       const fault: Fault = {
-        method: method.toUpperCase(), pathPrefix, status: f.status, type,
-        message: f.message ?? `Injected ${f.status} from the Stripe stand-in.`, remaining: f.times ?? 1,
+        method: method.toUpperCase(),
+        pathPrefix,
+        status: f.status,
+        type,
+        message: f.message ?? `Injected ${f.status} from the Stripe stand-in.`,
+        remaining: f.times ?? 1,
       };
       if (f.code !== undefined) fault.code = f.code;
       if (f.declineCode !== undefined) fault.declineCode = f.declineCode;
@@ -1394,8 +1774,11 @@ function invalid(message: string, param?: string, code?: string, storeForIdempot
 
 function noSuch(kind: string, id: string, param = 'id', status = 404): ApiError {
   return new ApiError(status, {
-    type: 'invalid_request_error', code: 'resource_missing', doc_url: `${DOC_URL}#resource_missing`,
-    message: `No such ${kind}: '${id}'`, param,
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    doc_url: `${DOC_URL}#resource_missing`,
+    message: `No such ${kind}: '${id}'`,
+    param,
   });
 }
 
@@ -1413,7 +1796,8 @@ function allow(params: FormObject, names: string[]): void {
 function optString(params: FormObject, name: string): string | undefined {
   const v = params[name];
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw invalid(`Invalid string: ${name} must be a string.`, name, 'parameter_invalid_string', false);
+  if (typeof v !== 'string')
+    throw invalid(`Invalid string: ${name} must be a string.`, name, 'parameter_invalid_string', false);
   return v;
 }
 
@@ -1455,12 +1839,15 @@ function currencyParam(params: FormObject): string {
 function metadataParam(params: FormObject): Metadata | undefined {
   const v = params.metadata;
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalid('Invalid metadata: must be a hash.', 'metadata', undefined, false);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw invalid('Invalid metadata: must be a hash.', 'metadata', undefined, false);
   const out: Metadata = {};
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw invalid(`Invalid metadata value for ${k}: must be a string.`, `metadata[${k}]`, undefined, false);
+    if (typeof val !== 'string')
+      throw invalid(`Invalid metadata value for ${k}: must be a string.`, `metadata[${k}]`, undefined, false);
     if (k.length > 40) throw invalid('Metadata keys can be at most 40 characters.', `metadata[${k}]`, undefined, false);
-    if (val.length > 500) throw invalid('Metadata values can be at most 500 characters.', `metadata[${k}]`, undefined, false);
+    if (val.length > 500)
+      throw invalid('Metadata values can be at most 500 characters.', `metadata[${k}]`, undefined, false);
     // An empty value unsets the key (meaningful on updates, a no-op on creates).
     if (val !== '') out[k] = val;
   }
@@ -1487,10 +1874,12 @@ function stringArray(v: FormValue | undefined, name: string): string[] {
   if (typeof v === 'string') return [v];
   const items = Array.isArray(v)
     ? v
-    : Object.keys(v).sort((a, b) => Number(a) - Number(b)).map((k) => {
-      if (!/^\d+$/.test(k)) throw invalid(`Invalid array: ${name}`, name, 'parameter_invalid_array', false);
-      return v[k]!;
-    });
+    : Object.keys(v)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => {
+          if (!/^\d+$/.test(k)) throw invalid(`Invalid array: ${name}`, name, 'parameter_invalid_array', false);
+          return v[k]!;
+        });
   return items.map((i) => {
     if (typeof i !== 'string') throw invalid(`Invalid array: ${name}`, name, 'parameter_invalid_array', false);
     return i;
@@ -1503,7 +1892,8 @@ function decodeForm(raw: string): FormObject {
   if (raw === '') return root;
   for (const [key, value] of new URLSearchParams(raw)) {
     const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
-    const segs = m?.[1] !== undefined ? [m[1], ...[...(m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? '')] : [key];
+    const segs =
+      m?.[1] !== undefined ? [m[1], ...[...(m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? '')] : [key];
     assignPath(root, segs, value, key);
   }
   return root;
@@ -1552,7 +1942,10 @@ function mergeParams(query: FormObject, body: FormObject): FormObject {
 function canonicalJson(v: FormValue): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`).join(',')}}`;
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`)
+    .join(',')}}`;
 }
 
 // ---- search query language (subset): field:'v', metadata['k']:'v', ~ > < >= <=, -negation, AND/OR ----
@@ -1605,7 +1998,8 @@ function compileSearch(query: string, fields: string[], resource: string): (obj:
       if (query[i] !== ']') throw bad("metadata must be followed by ['key']");
       i++;
     }
-    if (!fields.includes(term.field)) throw bad(`Field '${term.field}' is an unsupported search field for resource ${resource}.`);
+    if (!fields.includes(term.field))
+      throw bad(`Field '${term.field}' is an unsupported search field for resource ${resource}.`);
     const om = /^(>=|<=|:|~|>|<)/.exec(query.slice(i));
     if (!om) throw bad(`expected an operator after ${term.field}`);
     term.op = om[1] as SearchTerm['op'];
@@ -1641,7 +2035,9 @@ function matchTerm(obj: Record<string, unknown>, t: SearchTerm): boolean {
   if (t.metaKey !== undefined) {
     actual = (obj.metadata as Metadata | undefined)?.[t.metaKey];
   } else {
-    actual = t.field.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+    actual = t.field
+      .split('.')
+      .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
   }
   let result: boolean;
   if (t.value === null) {
@@ -1661,4 +2057,3 @@ function matchTerm(obj: Record<string, unknown>, t: SearchTerm): boolean {
   }
   return t.negate ? !result : result;
 }
-

@@ -38,7 +38,14 @@ const ROUTE_TABLES: RouteTable[] = [
 ];
 
 /** What createApp needs: the process's one Temporal client, config and the policy new cases pin. */
-export interface AppDeps { client: Client; config: Config; policy: SupportPolicy; log?: (entry: Record<string, unknown>) => void; codec?: PayloadCodec; metrics?: ApiMetrics }
+export interface AppDeps {
+  client: Client;
+  config: Config;
+  policy: SupportPolicy;
+  log?: (entry: Record<string, unknown>) => void;
+  codec?: PayloadCodec;
+  metrics?: ApiMetrics;
+}
 
 /** The API as an Express app, without listening. */
 export function createApp(deps: AppDeps): express.Express {
@@ -52,7 +59,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Signed requests (Stripe webhooks, Slack interactions) are verified over the exact bytes received.
-  const keepRaw = (req: Request, _res: Response, buf: Buffer) => { (req as Request & { rawBody?: Buffer }).rawBody = buf; };
+  const keepRaw = (req: Request, _res: Response, buf: Buffer) => {
+    (req as Request & { rawBody?: Buffer }).rawBody = buf;
+  };
   app.use(express.json({ limit: '100kb', verify: keepRaw }));
   app.use(express.urlencoded({ extended: false, limit: '20kb', verify: keepRaw }));
 
@@ -68,7 +77,14 @@ export function createApp(deps: AppDeps): express.Express {
         const body = route.method === 'post' ? parse(route.body, req.body, 'body') : undefined;
         const query = parse(route.query, req.query, 'query');
         const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
-        const reply = await route.handle({ params: req.params, body, query, caller, header: (n) => req.header(n), rawBody });
+        const reply = await route.handle({
+          params: req.params,
+          body,
+          query,
+          caller,
+          header: (n) => req.header(n),
+          rawBody,
+        });
         status = reply.status ?? 200;
         for (const [k, v] of Object.entries(reply.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
         if (reply.html !== undefined) res.status(status).type('html').send(reply.html);
@@ -76,12 +92,21 @@ export function createApp(deps: AppDeps): express.Express {
       } catch (err) {
         const e = toHttpError(err);
         status = e.status;
-        if (status >= 500) log({ level: 'error', msg: 'request failed', route: route.path, error: (err as Error).message });
+        if (status >= 500)
+          log({ level: 'error', msg: 'request failed', route: route.path, error: (err as Error).message });
         res.status(e.status).json(errorBody(e));
       } finally {
         // The route pattern, never the URL: survey tokens and ids in paths stay out of logs.
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log({ level: 'info', msg: 'request', method: route.method.toUpperCase(), route: route.path, status, caseId: req.params.caseId, ms });
+        log({
+          level: 'info',
+          msg: 'request',
+          method: route.method.toUpperCase(),
+          route: route.path,
+          status,
+          caseId: req.params.caseId,
+          ms,
+        });
         metrics.observe(route.method.toUpperCase(), route.path, status, ms / 1000);
       }
     });
@@ -93,8 +118,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  app.get('/openapi.json', (_req, res) => { res.json(openApi(routes, policy)); });
-  app.use((_req: Request, res: Response) => { res.status(404).json(errorBody(new HttpError(404, 'not_found', 'no such route'))); });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi(routes, policy));
+  });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json(errorBody(new HttpError(404, 'not_found', 'no such route')));
+  });
   // Body-parser failures (bad JSON, too large) arrive here.
   app.use((err: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
     const e = toHttpError(err);
@@ -127,21 +156,42 @@ function openApi(routes: RouteDef[], policy: SupportPolicy) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     paths[path] ??= {};
     paths[path][r.method] = {
       summary: r.summary,
-      ...(r.permission ? { security: [{ bearer: [] }], 'x-roles': policy.permissions[r.permission] } : { security: [] }),
+      ...(r.permission
+        ? { security: [{ bearer: [] }], 'x-roles': policy.permissions[r.permission] }
+        : { security: [] }),
       parameters: [
         ...params,
-        ...(r.query ? Object.entries((z.toJSONSchema(r.query, { io: 'input' }) as { properties: Record<string, unknown> }).properties)
-          .map(([name, schema]) => ({ name, in: 'query', required: false, schema })) : []),
+        ...(r.query
+          ? Object.entries(
+              (z.toJSONSchema(r.query, { io: 'input' }) as { properties: Record<string, unknown> }).properties,
+            ).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
+          : []),
         ...(r.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, schema: h.schema })),
       ],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input' }) } } } } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input' }) } },
+            },
+          }
+        : {}),
       responses: {
-        200: { description: 'OK' }, 400: { description: 'Bad body' }, 401: { description: 'No or bad token' },
-        403: { description: 'Role may not' }, 404: { description: 'Unknown case' }, 409: { description: 'The case\'s status forbids it' },
+        200: { description: 'OK' },
+        400: { description: 'Bad body' },
+        401: { description: 'No or bad token' },
+        403: { description: 'Role may not' },
+        404: { description: 'Unknown case' },
+        409: { description: "The case's status forbids it" },
         422: { description: 'The action does not fit the case' },
       },
     };

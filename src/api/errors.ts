@@ -1,12 +1,20 @@
 // The one place that maps failures to HTTP: unknown case 404, refused update 409/422, bad body
 // 400, missing or bad token 401, wrong role 403. Bodies are { error: { code, message } }.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../workflows/contracts';
 
 /** An error that already knows its HTTP status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,7 +35,8 @@ export function toHttpError(err: unknown): HttpError {
     return new HttpError(status, code, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return new HttpError(404, 'not_found', 'no such case');
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return new HttpError(409, 'conflict', 'a case with this id already exists');
+  if (err instanceof WorkflowExecutionAlreadyStartedError)
+    return new HttpError(409, 'conflict', 'a case with this id already exists');
   const e = err as { status?: number; type?: string; message?: string; code?: number; details?: string };
   if (e?.type === 'entity.parse.failed') return new HttpError(400, 'bad_json', 'the body is not valid JSON');
   if (e?.type === 'entity.too.large') return new HttpError(413, 'too_large', 'the body is too large');

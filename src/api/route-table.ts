@@ -11,11 +11,26 @@ import { CASE_ID_PATTERN, caseViewQuery, caseWorkflowId, type Actor, type CaseVi
 import { HttpError } from './errors';
 
 /** What a route handler gets. */
-export interface Ctx { params: Record<string, string>; body: unknown; query: unknown; caller: Actor | null; header(name: string): string | undefined; rawBody?: Buffer }
+export interface Ctx {
+  params: Record<string, string>;
+  body: unknown;
+  query: unknown;
+  caller: Actor | null;
+  header(name: string): string | undefined;
+  rawBody?: Buffer;
+}
 /** What a route handler returns. */
-export interface Reply { status?: number; body: unknown; headers?: Record<string, string | undefined>; html?: string }
+export interface Reply {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string | undefined>;
+  html?: string;
+}
 /** A request header a route reads, as /openapi.json documents it. */
-export interface HeaderDoc { name: string; schema: Record<string, unknown> }
+export interface HeaderDoc {
+  name: string;
+  schema: Record<string, unknown>;
+}
 /** One route: method, path, who may call it, the schemas it validates with, and one client call. */
 export interface RouteDef {
   method: 'get' | 'post';
@@ -31,7 +46,10 @@ export interface RouteDef {
 }
 
 /** What a case action maps its request to: the Update and its input. */
-export interface CaseUpdate { def: UpdateDefinition<CaseView, [any]>; input: unknown }
+export interface CaseUpdate {
+  def: UpdateDefinition<CaseView, [any]>;
+  input: unknown;
+}
 
 /** What route tables build their routes from. */
 export interface RouteEnv {
@@ -45,14 +63,25 @@ export interface RouteEnv {
   /** The case view, from the case's query. */
   viewOf(caseId: string): Promise<CaseView>;
   /** A POST route that runs one case Update and answers with the case view. */
-  caseAction<B>(path: string, summary: string, body: z.ZodType<B>, toUpdate: (ctx: Ctx & { body: B; caller: Actor }) => CaseUpdate, permission?: Permission): RouteDef;
+  caseAction<B>(
+    path: string,
+    summary: string,
+    body: z.ZodType<B>,
+    toUpdate: (ctx: Ctx & { body: B; caller: Actor }) => CaseUpdate,
+    permission?: Permission,
+  ): RouteDef;
 }
 
 /** A route table: one capability's routes. */
 export type RouteTable = (env: RouteEnv) => RouteDef[];
 
 /** The environment of the route tables over the process's one Temporal client. */
-export function createRouteEnv(deps: { client: Client; config: Config; policy: SupportPolicy; staff: StaffDirectory }): RouteEnv {
+export function createRouteEnv(deps: {
+  client: Client;
+  config: Config;
+  policy: SupportPolicy;
+  staff: StaffDirectory;
+}): RouteEnv {
   const { client } = deps;
   const handleFor = (caseId: string): WorkflowHandle => {
     if (!CASE_ID_PATTERN.test(caseId)) throw new HttpError(404, 'not_found', 'no such case');
@@ -60,8 +89,18 @@ export function createRouteEnv(deps: { client: Client; config: Config; policy: S
   };
   const viewOf = async (caseId: string): Promise<CaseView> => handleFor(caseId).query(caseViewQuery);
   /** An agent action: one Update, whose validator in the workflow refuses what the status forbids. */
-  const caseAction = <B>(path: string, summary: string, body: z.ZodType<B>, toUpdate: (ctx: Ctx & { body: B; caller: Actor }) => CaseUpdate, permission: Permission = 'case.work'): RouteDef => ({
-    method: 'post', path, summary, permission, body,
+  const caseAction = <B>(
+    path: string,
+    summary: string,
+    body: z.ZodType<B>,
+    toUpdate: (ctx: Ctx & { body: B; caller: Actor }) => CaseUpdate,
+    permission: Permission = 'case.work',
+  ): RouteDef => ({
+    method: 'post',
+    path,
+    summary,
+    permission,
+    body,
     async handle(ctx) {
       const { def, input } = toUpdate(ctx as Ctx & { body: B; caller: Actor });
       const view = await handleFor(ctx.params.caseId).executeUpdate(def, { args: [input] });

@@ -12,12 +12,21 @@ export const openCaseBody = z.strictObject({
   customer: z.strictObject({
     name: text(200),
     email: z.email().max(254),
-    stripeCustomerId: z.string().regex(/^cus_[A-Za-z0-9_]{1,64}$/).optional(),
+    stripeCustomerId: z
+      .string()
+      .regex(/^cus_[A-Za-z0-9_]{1,64}$/)
+      .optional(),
   }),
   subject: text(200),
   description: text(10_000),
-  bookingId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
-  paymentIntentId: z.string().regex(/^pi_[A-Za-z0-9_]{1,64}$/).optional(),
+  bookingId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+  paymentIntentId: z
+    .string()
+    .regex(/^pi_[A-Za-z0-9_]{1,64}$/)
+    .optional(),
   category: z.enum(CATEGORIES).optional(),
 });
 
@@ -30,7 +39,9 @@ export const emptyBody = z.strictObject({});
 /** Body of POST /cases/:caseId/checklist/:stepId/complete. */
 export const completeStepBody = z.strictObject({
   note: text(2_000).optional(),
-  evidence: z.strictObject({ email: z.email(), last4: z.string().regex(/^\d{4}$/, 'last4 must be 4 digits') }).optional(),
+  evidence: z
+    .strictObject({ email: z.email(), last4: z.string().regex(/^\d{4}$/, 'last4 must be 4 digits') })
+    .optional(),
 });
 /** Body of POST /cases/:caseId/checklist/:stepId/skip. */
 export const skipStepBody = z.strictObject({ note: text(2_000) });
@@ -43,23 +54,35 @@ export const waitBody = z.strictObject({ note: text(2_000).optional() });
 /** Body of POST /cases/:caseId/customer-replies. */
 export const customerReplyBody = z.strictObject({ message: text(20_000) });
 /** Body of POST /cases/:caseId/resolve: the Issue Resolved template's blanks. */
-export const resolveBody = z.strictObject({ actionTaken: text(500), expectedResult: text(500), specificAction: text(500) });
+export const resolveBody = z.strictObject({
+  actionTaken: text(500),
+  expectedResult: text(500),
+  specificAction: text(500),
+});
 /** Body of POST /cases/:caseId/reopen. */
 export const reopenBody = z.strictObject({ reason: text(2_000) });
 /** Body of POST /cases/:caseId/close. */
 export const closeBody = z.strictObject({ reason: text(2_000).optional() });
 /** Body of POST /csat/:token (JSON or a browser form). */
-export const csatBody = z.strictObject({ rating: z.coerce.number().int().min(1).max(5), comment: z.string().trim().max(2_000).optional() });
+export const csatBody = z.strictObject({
+  rating: z.coerce.number().int().min(1).max(5),
+  comment: z.string().trim().max(2_000).optional(),
+});
 /** Query of GET /cases. */
 export const listQuery = z.strictObject({
   status: z.enum(CASE_STATUSES).optional(),
   category: z.enum([...CATEGORIES, 'uncategorized']).optional(),
   channel: z.enum(CHANNELS).optional(),
-  assignee: z.string().regex(/^[\p{L}\p{N} .'-]{1,120}$/u, 'assignee: letters, digits, spaces and . \' - only').optional(),
+  assignee: z
+    .string()
+    .regex(/^[\p{L}\p{N} .'-]{1,120}$/u, "assignee: letters, digits, spaces and . ' - only")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 /** Idempotency-Key header. */
-export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 visible ASCII characters');
+export const idempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 visible ASCII characters');
 
 const severity = z.enum(SEVERITIES);
 /** Body of POST /cases/:caseId/escalate: the seed's template; which fields are required depends on the severity. */
@@ -74,7 +97,10 @@ export const escalateBody = z.strictObject({
   whatTried: text(2_000).optional(),
 });
 /** Body of POST /cases/:caseId/escalation-triggers. */
-export const triggerBody = z.strictObject({ trigger: z.string().regex(/^[a-z0-9-]{1,60}$/, 'trigger: a trigger id such as oauth'), note: text(2_000).optional() });
+export const triggerBody = z.strictObject({
+  trigger: z.string().regex(/^[a-z0-9-]{1,60}$/, 'trigger: a trigger id such as oauth'),
+  note: text(2_000).optional(),
+});
 /** Body of POST /cases/:caseId/escalations/:escalationId/ack. */
 export const ackBody = z.strictObject({});
 /** Body of POST /cases/:caseId/escalations/:escalationId/resolve. */
@@ -121,4 +147,6 @@ const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO d
 /** Query of GET /metrics/summary: [from, to), default the last 7 days. */
 export const metricsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
 /** Query of GET /reports/weekly. */
-export const weeklyReportQuery = z.strictObject({ week: z.string().regex(WEEK_PATTERN, 'week: like 2026-W48').optional() });
+export const weeklyReportQuery = z.strictObject({
+  week: z.string().regex(WEEK_PATTERN, 'week: like 2026-W48').optional(),
+});

@@ -5,7 +5,9 @@ const page = (body: string) => `<!doctype html><html><head><meta charset="utf-8"
 
 /** The rating form; it posts back to the same signed link. */
 export function renderSurveyPage(token: string): string {
-  const options = [1, 2, 3, 4, 5].map((n) => `<label><input type="radio" name="rating" value="${n}" required> ${n}</label>`).join(' ');
+  const options = [1, 2, 3, 4, 5]
+    .map((n) => `<label><input type="radio" name="rating" value="${n}" required> ${n}</label>`)
+    .join(' ');
   return page(`<h1>How did we do?</h1>
 <form method="post" action="/csat/${encodeURIComponent(token)}">
 <p>1 = poor, 5 = excellent</p><p>${options}</p>

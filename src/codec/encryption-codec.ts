@@ -12,16 +12,25 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** Keys by id (32 bytes each) and the id new payloads are sealed with. */
-export interface EncryptionKeys { activeKeyId: string; keys: Record<string, Buffer> }
+export interface EncryptionKeys {
+  activeKeyId: string;
+  keys: Record<string, Buffer>;
+}
 
 /** Parses ENCRYPTION_KEYS (JSON: id -> base64 of 32 bytes); throws naming the bad id, never the key. */
 export function parseEncryptionKeys(json: string, activeKeyId?: string): EncryptionKeys {
   let raw: unknown;
-  try { raw = JSON.parse(json); } catch { throw new Error('not valid JSON (expected {"<key id>": "<base64 of 32 bytes>"})'); }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('expected an object of key id to base64 key');
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new Error('not valid JSON (expected {"<key id>": "<base64 of 32 bytes>"})');
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('expected an object of key id to base64 key');
   const keys: Record<string, Buffer> = {};
   for (const [id, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new Error(`key id '${id}' may use letters, digits, '.', '_' and '-' only`);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id))
+      throw new Error(`key id '${id}' may use letters, digits, '.', '_' and '-' only`);
     const key = typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.alloc(0);
     if (key.length !== 32) throw new Error(`key '${id}' must be 32 bytes, base64-encoded`);
     keys[id] = key;
@@ -60,7 +69,10 @@ export class EncryptionCodec implements PayloadCodec {
       const data = Buffer.from(p.data ?? []);
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }

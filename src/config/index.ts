@@ -5,7 +5,10 @@ import { parseEncryptionKeys, type EncryptionKeys } from '../codec/encryption-co
 import { ROLES, type Role } from '../policy/types';
 
 /** A caller known by its bearer token. */
-export interface TokenIdentity { name: string; role: Role }
+export interface TokenIdentity {
+  name: string;
+  role: Role;
+}
 
 /** Tokens that work outside production when API_TOKENS is not set; printed by `npm start`. */
 export const DEMO_TOKENS: Record<string, TokenIdentity> = {
@@ -19,10 +22,13 @@ export const DEMO_TOKENS: Record<string, TokenIdentity> = {
   'demo-admin': { name: 'Ada Admin', role: 'admin' },
 };
 
-const tokensSchema = z.record(z.string().min(16, 'tokens must be at least 16 characters'), z.object({
-  name: z.string().min(1),
-  role: z.enum(ROLES),
-}));
+const tokensSchema = z.record(
+  z.string().min(16, 'tokens must be at least 16 characters'),
+  z.object({
+    name: z.string().min(1),
+    role: z.enum(ROLES),
+  }),
+);
 
 const optionalUrl = z.string().url().optional();
 
@@ -44,18 +50,32 @@ const envSchema = z.object({
   ENCRYPTION_KEY_ID: z.string().optional(),
   TEMPORAL_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
   SLACK_REPORTS_CHANNEL: z.string().default('#support-reports'),
-  WORKER_METRICS_ADDRESS: z.string().regex(/^$|^[\w.-]+:\d+$/, 'host:port, or empty to turn worker metrics off').default('127.0.0.1:9464'),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^$|^[\w.-]+:\d+$/, 'host:port, or empty to turn worker metrics off')
+    .default('127.0.0.1:9464'),
   CSAT_SIGNING_SECRET: z.string().min(32, 'CSAT_SIGNING_SECRET must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
-  CSAT_SURVEY_DELAY_MINUTES: z.coerce.number().int().min(0).max(60 * 24 * 30).optional(),
+  CSAT_SURVEY_DELAY_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60 * 24 * 30)
+    .optional(),
   POLICY_FILE: z.string().min(1).optional(),
-  SLACK_BOT_TOKEN: z.string().regex(/^xox[a-z]-/, 'SLACK_BOT_TOKEN must be a Slack token (xoxb-...)').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[a-z]-/, 'SLACK_BOT_TOKEN must be a Slack token (xoxb-...)')
+    .optional(),
   SLACK_API_URL: optionalUrl,
   SLACK_ESCALATIONS_CHANNEL: z.string().min(1).default('#support-escalations'),
   PAGERDUTY_ROUTING_KEY: z.string().min(1).optional(),
   PAGERDUTY_EVENTS_URL: optionalUrl,
-  STRIPE_WEBHOOK_SECRET: z.string().min(16, 'STRIPE_WEBHOOK_SECRET must be the endpoint\'s signing secret (whsec_...)').optional(),
-  SLACK_SIGNING_SECRET: z.string().min(16, 'SLACK_SIGNING_SECRET must be the Slack app\'s signing secret').optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .min(16, "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret (whsec_...)")
+    .optional(),
+  SLACK_SIGNING_SECRET: z.string().min(16, "SLACK_SIGNING_SECRET must be the Slack app's signing secret").optional(),
   SLACK_APPROVALS_CHANNEL: z.string().min(1).default('#support-approvals'),
   SLACK_APPROVERS: z.string().optional(),
 });
@@ -187,18 +207,36 @@ export interface CompensationConfig {
 
 /** Slack users of the demo workspace (the Slack stand-in), mapped to the demo tokens' staff. */
 export const DEMO_SLACK_APPROVERS: Record<string, string> = {
-  U0DEMOAGENT: 'Alex Agent', U0DEMOLEAD: 'Lee Lead', U0DEMOMANAGER: 'Morgan Manager', U0DEMODIRECTOR: 'Dana Director', U0DEMOADMIN: 'Ada Admin',
+  U0DEMOAGENT: 'Alex Agent',
+  U0DEMOLEAD: 'Lee Lead',
+  U0DEMOMANAGER: 'Morgan Manager',
+  U0DEMODIRECTOR: 'Dana Director',
+  U0DEMOADMIN: 'Ada Admin',
 };
 
-function compensationConfig(e: z.infer<typeof envSchema>, production: boolean, tokens: Record<string, TokenIdentity>, demoTokens: boolean): CompensationConfig {
+function compensationConfig(
+  e: z.infer<typeof envSchema>,
+  production: boolean,
+  tokens: Record<string, TokenIdentity>,
+  demoTokens: boolean,
+): CompensationConfig {
   if (production && !e.STRIPE_WEBHOOK_SECRET) throw new ConfigError('STRIPE_WEBHOOK_SECRET: required in production');
   if (production && !e.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET: required in production');
   let names: Record<string, string> = demoTokens && !e.SLACK_APPROVERS ? DEMO_SLACK_APPROVERS : {};
   if (e.SLACK_APPROVERS) {
     let json: unknown;
-    try { json = JSON.parse(e.SLACK_APPROVERS); } catch { throw new ConfigError('SLACK_APPROVERS: not valid JSON (expected {"<Slack user id>": "<staff name>"})'); }
-    const parsed = z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'keys must be Slack user ids (U...)'), z.string().min(1)).safeParse(json);
-    if (!parsed.success) throw new ConfigError(`SLACK_APPROVERS: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    try {
+      json = JSON.parse(e.SLACK_APPROVERS);
+    } catch {
+      throw new ConfigError('SLACK_APPROVERS: not valid JSON (expected {"<Slack user id>": "<staff name>"})');
+    }
+    const parsed = z
+      .record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'keys must be Slack user ids (U...)'), z.string().min(1))
+      .safeParse(json);
+    if (!parsed.success)
+      throw new ConfigError(
+        `SLACK_APPROVERS: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`,
+      );
     names = parsed.data;
   }
   const staff = Object.values(tokens);

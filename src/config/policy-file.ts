@@ -10,11 +10,17 @@ import { validateCalendar } from '../policy/calendar';
 import { DEFAULT_POLICY } from '../policy/default-policy';
 import { CATEGORIES, CHANNELS, ROLES, SEVERITIES, type SupportPolicy } from '../policy/types';
 
-const minutes = z.number().int().min(0).max(366 * 24 * 60);
+const minutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(366 * 24 * 60);
 const step = z.looseObject({
-  id: z.string().regex(/^[a-z0-9-]{1,64}$/), title: z.string().min(1),
+  id: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  title: z.string().min(1),
   automation: z.enum(['stripe.lookupPayment', 'stripe.verifyIdentity']).optional(),
-  admin: z.enum(['users', 'bookings', 'tutors', 'stripe']).optional(), customerFacing: z.boolean().optional(),
+  admin: z.enum(['users', 'bookings', 'tutors', 'stripe']).optional(),
+  customerFacing: z.boolean().optional(),
 });
 
 /** The shape a policy must have; unknown extra fields are kept (later features read them). */
@@ -22,17 +28,64 @@ export const policySchema = z.looseObject({
   version: z.string().min(1).max(80),
   name: z.string().min(1),
   timeZone: z.string().min(1),
-  calendars: z.array(z.looseObject({ id: z.string().min(1), timeZone: z.string(), hours: z.array(z.looseObject({})), holidays: z.array(z.string()) })).min(1),
-  channels: z.array(z.looseObject({ id: z.enum(CHANNELS), firstResponseMinutes: minutes, nextReplyMinutes: minutes.optional(), calendarId: z.string() })).length(3),
-  categories: z.array(z.looseObject({ id: z.enum(CATEGORIES), keywords: z.array(z.string()), examples: z.array(z.string()), tier1: z.array(step),
-    escalationTriggers: z.array(z.looseObject({ id: z.string(), label: z.string(), severity: z.enum(SEVERITIES) })) })).length(5),
-  commonIssues: z.array(z.looseObject({ id: z.string(), title: z.string(), category: z.enum(CATEGORIES), match: z.array(z.array(z.string()).min(1)), steps: z.array(step) })),
-  severities: z.array(z.looseObject({ id: z.enum(SEVERITIES), responseMinutes: minutes.min(1), calendarId: z.string(),
-    ladder: z.array(z.looseObject({ via: z.enum(['pagerduty', 'slack', 'email', 'ticket']), target: z.string() })).min(1) })).length(4),
+  calendars: z
+    .array(
+      z.looseObject({
+        id: z.string().min(1),
+        timeZone: z.string(),
+        hours: z.array(z.looseObject({})),
+        holidays: z.array(z.string()),
+      }),
+    )
+    .min(1),
+  channels: z
+    .array(
+      z.looseObject({
+        id: z.enum(CHANNELS),
+        firstResponseMinutes: minutes,
+        nextReplyMinutes: minutes.optional(),
+        calendarId: z.string(),
+      }),
+    )
+    .length(3),
+  categories: z
+    .array(
+      z.looseObject({
+        id: z.enum(CATEGORIES),
+        keywords: z.array(z.string()),
+        examples: z.array(z.string()),
+        tier1: z.array(step),
+        escalationTriggers: z.array(z.looseObject({ id: z.string(), label: z.string(), severity: z.enum(SEVERITIES) })),
+      }),
+    )
+    .length(5),
+  commonIssues: z.array(
+    z.looseObject({
+      id: z.string(),
+      title: z.string(),
+      category: z.enum(CATEGORIES),
+      match: z.array(z.array(z.string()).min(1)),
+      steps: z.array(step),
+    }),
+  ),
+  severities: z
+    .array(
+      z.looseObject({
+        id: z.enum(SEVERITIES),
+        responseMinutes: minutes.min(1),
+        calendarId: z.string(),
+        ladder: z
+          .array(z.looseObject({ via: z.enum(['pagerduty', 'slack', 'email', 'ticket']), target: z.string() }))
+          .min(1),
+      }),
+    )
+    .length(4),
   resolutionTargetMinutes: minutes.min(1),
   templates: z.record(z.string(), z.looseObject({ subject: z.string().min(1), body: z.string().min(1) })),
   compensation: z.array(z.looseObject({ id: z.string(), refund: z.enum(['none', 'full']) })),
-  approvalTiers: z.array(z.looseObject({ role: z.enum(ROLES), maxCents: z.number().int().positive().nullable() })).min(1),
+  approvalTiers: z
+    .array(z.looseObject({ role: z.enum(ROLES), maxCents: z.number().int().positive().nullable() }))
+    .min(1),
   contacts: z.array(z.looseObject({ id: z.string(), contact: z.string() })),
   csat: z.looseObject({ surveyDelayMinutes: minutes, responseWindowMinutes: minutes.min(1) }),
   reopen: z.looseObject({ windowMinutes: minutes, maxReopensBeforeEscalation: z.number().int().min(0) }),
@@ -44,20 +97,35 @@ function crossCheck(p: SupportPolicy): string[] {
   const problems: string[] = [];
   const calendars = new Set(p.calendars.map((c) => c.id));
   p.calendars.forEach((c, i) => validateCalendar(c).forEach((msg) => problems.push(`calendars.${i}: ${msg}`)));
-  p.channels.forEach((c, i) => { if (!calendars.has(c.calendarId)) problems.push(`channels.${i}.calendarId: no calendar '${c.calendarId}'`); });
-  p.severities.forEach((s, i) => { if (!calendars.has(s.calendarId)) problems.push(`severities.${i}.calendarId: no calendar '${s.calendarId}'`); });
+  p.channels.forEach((c, i) => {
+    if (!calendars.has(c.calendarId)) problems.push(`channels.${i}.calendarId: no calendar '${c.calendarId}'`);
+  });
+  p.severities.forEach((s, i) => {
+    if (!calendars.has(s.calendarId)) problems.push(`severities.${i}.calendarId: no calendar '${s.calendarId}'`);
+  });
   const contacts = new Set(p.contacts.map((c) => c.id));
-  p.severities.forEach((s, i) => s.ladder.forEach((r, k) => {
-    if (r.contactId && !contacts.has(r.contactId)) problems.push(`severities.${i}.ladder.${k}.contactId: no contact '${r.contactId}'`);
-  }));
-  for (const id of Object.keys(DEFAULT_POLICY.templates)) if (!(id in p.templates)) problems.push(`templates.${id}: missing`);
+  p.severities.forEach((s, i) =>
+    s.ladder.forEach((r, k) => {
+      if (r.contactId && !contacts.has(r.contactId))
+        problems.push(`severities.${i}.ladder.${k}.contactId: no contact '${r.contactId}'`);
+    }),
+  );
+  for (const id of Object.keys(DEFAULT_POLICY.templates))
+    if (!(id in p.templates)) problems.push(`templates.${id}: missing`);
   const caps = p.approvalTiers.map((t) => t.maxCents);
   caps.forEach((c, i) => {
-    if (i < caps.length - 1 && c === null) problems.push(`approvalTiers.${i}.maxCents: only the last tier may be unlimited`);
-    if (i > 0 && c !== null && caps[i - 1] !== null && c <= caps[i - 1]!) problems.push(`approvalTiers.${i}.maxCents: must be above the tier before`);
+    if (i < caps.length - 1 && c === null)
+      problems.push(`approvalTiers.${i}.maxCents: only the last tier may be unlimited`);
+    if (i > 0 && c !== null && caps[i - 1] !== null && c <= caps[i - 1]!)
+      problems.push(`approvalTiers.${i}.maxCents: must be above the tier before`);
   });
-  if (caps[caps.length - 1] !== null) problems.push(`approvalTiers.${caps.length - 1}.maxCents: the last tier must be unlimited (null)`);
-  try { new Intl.DateTimeFormat('en-US', { timeZone: p.timeZone }); } catch { problems.push(`timeZone: unknown time zone '${p.timeZone}'`); }
+  if (caps[caps.length - 1] !== null)
+    problems.push(`approvalTiers.${caps.length - 1}.maxCents: the last tier must be unlimited (null)`);
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: p.timeZone });
+  } catch {
+    problems.push(`timeZone: unknown time zone '${p.timeZone}'`);
+  }
   return problems;
 }
 
@@ -70,7 +138,9 @@ function merge(base: unknown, over: unknown): unknown {
 }
 
 /** A policy problem, naming the field. */
-export class PolicyError extends Error { override name = 'PolicyError'; }
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+}
 
 /** Validates a policy object (whole or partial over the seed); returns it with a content-hashed version. */
 export function resolvePolicy(override: unknown, source = 'policy'): SupportPolicy {
@@ -83,17 +153,32 @@ export function resolvePolicy(override: unknown, source = 'policy'): SupportPoli
   }
   const policy = merged as SupportPolicy; // validated; kept as merged so key order (and the hash) follows the file
   const problems = crossCheck(policy);
-  if (problems.length) throw new PolicyError(`${source}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  if (problems.length)
+    throw new PolicyError(
+      `${source}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+    );
   const hash = createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 8);
-  return JSON.stringify(policy) === JSON.stringify(DEFAULT_POLICY) ? DEFAULT_POLICY : { ...policy, version: `${policy.version}+${hash}` };
+  return JSON.stringify(policy) === JSON.stringify(DEFAULT_POLICY)
+    ? DEFAULT_POLICY
+    : { ...policy, version: `${policy.version}+${hash}` };
 }
 
 /** Reads and validates POLICY_FILE. */
 export function loadPolicyFile(file: string): SupportPolicy {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) { throw new PolicyError(`POLICY_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PolicyError(
+      `POLICY_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
   let json: unknown;
-  try { json = JSON.parse(text); } catch (err) { throw new PolicyError(`POLICY_FILE ${file}: not valid JSON: ${(err as Error).message}`); }
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new PolicyError(`POLICY_FILE ${file}: not valid JSON: ${(err as Error).message}`);
+  }
   return resolvePolicy(json, `POLICY_FILE ${file}`);
 }
 
@@ -102,5 +187,9 @@ export function deploymentPolicy(config: Pick<Config, 'policyOverrides' | 'polic
   const base = config.policyFile ? loadPolicyFile(config.policyFile) : DEFAULT_POLICY;
   const delay = config.policyOverrides.csatSurveyDelayMinutes;
   if (delay === undefined || delay === base.csat.surveyDelayMinutes) return base;
-  return { ...base, version: `${base.version}+csat-delay-${delay}m`, csat: { ...base.csat, surveyDelayMinutes: delay } };
+  return {
+    ...base,
+    version: `${base.version}+csat-delay-${delay}m`,
+    csat: { ...base.csat, surveyDelayMinutes: delay },
+  };
 }

@@ -11,7 +11,12 @@ export interface PagerDutyGatewayOptions {
   timeoutMs?: number;
 }
 
-interface EnqueueReply { status?: string; message?: string; dedup_key?: string; errors?: unknown }
+interface EnqueueReply {
+  status?: string;
+  message?: string;
+  dedup_key?: string;
+  errors?: unknown;
+}
 
 function parseReply(text: string): EnqueueReply {
   try {
@@ -43,16 +48,20 @@ export function createPagerDutyGateway(opts: PagerDutyGatewayOptions): PagerDuty
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        throw new Error(`PagerDuty unreachable at ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new Error(`PagerDuty unreachable at ${url}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
       }
       const text = await res.text();
       const reply = parseReply(text);
       if (res.ok) return { dedupKey: reply.dedup_key ?? event.dedup_key };
       const detail = describe(reply, text);
       // 429 is throttling and 5xx PagerDuty's own trouble: both clear up, so Temporal retries them.
-      if (res.status === 429 || res.status >= 500) throw new Error(`PagerDuty ${event.event_action} failed with HTTP ${res.status}: ${detail}`);
+      if (res.status === 429 || res.status >= 500)
+        throw new Error(`PagerDuty ${event.event_action} failed with HTTP ${res.status}: ${detail}`);
       throw ApplicationFailure.nonRetryable(
-        `PagerDuty rejected the ${event.event_action} event (HTTP ${res.status}): ${detail}`, 'PagerDutyRejected',
+        `PagerDuty rejected the ${event.event_action} event (HTTP ${res.status}): ${detail}`,
+        'PagerDutyRejected',
         { status: res.status, dedupKey: event.dedup_key },
       );
     },

@@ -16,15 +16,25 @@ export function createSlackClient(opts: { token: string; slackApiUrl?: string; t
 }
 
 // Slack errors worth another attempt; every other `ok: false` repeats on retry.
-const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+const TRANSIENT_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
 
 /** Rethrows a Slack error: non-retryable `SlackRejected` when retrying would get the same answer. */
 function classify(method: string, err: unknown): never {
   if (err instanceof WebAPIPlatformError && !TRANSIENT_ERRORS.has(err.data.error)) {
-    throw ApplicationFailure.nonRetryable(`Slack refused ${method}: ${err.data.error}`, 'SlackRejected', { error: err.data.error });
+    throw ApplicationFailure.nonRetryable(`Slack refused ${method}: ${err.data.error}`, 'SlackRejected', {
+      error: err.data.error,
+    });
   }
   if (err instanceof WebAPIHTTPError && err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429) {
-    throw ApplicationFailure.nonRetryable(`Slack ${method} returned HTTP ${err.statusCode}`, 'SlackRejected', { status: err.statusCode });
+    throw ApplicationFailure.nonRetryable(`Slack ${method} returned HTTP ${err.statusCode}`, 'SlackRejected', {
+      status: err.statusCode,
+    });
   }
   throw err;
 }
@@ -34,7 +44,13 @@ export function createSlackGateway(client: WebClient): SlackGateway {
   return {
     async postMessage(channel, text, blocks) {
       try {
-        const res = await client.chat.postMessage({ channel, text, ...(blocks ? { blocks } : {}), unfurl_links: false, unfurl_media: false });
+        const res = await client.chat.postMessage({
+          channel,
+          text,
+          ...(blocks ? { blocks } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
         if (!res.ts || !res.channel) throw new Error('Slack chat.postMessage answered without ts or channel');
         return { ts: res.ts, channel: res.channel };
       } catch (err) {

@@ -6,12 +6,17 @@ export function createStripeClient(opts: { secretKey: string; apiBase?: string }
   const config: Stripe.StripeConfig = { maxNetworkRetries: 2, timeout: 10_000 };
   if (opts.apiBase) {
     const u = new URL(opts.apiBase);
-    Object.assign(config, { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol.replace(':', '') });
+    Object.assign(config, {
+      host: u.hostname,
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+      protocol: u.protocol.replace(':', ''),
+    });
   }
   return new Stripe(opts.secretKey, config);
 }
 
-const isMissing = (err: unknown) => err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing';
+const isMissing = (err: unknown) =>
+  err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing';
 
 /** The case activities' view of Stripe. */
 export function createStripeGateway(stripe: Stripe): StripeGateway {
@@ -34,8 +39,16 @@ export function createStripeGateway(stripe: Stripe): StripeGateway {
         amountCents: pi.amount,
         currency: pi.currency,
         ...(charge ? { chargeId: charge.id, amountRefundedCents: charge.amount_refunded } : {}),
-        ...(error?.decline_code || error?.code ? { declineCode: error.decline_code ?? error.code } : charge?.failure_code ? { declineCode: charge.failure_code } : {}),
-        ...(error?.message ? { declineMessage: error.message } : charge?.failure_message ? { declineMessage: charge.failure_message } : {}),
+        ...(error?.decline_code || error?.code
+          ? { declineCode: error.decline_code ?? error.code }
+          : charge?.failure_code
+            ? { declineCode: charge.failure_code }
+            : {}),
+        ...(error?.message
+          ? { declineMessage: error.message }
+          : charge?.failure_message
+            ? { declineMessage: charge.failure_message }
+            : {}),
       };
     },
 

@@ -1,5 +1,10 @@
 import Stripe from 'stripe';
-import { MONEY_FAILURE, PermanentMoneyError, type MoneyGateway, type RefundRecord } from '../../activities/compensation';
+import {
+  MONEY_FAILURE,
+  PermanentMoneyError,
+  type MoneyGateway,
+  type RefundRecord,
+} from '../../activities/compensation';
 
 // Only answers Stripe gave after looking at the request are permanent. 401/403 stay retryable: a
 // fixed key and a restarted worker then finish the payment instead of stranding the case; 409
@@ -7,9 +12,12 @@ import { MONEY_FAILURE, PermanentMoneyError, type MoneyGateway, type RefundRecor
 function classify(err: unknown): unknown {
   if (!(err instanceof Stripe.errors.StripeError)) return err;
   const detail = `${err.message}${err.code ? ` (${err.code})` : ''}`;
-  if (err.code === 'charge_already_refunded') return new PermanentMoneyError(MONEY_FAILURE.chargeAlreadyRefunded, detail);
-  if (err instanceof Stripe.errors.StripeCardError || err.statusCode === 402) return new PermanentMoneyError(MONEY_FAILURE.cardDeclined, detail);
-  if (err.statusCode === 400 || err.statusCode === 404) return new PermanentMoneyError(MONEY_FAILURE.invalidRequest, detail);
+  if (err.code === 'charge_already_refunded')
+    return new PermanentMoneyError(MONEY_FAILURE.chargeAlreadyRefunded, detail);
+  if (err instanceof Stripe.errors.StripeCardError || err.statusCode === 402)
+    return new PermanentMoneyError(MONEY_FAILURE.cardDeclined, detail);
+  if (err.statusCode === 400 || err.statusCode === 404)
+    return new PermanentMoneyError(MONEY_FAILURE.invalidRequest, detail);
   return err;
 }
 
@@ -21,7 +29,11 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const toRecord = (r: Stripe.Refund): RefundRecord => ({ refundId: r.id, amountCents: r.amount, status: r.status ?? 'unknown' });
+const toRecord = (r: Stripe.Refund): RefundRecord => ({
+  refundId: r.id,
+  amountCents: r.amount,
+  status: r.status ?? 'unknown',
+});
 
 /** The money activities' view of Stripe: Refunds and customer balance transactions. */
 export function createStripeMoneyGateway(stripe: Stripe): MoneyGateway {
@@ -37,10 +49,14 @@ export function createStripeMoneyGateway(stripe: Stripe): MoneyGateway {
     },
 
     async createRefund({ paymentIntentId, amountCents, idempotencyKey, metadata }) {
-      return call(async () => toRecord(await stripe.refunds.create(
-        { payment_intent: paymentIntentId, amount: amountCents, reason: 'requested_by_customer', metadata },
-        { idempotencyKey },
-      )));
+      return call(async () =>
+        toRecord(
+          await stripe.refunds.create(
+            { payment_intent: paymentIntentId, amount: amountCents, reason: 'requested_by_customer', metadata },
+            { idempotencyKey },
+          ),
+        ),
+      );
     },
 
     async findBalanceCredit({ customerId, idempotencyKey }) {
@@ -56,7 +72,9 @@ export function createStripeMoneyGateway(stripe: Stripe): MoneyGateway {
       return call(async () => {
         // In Stripe a negative balance transaction is a credit: money the customer has to spend.
         const t = await stripe.customers.createBalanceTransaction(
-          customerId, { amount: -creditCents, currency, description, metadata }, { idempotencyKey },
+          customerId,
+          { amount: -creditCents, currency, description, metadata },
+          { idempotencyKey },
         );
         return { balanceTransactionId: t.id };
       });

@@ -14,7 +14,9 @@ const SEVERITY_ORDER = ['P3', 'P2', 'P1', 'P0'];
 export function factsFromView(policy: SupportPolicy, view: CaseView): CaseFacts & { resolutionBusinessMs?: number } {
   const opened = Date.parse(view.times.openedAt);
   const escalations = view.escalations ?? [];
-  const highest = escalations.map((e) => e.severity).sort((a, b) => SEVERITY_ORDER.indexOf(b) - SEVERITY_ORDER.indexOf(a))[0];
+  const highest = escalations
+    .map((e) => e.severity)
+    .sort((a, b) => SEVERITY_ORDER.indexOf(b) - SEVERITY_ORDER.indexOf(a))[0];
   const replies = view.timeline.filter((t) => t.action === 'replied').length;
   const business = policy.calendars.find((c) => c.id === 'business-hours');
   const resolvedAt = view.times.resolvedAt ? Date.parse(view.times.resolvedAt) : undefined;
@@ -26,7 +28,9 @@ export function factsFromView(policy: SupportPolicy, view: CaseView): CaseFacts 
     closedAt: view.times.closedAt ?? new Date(0).toISOString(),
     ...(view.times.firstResponseAt ? { firstResponseMs: Date.parse(view.times.firstResponseAt) - opened } : {}),
     ...(resolvedAt !== undefined ? { resolutionMs: resolvedAt - opened } : {}),
-    ...(resolvedAt !== undefined && business ? { resolutionBusinessMs: businessTimeBetween(business, opened, resolvedAt) } : {}),
+    ...(resolvedAt !== undefined && business
+      ? { resolutionBusinessMs: businessTimeBetween(business, opened, resolvedAt) }
+      : {}),
     firstContactResolution: resolvedAt !== undefined && escalations.length === 0 && view.reopens === 0 && replies <= 1,
     reopens: view.reopens,
     escalated: escalations.length > 0,

@@ -25,7 +25,15 @@ export interface CaseFacts {
 }
 
 /** One metric against its seed target. */
-export interface MetricResult { id: string; name: string; target: string; value: number | null; unit: string; met: boolean | null; detail?: string }
+export interface MetricResult {
+  id: string;
+  name: string;
+  target: string;
+  value: number | null;
+  unit: string;
+  met: boolean | null;
+  detail?: string;
+}
 
 /** The summary for a period. */
 export interface MetricsSummary {
@@ -78,19 +86,33 @@ export function summarize(policy: SupportPolicy, facts: CaseFacts[], from: strin
   const medianFr = percentile(fr, 50);
   const medianRs = percentile(rs, 50);
   return {
-    from, to,
+    from,
+    to,
     cases: facts.length,
     metrics: [
       judge(policy, 'first_response_time', medianFr === null ? null : hours(medianFr), 'median, hours'),
       judge(policy, 'resolution_time', medianRs === null ? null : hours(medianRs), 'median, hours'),
       judge(policy, 'csat', share(happy, rated.length), `${happy} of ${rated.length} ratings were 4 or 5`),
-      judge(policy, 'first_contact_resolution', share(facts.filter((f) => f.firstContactResolution).length, facts.length)),
+      judge(
+        policy,
+        'first_contact_resolution',
+        share(facts.filter((f) => f.firstContactResolution).length, facts.length),
+      ),
       judge(policy, 'escalation_rate', share(escalated.length, facts.length)),
     ],
-    firstResponse: { medianMinutes: round(medianFr === null ? null : medianFr / 60_000), p90Minutes: round(percentile(fr, 90) === null ? null : percentile(fr, 90)! / 60_000) },
-    resolution: { medianHours: round(medianRs === null ? null : hours(medianRs)), p90Hours: round(percentile(rs, 90) === null ? null : hours(percentile(rs, 90)!)) },
+    firstResponse: {
+      medianMinutes: round(medianFr === null ? null : medianFr / 60_000),
+      p90Minutes: round(percentile(fr, 90) === null ? null : percentile(fr, 90)! / 60_000),
+    },
+    resolution: {
+      medianHours: round(medianRs === null ? null : hours(medianRs)),
+      p90Hours: round(percentile(rs, 90) === null ? null : hours(percentile(rs, 90)!)),
+    },
     byCategory,
-    topIssues: [...issues.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5).map(([issue, cases]) => ({ issue, cases })),
+    topIssues: [...issues.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 5)
+      .map(([issue, cases]) => ({ issue, cases })),
     escalations: { total: escalated.length, bySeverity },
     breaches: facts.reduce((n, f) => n + f.breaches, 0),
     compensationCents: facts.reduce((n, f) => n + f.compensationCents, 0),

@@ -11,7 +11,12 @@ const DAY = 86_400_000;
 export const WEEK_PATTERN = /^(\d{4})-W(\d{2})$/;
 
 function localDate(ms: number, timeZone: string): { y: number; m: number; d: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date(ms));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).formatToParts(new Date(ms));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   return { y: get('year'), m: get('month'), d: get('day') };
 }
@@ -39,9 +44,16 @@ export function weekBounds(label: string, timeZone: string): { from: number; to:
   const [year, week] = [Number(match[1]), Number(match[2])];
   const jan4 = Date.UTC(year, 0, 4);
   const mondayUtcDate = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY + (week - 1) * 7 * DAY;
-  if (week < 1 || isoWeekOf(mondayUtcDate + 12 * 3_600_000, 'UTC') !== label) throw new Error(`${label} is not a week of ${year}`);
+  if (week < 1 || isoWeekOf(mondayUtcDate + 12 * 3_600_000, 'UTC') !== label)
+    throw new Error(`${label} is not a week of ${year}`);
   // Local midnight of a date: the first Monday-open instant of a calendar that is open all Monday.
-  const mondays: BusinessCalendar = { id: 'mondays', name: 'Mondays', timeZone, hours: [{ day: 1, open: '00:00', close: '24:00' }], holidays: [] };
+  const mondays: BusinessCalendar = {
+    id: 'mondays',
+    name: 'Mondays',
+    timeZone,
+    hours: [{ day: 1, open: '00:00', close: '24:00' }],
+    holidays: [],
+  };
   const localMidnight = (utcDate: number) => nextOpening(mondays, utcDate - 14 * 3_600_000);
   return { from: localMidnight(mondayUtcDate), to: localMidnight(mondayUtcDate + 7 * DAY) };
 }
@@ -52,7 +64,14 @@ export function previousWeek(ms: number, timeZone: string): string {
 }
 
 /** The weekly report. */
-export interface WeeklyReport { week: string; from: string; to: string; timeZone: string; summary: MetricsSummary; text: string }
+export interface WeeklyReport {
+  week: string;
+  from: string;
+  to: string;
+  timeZone: string;
+  summary: MetricsSummary;
+  text: string;
+}
 
 const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : unit === 'percent' ? `${v}%` : `${v} ${unit}`);
 
@@ -65,10 +84,15 @@ export function buildWeeklyReport(policy: SupportPolicy, week: string, facts: Ca
     `EduStream Support weekly report ${week} (${ymd(from, policy.timeZone)} to ${ymd(to - 1, policy.timeZone)}, ${policy.timeZone})`,
     '',
     `Total tickets closed: ${s.cases}`,
-    ...Object.entries(s.byCategory).sort((a, b) => b[1] - a[1]).map(([c, n]) => `  ${c}: ${n}`),
+    ...Object.entries(s.byCategory)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `  ${c}: ${n}`),
     '',
     'Targets:',
-    ...s.metrics.map((m) => `  ${m.met === null ? '-' : m.met ? 'MET   ' : 'MISSED'} ${m.name}: ${fmt(m.value, m.unit)} (target ${m.target})${m.detail ? `; ${m.detail}` : ''}`),
+    ...s.metrics.map(
+      (m) =>
+        `  ${m.met === null ? '-' : m.met ? 'MET   ' : 'MISSED'} ${m.name}: ${fmt(m.value, m.unit)} (target ${m.target})${m.detail ? `; ${m.detail}` : ''}`,
+    ),
     '',
     `Resolution times: median ${fmt(s.resolution.medianHours, 'hours')}, 90th percentile ${fmt(s.resolution.p90Hours, 'hours')}`,
     `First response: median ${fmt(s.firstResponse.medianMinutes, 'minutes')}, 90th percentile ${fmt(s.firstResponse.p90Minutes, 'minutes')}`,
@@ -76,9 +100,22 @@ export function buildWeeklyReport(policy: SupportPolicy, week: string, facts: Ca
     'Top issues:',
     ...(s.topIssues.length ? s.topIssues.map((t) => `  ${t.issue}: ${t.cases}`) : ['  none']),
     '',
-    `Escalations: ${s.escalations.total}${Object.keys(s.escalations.bySeverity).length ? ` (${Object.entries(s.escalations.bySeverity).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
+    `Escalations: ${s.escalations.total}${
+      Object.keys(s.escalations.bySeverity).length
+        ? ` (${Object.entries(s.escalations.bySeverity)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
     `SLA breaches: ${s.breaches}`,
     `Compensation paid: $${(s.compensationCents / 100).toFixed(2)}`,
   ];
-  return { week, from: new Date(from).toISOString(), to: new Date(to).toISOString(), timeZone: policy.timeZone, summary, text: lines.join('\n') };
+  return {
+    week,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    timeZone: policy.timeZone,
+    summary,
+    text: lines.join('\n'),
+  };
 }

@@ -24,7 +24,12 @@ const NOT_PAYING = ['rejected', 'expired', 'failed'];
  */
 export function amountForTier(totalCents: number, others: CompensationTally[], nowMs: number): number {
   const since = nowMs - APPROVAL_WINDOW_DAYS * 24 * 60 * 60_000;
-  return totalCents + others.filter((c) => !NOT_PAYING.includes(c.status) && c.proposedAtMs >= since).reduce((sum, c) => sum + c.totalCents, 0);
+  return (
+    totalCents +
+    others
+      .filter((c) => !NOT_PAYING.includes(c.status) && c.proposedAtMs >= since)
+      .reduce((sum, c) => sum + c.totalCents, 0)
+  );
 }
 
 /** The tier that must approve this amount; the first tier's amounts need nobody else. */
@@ -43,7 +48,12 @@ export function approverRank(policy: SupportPolicy, role: Role | string): number
  * decides their own proposal, whatever their role; a role approves when its tier is at or above
  * the needed one (admin only if the policy lists it as a tier).
  */
-export function decisionRefusal(policy: SupportPolicy, decider: { id: string; role: string }, proposerId: string, tierRole: Role): string | null {
+export function decisionRefusal(
+  policy: SupportPolicy,
+  decider: { id: string; role: string },
+  proposerId: string,
+  tierRole: Role,
+): string | null {
   if (decider.id === proposerId) return 'the proposer of a compensation cannot decide its approval';
   const rank = approverRank(policy, decider.role);
   if (rank < 0) return `role '${decider.role}' approves no compensation under this policy`;

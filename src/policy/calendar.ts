@@ -77,14 +77,27 @@ function offsetAt(timeZone: string, ms: number): number {
   let sec = 0;
   for (const p of formatterFor(timeZone).formatToParts(new Date(s))) {
     switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
+      case 'year':
+        y = Number(p.value);
+        break;
+      case 'month':
+        mo = Number(p.value);
+        break;
+      case 'day':
+        d = Number(p.value);
+        break;
       // Some ICU builds render midnight as 24 even with h23.
-      case 'hour': h = Number(p.value) % 24; break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': sec = Number(p.value); break;
-      default: break;
+      case 'hour':
+        h = Number(p.value) % 24;
+        break;
+      case 'minute':
+        mi = Number(p.value);
+        break;
+      case 'second':
+        sec = Number(p.value);
+        break;
+      default:
+        break;
     }
   }
   const wall = daysFromCivil(y, mo, d) * DAY + ((h * 60 + mi) * 60 + sec) * 1000;
@@ -193,8 +206,10 @@ function structuralProblems(cal: BusinessCalendar): string[] {
       }
       const open = parseHHMM(h.open, false);
       const close = parseHHMM(h.close, true);
-      if (open === undefined) problems.push(`${where}.open ${quote(h.open)} is not a time HH:MM between 00:00 and 23:59`);
-      if (close === undefined) problems.push(`${where}.close ${quote(h.close)} is not a time HH:MM between 00:00 and 24:00`);
+      if (open === undefined)
+        problems.push(`${where}.open ${quote(h.open)} is not a time HH:MM between 00:00 and 23:59`);
+      if (close === undefined)
+        problems.push(`${where}.close ${quote(h.close)} is not a time HH:MM between 00:00 and 24:00`);
       if (open !== undefined && close !== undefined && close <= open) {
         problems.push(`${where}: close ${h.close} must be after open ${h.open}`);
       }
@@ -254,7 +269,8 @@ function dayIntervals(c: Compiled, day: number): Array<[number, number]> {
 }
 
 function checkInstant(name: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${name} must be a finite number of ms, got ${quote(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new RangeError(`${name} must be a finite number of ms, got ${quote(v)}`);
 }
 
 function neverOpens(c: Compiled, detail: string): Error {

@@ -11,7 +11,10 @@ export type ClockKind = 'first_response' | 'next_reply' | 'resolution' | 'engine
 /** Where a clock stands. */
 export type ClockState = 'running' | 'paused' | 'met' | 'breached';
 /** A pause; `to` is absent while the clock is still paused. */
-export interface ClockPause { from: number; to?: number }
+export interface ClockPause {
+  from: number;
+  to?: number;
+}
 
 /** A clock's target as the policy sets it, before it starts. */
 export interface SlaClockDef {
@@ -38,7 +41,11 @@ export interface SlaClock extends SlaClockDef {
 }
 
 /** The next timer a case must set for its clocks. */
-export interface DueClockEvent { clockId: string; kind: 'warn' | 'breach'; atMs: number }
+export interface DueClockEvent {
+  clockId: string;
+  kind: 'warn' | 'breach';
+  atMs: number;
+}
 
 /** A clock as the case view shows it. */
 export interface ClockView {
@@ -77,14 +84,23 @@ export function warnBeforeMinutesFor(targetMinutes: number): number {
 }
 
 /** The calendar a clock counts in; throws naming both ids when the policy lacks it. */
-export function calendarFor(clock: Pick<SlaClockDef, 'id' | 'calendarId'>, calendars: readonly BusinessCalendar[]): BusinessCalendar {
+export function calendarFor(
+  clock: Pick<SlaClockDef, 'id' | 'calendarId'>,
+  calendars: readonly BusinessCalendar[],
+): BusinessCalendar {
   const cal = calendars.find((c) => c.id === clock.calendarId);
-  if (!cal) throw new Error(`clock ${JSON.stringify(clock.id)} counts in calendar ${JSON.stringify(clock.calendarId)}, which the policy does not define`);
+  if (!cal)
+    throw new Error(
+      `clock ${JSON.stringify(clock.id)} counts in calendar ${JSON.stringify(clock.calendarId)}, which the policy does not define`,
+    );
   return cal;
 }
 
 /** Calendar ids the clocks use that `calendars` lacks; check before applying a changed policy. */
-export function unknownCalendarIds(clocks: ReadonlyArray<Pick<SlaClockDef, 'calendarId'>>, calendars: readonly BusinessCalendar[]): string[] {
+export function unknownCalendarIds(
+  clocks: ReadonlyArray<Pick<SlaClockDef, 'calendarId'>>,
+  calendars: readonly BusinessCalendar[],
+): string[] {
   const known = new Set(calendars.map((c) => c.id));
   return [...new Set(clocks.map((c) => c.calendarId).filter((id) => !known.has(id)))];
 }
@@ -92,9 +108,16 @@ export function unknownCalendarIds(clocks: ReadonlyArray<Pick<SlaClockDef, 'cale
 /** A running clock from its definition. */
 export function startClock(def: SlaClockDef, atMs: number): SlaClock {
   return {
-    id: def.id, kind: def.kind, label: def.label, calendarId: def.calendarId, targetMinutes: def.targetMinutes,
-    warnBeforeMinutes: def.warnBeforeMinutes, customerFacing: def.customerFacing,
-    startedAt: atMs, pauses: [], state: 'running',
+    id: def.id,
+    kind: def.kind,
+    label: def.label,
+    calendarId: def.calendarId,
+    targetMinutes: def.targetMinutes,
+    warnBeforeMinutes: def.warnBeforeMinutes,
+    customerFacing: def.customerFacing,
+    startedAt: atMs,
+    pauses: [],
+    state: 'running',
   };
 }
 
@@ -222,10 +245,15 @@ export function nextDeadline(clocks: readonly SlaClock[], calendars: readonly Bu
  * deadline says nothing). `atMs` may lie in the past: the event is due now. On a tie the
  * breach comes first, then the earlier clock in the list.
  */
-export function nextDueEvent(clocks: readonly SlaClock[], calendars: readonly BusinessCalendar[], nowMs: number): DueClockEvent | null {
+export function nextDueEvent(
+  clocks: readonly SlaClock[],
+  calendars: readonly BusinessCalendar[],
+  nowMs: number,
+): DueClockEvent | null {
   let best: DueClockEvent | null = null;
   const consider = (e: DueClockEvent): void => {
-    if (best === null || e.atMs < best.atMs || (e.atMs === best.atMs && e.kind === 'breach' && best.kind === 'warn')) best = e;
+    if (best === null || e.atMs < best.atMs || (e.atMs === best.atMs && e.kind === 'breach' && best.kind === 'warn'))
+      best = e;
   };
   for (const c of clocks) {
     const deadline = deadlineOf(c, calendars);
@@ -247,13 +275,21 @@ export function clockView(clock: SlaClock, calendars: readonly BusinessCalendar[
   const warnAt = warnAtOf(clock, calendars);
   const elapsed = elapsedBusinessMs(clock, calendars, nowMs);
   const view: ClockView = {
-    id: clock.id, kind: clock.kind, label: clock.label, state: clock.state, customerFacing: clock.customerFacing,
-    calendarId: clock.calendarId, targetMinutes: clock.targetMinutes, startedAt: iso(clock.startedAt),
+    id: clock.id,
+    kind: clock.kind,
+    label: clock.label,
+    state: clock.state,
+    customerFacing: clock.customerFacing,
+    calendarId: clock.calendarId,
+    targetMinutes: clock.targetMinutes,
+    startedAt: iso(clock.startedAt),
     deadline: deadline === null ? null : iso(deadline),
     warnAt: warnAt === null ? null : iso(warnAt),
     remainingMs: clock.targetMinutes * MINUTE - elapsed,
     elapsedBusinessMs: elapsed,
-    pauses: clock.pauses.map((p) => (p.to === undefined ? { from: iso(p.from) } : { from: iso(p.from), to: iso(p.to) })),
+    pauses: clock.pauses.map((p) =>
+      p.to === undefined ? { from: iso(p.from) } : { from: iso(p.from), to: iso(p.to) },
+    ),
   };
   if (clock.metAt !== undefined) view.metAt = iso(clock.metAt);
   if (clock.breachedAt !== undefined) view.breachedAt = iso(clock.breachedAt);
@@ -261,8 +297,22 @@ export function clockView(clock: SlaClock, calendars: readonly BusinessCalendar[
   return view;
 }
 
-function def(id: ClockKind, label: string, calendarId: string, targetMinutes: number, customerFacing: boolean): SlaClockDef {
-  return { id, kind: id, label, calendarId, targetMinutes, warnBeforeMinutes: warnBeforeMinutesFor(targetMinutes), customerFacing };
+function def(
+  id: ClockKind,
+  label: string,
+  calendarId: string,
+  targetMinutes: number,
+  customerFacing: boolean,
+): SlaClockDef {
+  return {
+    id,
+    kind: id,
+    label,
+    calendarId,
+    targetMinutes,
+    warnBeforeMinutes: warnBeforeMinutesFor(targetMinutes),
+    customerFacing,
+  };
 }
 
 /**
@@ -278,7 +328,9 @@ export function clockDefsFor(policy: SupportPolicy, opts: { channel: Channel; se
   if (!channel) throw new Error(`policy ${policy.version} has no channel ${JSON.stringify(opts.channel)}`);
   const defs: SlaClockDef[] = [];
   if (channel.firstResponseMinutes > 0) {
-    defs.push(def('first_response', `First response (${channel.name})`, channel.calendarId, channel.firstResponseMinutes, true));
+    defs.push(
+      def('first_response', `First response (${channel.name})`, channel.calendarId, channel.firstResponseMinutes, true),
+    );
   }
   if (channel.nextReplyMinutes !== undefined && channel.nextReplyMinutes > 0) {
     defs.push(def('next_reply', `Next reply (${channel.name})`, channel.calendarId, channel.nextReplyMinutes, true));
@@ -289,13 +341,24 @@ export function clockDefsFor(policy: SupportPolicy, opts: { channel: Channel; se
   if (opts.severity !== undefined) {
     const sev = policy.severities.find((s) => s.id === opts.severity);
     if (!sev) throw new Error(`policy ${policy.version} has no severity ${JSON.stringify(opts.severity)}`);
-    defs.push(def('engineering_response', `Engineering response (${sev.id}: ${sev.description})`, sev.calendarId, sev.responseMinutes, false));
+    defs.push(
+      def(
+        'engineering_response',
+        `Engineering response (${sev.id}: ${sev.description})`,
+        sev.calendarId,
+        sev.responseMinutes,
+        false,
+      ),
+    );
   }
   return defs;
 }
 
 /** A severity the text suggests, with the policy phrases that matched. */
-export interface SeveritySuggestion { severity: Severity; matched: string[] }
+export interface SeveritySuggestion {
+  severity: Severity;
+  matched: string[];
+}
 
 const SEVERITY_RANK: Record<Severity, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
 // Glue words of the seed's phrases ("Payments failing for multiple users") that a customer's
@@ -314,7 +377,9 @@ export function suggestSeverity(policy: SupportPolicy, text: string): SeveritySu
   const ranked = [...policy.severities].sort((a, b) => SEVERITY_RANK[a.id] - SEVERITY_RANK[b.id]);
   for (const sev of ranked) {
     const matched = sev.whenToEscalate.filter((phrase) => {
-      const needed = tokenize(phrase).filter((w) => !STOP_WORDS.has(w)).map(stem);
+      const needed = tokenize(phrase)
+        .filter((w) => !STOP_WORDS.has(w))
+        .map(stem);
       return needed.length > 0 && needed.every((w) => words.has(w));
     });
     if (matched.length > 0) return { severity: sev.id, matched };

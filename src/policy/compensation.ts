@@ -43,17 +43,27 @@ export const DEFAULT_CURRENCY = 'usd';
 const isCents = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /** Computes a proposal's amounts from the policy and the case's payment; never throws. */
-export function computeCompensation(policy: SupportPolicy, proposal: CompensationProposal, payment: CompensationPayment | null): CompensationResult {
+export function computeCompensation(
+  policy: SupportPolicy,
+  proposal: CompensationProposal,
+  payment: CompensationPayment | null,
+): CompensationResult {
   const fail = (error: string): CompensationResult => ({ ok: false, error });
   if (payment) {
-    if (!isCents(payment.amountCents) || !isCents(payment.amountRefundedCents) || payment.amountRefundedCents > payment.amountCents) {
+    if (
+      !isCents(payment.amountCents) ||
+      !isCents(payment.amountRefundedCents) ||
+      payment.amountRefundedCents > payment.amountCents
+    ) {
       return fail('the payment must have integer cent amounts, with no more refunded than paid');
     }
   }
   const currency = payment ? payment.currency.toLowerCase() : DEFAULT_CURRENCY;
   const refundable = payment ? payment.amountCents - payment.amountRefundedCents : 0;
-  if (proposal.creditCents !== undefined && !isCents(proposal.creditCents)) return fail('creditCents must be a non-negative integer');
-  if (proposal.refundCents !== undefined && !isCents(proposal.refundCents)) return fail('refundCents must be a non-negative integer');
+  if (proposal.creditCents !== undefined && !isCents(proposal.creditCents))
+    return fail('creditCents must be a non-negative integer');
+  if (proposal.refundCents !== undefined && !isCents(proposal.refundCents))
+    return fail('refundCents must be a non-negative integer');
 
   let refundCents = 0;
   let creditCents = 0;
@@ -65,12 +75,15 @@ export function computeCompensation(policy: SupportPolicy, proposal: Compensatio
     creditCents = proposal.creditCents ?? 0;
     if (refundCents > 0 && !payment) return fail('a refund needs a payment on the case');
     if (refundCents > refundable) {
-      return fail(`the refund of ${formatCents(refundCents, currency)} exceeds the ${formatCents(refundable, currency)} still refundable`);
+      return fail(
+        `the refund of ${formatCents(refundCents, currency)} exceeds the ${formatCents(refundable, currency)} still refundable`,
+      );
     }
   } else {
     const g = policy.compensation.find((c) => c.id === proposal.guideline);
     if (!g) return fail(`unknown compensation guideline '${proposal.guideline}'`);
-    if (proposal.refundCents !== undefined) return fail('refundCents applies to custom compensation only; a guideline refunds what is still refundable');
+    if (proposal.refundCents !== undefined)
+      return fail('refundCents applies to custom compensation only; a guideline refunds what is still refundable');
     if ((g.refund === 'full' || g.creditPercent !== undefined || g.freeSessionCredit) && !payment) {
       return fail(`'${g.issueType}' needs the case's payment`);
     }
@@ -78,11 +91,14 @@ export function computeCompensation(policy: SupportPolicy, proposal: Compensatio
     if (g.creditRangeCents) {
       const [min, max] = g.creditRangeCents;
       const picked = proposal.creditCents ?? (min === max ? min : undefined);
-      if (picked === undefined) return fail(`pick a credit between ${formatCents(min, currency)} and ${formatCents(max, currency)}`);
+      if (picked === undefined)
+        return fail(`pick a credit between ${formatCents(min, currency)} and ${formatCents(max, currency)}`);
       if (picked < min || picked > max) {
-        return fail(min === max
-          ? `'${g.issueType}' credits exactly ${formatCents(min, currency)}`
-          : `the credit must be between ${formatCents(min, currency)} and ${formatCents(max, currency)}`);
+        return fail(
+          min === max
+            ? `'${g.issueType}' credits exactly ${formatCents(min, currency)}`
+            : `the credit must be between ${formatCents(min, currency)} and ${formatCents(max, currency)}`,
+        );
       }
       creditCents += picked;
     } else if (proposal.creditCents !== undefined) {
@@ -108,7 +124,8 @@ export function computeCompensation(policy: SupportPolicy, proposal: Compensatio
   const lines: string[] = [];
   if (refundCents > 0) lines.push(`Refund of ${formatCents(refundCents, currency)} to your card`);
   if (creditCents > 0) lines.push(`Account credit of ${formatCents(creditCents, currency)}`);
-  if (freeSessionCreditCents > 0) lines.push(`Free session credit worth ${formatCents(freeSessionCreditCents, currency)}`);
+  if (freeSessionCreditCents > 0)
+    lines.push(`Free session credit worth ${formatCents(freeSessionCreditCents, currency)}`);
   return { ok: true, refundCents, creditCents, freeSessionCreditCents, totalCents, currency, lines, tier };
 }
 
@@ -125,7 +142,8 @@ export function canApprove(policy: SupportPolicy, role: Role, totalCents: number
  * it. Admin decides every tier; a role outside the approval chain decides none.
  */
 export function decidableTiers(policy: SupportPolicy, role: string): ApprovalTier[] {
-  const rank = (r: string) => (r === 'admin' ? Number.MAX_SAFE_INTEGER : policy.approvalTiers.findIndex((t) => t.role === r));
+  const rank = (r: string) =>
+    r === 'admin' ? Number.MAX_SAFE_INTEGER : policy.approvalTiers.findIndex((t) => t.role === r);
   return policy.approvalTiers.filter((t) => rank(t.role) <= rank(role));
 }
 
@@ -133,12 +151,29 @@ export function decidableTiers(policy: SupportPolicy, role: string): ApprovalTie
 export function nextTier(policy: SupportPolicy, tier: ApprovalTier | Role): ApprovalTier | null {
   const role = typeof tier === 'string' ? tier : tier.role;
   const i = policy.approvalTiers.findIndex((t) => t.role === role);
-  return i < 0 ? null : policy.approvalTiers[i + 1] ?? null;
+  return i < 0 ? null : (policy.approvalTiers[i + 1] ?? null);
 }
 
 const SYMBOLS: Record<string, string> = { usd: '$', eur: '€', gbp: '£' };
 // Stripe amounts in these currencies are whole units, not hundredths.
-const ZERO_DECIMAL = ['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'];
+const ZERO_DECIMAL = [
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+];
 
 /** An amount in Stripe's smallest unit as people read it: formatCents(4500, 'usd') is '$45.00'. */
 export function formatCents(cents: number, currency: string): string {

@@ -3,7 +3,10 @@ import type { CaseStatus, Category, CommonIssueDef, Role, StepDef, SupportPolicy
 
 /** Lower-case words of a text, apostrophes and hyphens kept inside words. */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().replace(/[\u2018\u2019]/g, "'").split(/[^a-z0-9'-]+/)
+  return text
+    .toLowerCase()
+    .replace(/[\u2018\u2019]/g, "'")
+    .split(/[^a-z0-9'-]+/)
     .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
     .filter((w) => /[a-z0-9]/.test(w));
 }
@@ -25,7 +28,11 @@ export function matchCommonIssues(policy: SupportPolicy, text: string): CommonIs
 }
 
 /** A category suggestion with the words that led to it. */
-export interface CategorySuggestion { category: Category; score: number; matched: string[] }
+export interface CategorySuggestion {
+  category: Category;
+  score: number;
+  matched: string[];
+}
 
 /**
  * Suggests a category from the text using the seed's examples as keywords; a matching common
@@ -64,7 +71,11 @@ export interface ChecklistStep {
 }
 
 /** What the checklist links need to know about the case. */
-export interface LinkContext { adminBaseUrl: string; bookingId?: string; paymentIntentId?: string }
+export interface LinkContext {
+  adminBaseUrl: string;
+  bookingId?: string;
+  paymentIntentId?: string;
+}
 
 function adminLink(policy: SupportPolicy, step: StepDef, ctx: LinkContext): string | undefined {
   if (!step.admin) return undefined;
@@ -86,7 +97,12 @@ function toStep(policy: SupportPolicy, def: StepDef, source: ChecklistStep['sour
 }
 
 /** The Tier 1 checklist of a category plus the steps of the matched playbooks. */
-export function buildChecklist(policy: SupportPolicy, category: Category | null, playbooks: CommonIssueDef[], ctx: LinkContext): ChecklistStep[] {
+export function buildChecklist(
+  policy: SupportPolicy,
+  category: Category | null,
+  playbooks: CommonIssueDef[],
+  ctx: LinkContext,
+): ChecklistStep[] {
   const steps: ChecklistStep[] = [];
   const cat = category ? policy.categories.find((c) => c.id === category) : undefined;
   for (const def of cat?.tier1 ?? []) steps.push(toStep(policy, def, 'tier1', ctx));
@@ -98,7 +114,12 @@ export function buildChecklist(policy: SupportPolicy, category: Category | null,
  * A category change swaps the Tier 1 steps: pending steps of the old category go, steps already
  * worked stay (they are part of the record), playbook steps stay.
  */
-export function recategorizeChecklist(policy: SupportPolicy, current: ChecklistStep[], category: Category, ctx: LinkContext): ChecklistStep[] {
+export function recategorizeChecklist(
+  policy: SupportPolicy,
+  current: ChecklistStep[],
+  category: Category,
+  ctx: LinkContext,
+): ChecklistStep[] {
   const kept = current.filter((s) => s.source !== 'tier1' || s.state !== 'pending');
   const fresh = buildChecklist(policy, category, [], ctx).filter((s) => !kept.some((k) => k.id === s.id));
   return [...fresh, ...kept];
@@ -106,8 +127,18 @@ export function recategorizeChecklist(policy: SupportPolicy, current: ChecklistS
 
 /** Agent and system actions on a case. */
 export type CaseAction =
-  | 'assign' | 'reply' | 'requestVerification' | 'completeStep' | 'skipStep' | 'setCategory' | 'addNote'
-  | 'waitForCustomer' | 'resolve' | 'close' | 'reopen' | 'rate';
+  | 'assign'
+  | 'reply'
+  | 'requestVerification'
+  | 'completeStep'
+  | 'skipStep'
+  | 'setCategory'
+  | 'addNote'
+  | 'waitForCustomer'
+  | 'resolve'
+  | 'close'
+  | 'reopen'
+  | 'rate';
 
 /** Statuses in which each action is allowed; anything else is refused with 409. */
 export const ACTION_STATUSES: Record<CaseAction, CaseStatus[]> = {
@@ -144,10 +175,20 @@ export function roleMay(policy: SupportPolicy, role: Role, permission: keyof Sup
 }
 
 /** An e-mail ready to send. */
-export interface RenderedEmail { templateId: TemplateId; subject: string; text: string; html: string }
+export interface RenderedEmail {
+  templateId: TemplateId;
+  subject: string;
+  text: string;
+  html: string;
+}
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function fill(template: string, vars: Record<string, string>, escape: (s: string) => string): string {

@@ -17,10 +17,15 @@ export function checkCustomerReply(i: unknown): string | null {
   return null;
 }
 
-const isChannel = (c: unknown) => isObj(c) && isStr(c.id) && isNum(c.firstResponseMinutes) && isStr(c.calendarId)
-  && (c.nextReplyMinutes === undefined || isNum(c.nextReplyMinutes));
+const isChannel = (c: unknown) =>
+  isObj(c) &&
+  isStr(c.id) &&
+  isNum(c.firstResponseMinutes) &&
+  isStr(c.calendarId) &&
+  (c.nextReplyMinutes === undefined || isNum(c.nextReplyMinutes));
 const isRung = (r: unknown) => isObj(r) && isStr(r.via) && isStr(r.target);
-const isSeverity = (s: unknown) => isObj(s) && isStr(s.id) && isNum(s.responseMinutes) && isStr(s.calendarId) && arrayOf(s.ladder, isRung);
+const isSeverity = (s: unknown) =>
+  isObj(s) && isStr(s.id) && isNum(s.responseMinutes) && isStr(s.calendarId) && arrayOf(s.ladder, isRung);
 const isCalendarShape = (c: unknown) => isObj(c) && isStr(c.id) && isStr(c.timeZone) && Array.isArray(c.hours);
 
 /** A changed planning policy: `{ policy: { version, calendars, channels, severities, resolutionTargetMinutes }, by? }`. */
@@ -29,8 +34,10 @@ export function checkPolicyChanged(i: unknown): string | null {
   const p = i.policy;
   if (!isStr(p.version, 200)) return 'policy.version must be a string';
   if (!arrayOf(p.calendars, isCalendarShape)) return 'policy.calendars must be calendars with id, timeZone and hours';
-  if (!arrayOf(p.channels, isChannel)) return 'policy.channels must be channels with id, firstResponseMinutes and calendarId';
-  if (!arrayOf(p.severities, isSeverity)) return 'policy.severities must be severities with id, responseMinutes, calendarId and a ladder';
+  if (!arrayOf(p.channels, isChannel))
+    return 'policy.channels must be channels with id, firstResponseMinutes and calendarId';
+  if (!arrayOf(p.severities, isSeverity))
+    return 'policy.severities must be severities with id, responseMinutes, calendarId and a ladder';
   if (!isNum(p.resolutionTargetMinutes)) return 'policy.resolutionTargetMinutes must be a number';
   if (!optStr(i.by, 200)) return 'by must be a string';
   return null;
@@ -45,8 +52,18 @@ export function checkCalendarChanged(i: unknown): string | null {
 
 /** A Stripe event for a case: `{ id, type, objectId, ... }`. */
 export function checkStripeEvent(i: unknown): string | null {
-  if (!isObj(i) || !isStr(i.id, 255) || !isStr(i.type, 100) || !isStr(i.objectId, 255)) return 'a Stripe event needs id, type and objectId';
-  for (const k of ['paymentIntentId', 'chargeId', 'currency', 'status', 'reason', 'failureReason', 'declineCode', 'declineMessage']) {
+  if (!isObj(i) || !isStr(i.id, 255) || !isStr(i.type, 100) || !isStr(i.objectId, 255))
+    return 'a Stripe event needs id, type and objectId';
+  for (const k of [
+    'paymentIntentId',
+    'chargeId',
+    'currency',
+    'status',
+    'reason',
+    'failureReason',
+    'declineCode',
+    'declineMessage',
+  ]) {
     if (!optStr(i[k], 1000)) return `${k} must be a string`;
   }
   if (i.amountCents !== undefined && !isNum(i.amountCents)) return 'amountCents must be a number';
@@ -55,9 +72,11 @@ export function checkStripeEvent(i: unknown): string | null {
 
 /** An approval decision sent as a signal: `{ actor, approvalId, decision, amountCents, note? }`. */
 export function checkApprovalDecision(i: unknown): string | null {
-  if (!isObj(i) || !isStr(i.approvalId, 100) || !isNum(i.amountCents)) return 'the signal needs approvalId, decision, amountCents and actor';
+  if (!isObj(i) || !isStr(i.approvalId, 100) || !isNum(i.amountCents))
+    return 'the signal needs approvalId, decision, amountCents and actor';
   if (i.decision !== 'approve' && i.decision !== 'reject') return 'decision must be approve or reject';
-  if (!isObj(i.actor) || !isStr(i.actor.id, 200) || !isStr(i.actor.name, 200) || !isStr(i.actor.role, 50)) return 'the signal needs an actor';
+  if (!isObj(i.actor) || !isStr(i.actor.id, 200) || !isStr(i.actor.name, 200) || !isStr(i.actor.role, 50))
+    return 'the signal needs an actor';
   if (!optStr(i.note, 2000)) return 'note must be a string';
   return null;
 }

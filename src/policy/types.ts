@@ -5,35 +5,55 @@ import type { BusinessCalendar } from './calendar';
 /** Channels a case can come in through. */
 export const CHANNELS = ['email', 'chat', 'in_app'] as const;
 /** Where a case came in. */
-export type Channel = typeof CHANNELS[number];
+export type Channel = (typeof CHANNELS)[number];
 /** The seed's five ticket categories, in the seed's order. */
 export const CATEGORIES = ['account', 'payment', 'booking', 'tutor', 'technical'] as const;
 /** A ticket category of the seed. */
-export type Category = typeof CATEGORIES[number];
+export type Category = (typeof CATEGORIES)[number];
 /** Roles a bearer token can carry. */
-export const ROLES = ['agent', 'support_lead', 'support_manager', 'ops_director', 'engineer', 'intake', 'admin'] as const;
+export const ROLES = [
+  'agent',
+  'support_lead',
+  'support_manager',
+  'ops_director',
+  'engineer',
+  'intake',
+  'admin',
+] as const;
 /** A role a bearer token can carry. */
-export type Role = typeof ROLES[number];
+export type Role = (typeof ROLES)[number];
 /** Escalation severities of the seed's matrix, most severe first. */
 export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 /** An escalation severity of the seed's matrix. */
-export type Severity = typeof SEVERITIES[number];
+export type Severity = (typeof SEVERITIES)[number];
 /** Lifecycle of a case, in order. */
 export const CASE_STATUSES = ['new', 'open', 'awaiting_customer', 'resolved', 'closed'] as const;
 /** Where a case is in its lifecycle. */
-export type CaseStatus = typeof CASE_STATUSES[number];
+export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** The seed's standard compensation guidelines. */
-export const GUIDELINES = ['service_outage', 'tutor_no_show', 'payment_error', 'minor_inconvenience', 'major_inconvenience'] as const;
+export const GUIDELINES = [
+  'service_outage',
+  'tutor_no_show',
+  'payment_error',
+  'minor_inconvenience',
+  'major_inconvenience',
+] as const;
 /** A standard compensation guideline of the seed. */
-export type GuidelineId = typeof GUIDELINES[number];
+export type GuidelineId = (typeof GUIDELINES)[number];
 /** Places in EduStream's admin panel a manual step links to. */
 export type AdminArea = 'users' | 'bookings' | 'tutors' | 'stripe';
 /** Checklist steps a machine performs through an activity. */
 export type StepAutomation = 'stripe.lookupPayment' | 'stripe.verifyIdentity';
 /** Every e-mail the orchestrator sends. */
 export type TemplateId =
-  | 'welcome' | 'account_verification' | 'issue_resolved' | 'escalation_notice' | 'compensation_offered'
-  | 'agent_reply' | 'self_service_answer' | 'csat_survey';
+  | 'welcome'
+  | 'account_verification'
+  | 'issue_resolved'
+  | 'escalation_notice'
+  | 'compensation_offered'
+  | 'agent_reply'
+  | 'self_service_answer'
+  | 'csat_survey';
 
 /** One step of a Tier 1 checklist or a common-issue playbook. */
 export interface StepDef {
@@ -48,7 +68,11 @@ export interface StepDef {
 }
 
 /** An escalation trigger an agent can flag on a case of the category. */
-export interface EscalationTriggerDef { id: string; label: string; severity: Severity }
+export interface EscalationTriggerDef {
+  id: string;
+  label: string;
+  severity: Severity;
+}
 
 /** A ticket category with its examples, Tier 1 checklist and escalation triggers. */
 export interface CategoryDef {
@@ -87,10 +111,19 @@ export interface ChannelDef {
 }
 
 /** An internal escalation channel of the seed. */
-export interface InternalChannelDef { id: string; name: string; purpose: string; responseMinutes: number }
+export interface InternalChannelDef {
+  id: string;
+  name: string;
+  purpose: string;
+  responseMinutes: number;
+}
 
 /** One rung of an escalation ladder. */
-export interface LadderRung { via: 'pagerduty' | 'slack' | 'email' | 'ticket'; target: string; contactId?: string }
+export interface LadderRung {
+  via: 'pagerduty' | 'slack' | 'email' | 'ticket';
+  target: string;
+  contactId?: string;
+}
 
 /** A severity of the escalation matrix. */
 export interface SeverityDef {
@@ -118,16 +151,39 @@ export interface CompensationGuideline {
 }
 
 /** An approval level; the amount picks the first tier whose maximum it does not exceed. */
-export interface ApprovalTier { role: Role; label: string; maxCents: number | null; contactId?: string }
+export interface ApprovalTier {
+  role: Role;
+  label: string;
+  maxCents: number | null;
+  contactId?: string;
+}
 
 /** A contact of the seed's directory. */
-export interface Contact { id: string; role: string; contact: string; when: string }
+export interface Contact {
+  id: string;
+  role: string;
+  contact: string;
+  when: string;
+}
 
 /** An e-mail template: seed text with {{placeholders}}. */
-export interface TemplateDef { id: TemplateId; name: string; source: 'seed' | 'orchestrator'; subject: string; body: string }
+export interface TemplateDef {
+  id: TemplateId;
+  name: string;
+  source: 'seed' | 'orchestrator';
+  subject: string;
+  body: string;
+}
 
 /** A metric target of the weekly report. */
-export interface MetricTarget { id: string; name: string; target: string; comparator: '<' | '>'; value: number; unit: 'hours' | 'percent' }
+export interface MetricTarget {
+  id: string;
+  name: string;
+  target: string;
+  comparator: '<' | '>';
+  value: number;
+  unit: 'hours' | 'percent';
+}
 
 /** The whole policy. */
 export interface SupportPolicy {
@@ -158,10 +214,20 @@ export interface SupportPolicy {
 }
 
 /** When an unanswered approval request is reminded, moved to the next tier and expired, in minutes after the request. */
-export interface ApprovalClocks { reminderMinutes: number; escalateMinutes: number; expireMinutes: number }
+export interface ApprovalClocks {
+  reminderMinutes: number;
+  escalateMinutes: number;
+  expireMinutes: number;
+}
 
 /** Things a caller may be allowed to do. */
 export type Permission =
-  | 'case.open' | 'case.read' | 'case.work' | 'case.customerReply' | 'case.reopen' | 'case.close'
-  | 'compensation.propose' | 'approval.decide'
+  | 'case.open'
+  | 'case.read'
+  | 'case.work'
+  | 'case.customerReply'
+  | 'case.reopen'
+  | 'case.close'
+  | 'compensation.propose'
+  | 'approval.decide'
   | 'escalation.ack';

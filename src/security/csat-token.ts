@@ -4,7 +4,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config';
 
 /** What a survey token names. */
-export interface SurveyClaim { caseId: string; surveyId: string }
+export interface SurveyClaim {
+  caseId: string;
+  surveyId: string;
+}
 
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
@@ -32,6 +35,10 @@ export function verifySurveyToken(secret: string, token: string): SurveyClaim | 
 }
 
 /** The signed survey link a CSAT e-mail carries (built on the worker side, opened at the API's /csat/:token). */
-export function surveyLink(config: Pick<Config, 'publicBaseUrl' | 'csatSecret'>, caseId: string, surveyId: string): string {
+export function surveyLink(
+  config: Pick<Config, 'publicBaseUrl' | 'csatSecret'>,
+  caseId: string,
+  surveyId: string,
+): string {
   return `${config.publicBaseUrl}/csat/${signSurveyToken(config.csatSecret, { caseId, surveyId })}`;
 }

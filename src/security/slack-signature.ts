@@ -1,7 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Slack's signature for a request body: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<rawBody>`. */
-export function signSlackRequest(signingSecret: string, rawBody: string | Buffer, timestampSec: number | string): string {
+export function signSlackRequest(
+  signingSecret: string,
+  rawBody: string | Buffer,
+  timestampSec: number | string,
+): string {
   // Slack signs the X-Slack-Request-Timestamp header exactly as sent, so a string timestamp is used verbatim.
   const hmac = createHmac('sha256', signingSecret);
   hmac.update(`v0:${String(timestampSec)}:`);

@@ -6,7 +6,11 @@ import type { SupportPolicy } from '../policy/types';
 import type { Actor } from '../../workflows/contracts';
 
 /** A name as an id: lower case, other characters collapsed to hyphens ('Alex Agent' is 'alex-agent'). */
-export const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** The actor a staff member acts as; the id derives from the name, so it survives a new token. */
 export const actorOf = (who: TokenIdentity): Actor => ({ id: slug(who.name), name: who.name, role: who.role });

@@ -2,7 +2,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Why a Stripe-Signature header was refused. */
 export type StripeSignatureFailure =
-  | 'secret not configured' | 'missing header' | 'invalid timestamp' | 'no v1 signature' | 'signature mismatch' | 'timestamp outside tolerance';
+  | 'secret not configured'
+  | 'missing header'
+  | 'invalid timestamp'
+  | 'no v1 signature'
+  | 'signature mismatch'
+  | 'timestamp outside tolerance';
 
 /** Inputs of {@link verifyStripeSignature}; `payload` is the raw request body exactly as received. */
 export interface VerifyStripeSignatureInput {
@@ -28,7 +33,9 @@ export function signStripePayload(secret: string, payload: Buffer | string, tSec
 }
 
 /** Checks a Stripe webhook signature (any v1 may match) and its timestamp, in constant time. */
-export function verifyStripeSignature(input: VerifyStripeSignatureInput): { ok: true } | { ok: false; reason: StripeSignatureFailure } {
+export function verifyStripeSignature(
+  input: VerifyStripeSignatureInput,
+): { ok: true } | { ok: false; reason: StripeSignatureFailure } {
   const { payload, header, secret, toleranceSec = 300 } = input;
   const nowSec = input.nowSec ?? Math.floor(Date.now() / 1000);
   if (!secret) return { ok: false, reason: 'secret not configured' };
@@ -55,6 +62,7 @@ export function verifyStripeSignature(input: VerifyStripeSignatureInput): { ok: 
   }
   if (!matched) return { ok: false, reason: 'signature mismatch' };
   // Both directions: Stripe's libraries only reject old timestamps, but a far-future one is as suspect.
-  if (toleranceSec > 0 && Math.abs(nowSec - Number(t)) > toleranceSec) return { ok: false, reason: 'timestamp outside tolerance' };
+  if (toleranceSec > 0 && Math.abs(nowSec - Number(t)) > toleranceSec)
+    return { ok: false, reason: 'timestamp outside tolerance' };
   return { ok: true };
 }

@@ -36,7 +36,12 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
   before(async () => {
     rig = await startCaseRig({ server: 'dev', prefix: 'api' });
     ({ env, inbox } = rig);
-    const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: rig.taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      TEMPORAL_TASK_QUEUE: rig.taskQueue,
+      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+      PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
+    });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
   });
   after(() => rig?.stop());
@@ -46,28 +51,50 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body as CaseView;
   };
-  const view = async (caseId: string): Promise<CaseView> => (await request(app).get(`/cases/${caseId}`).set(AGENT).expect(200)).body as CaseView;
+  const view = async (caseId: string): Promise<CaseView> =>
+    (await request(app).get(`/cases/${caseId}`).set(AGENT).expect(200)).body as CaseView;
 
-  it('works a case from open to the customer\'s rating: assign, reply, resolve, rate', async () => {
+  it("works a case from open to the customer's rating: assign, reply, resolve, rate", async () => {
     const opened = await open();
     assert.equal(opened.status, 'new');
     assert.equal(opened.category, 'account');
     assert.match(opened.caseId, /^ES-[A-Z0-9]{10}$/);
 
-    const assigned = await request(app).post(`/cases/${opened.caseId}/assign`).set(AGENT).send({ agent: 'Sam Agent' }).expect(200);
+    const assigned = await request(app)
+      .post(`/cases/${opened.caseId}/assign`)
+      .set(AGENT)
+      .send({ agent: 'Sam Agent' })
+      .expect(200);
     assert.deepEqual(assigned.body.assignee, { id: 'sam-agent', name: 'Sam Agent' });
     assert.equal(assigned.body.status, 'open');
 
-    await request(app).post(`/cases/${opened.caseId}/reply`).set(AGENT).send({ message: 'Which browser do you use?' }).expect(200);
-    const welcome = await inbox.waitFor((m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'welcome');
+    await request(app)
+      .post(`/cases/${opened.caseId}/reply`)
+      .set(AGENT)
+      .send({ message: 'Which browser do you use?' })
+      .expect(200);
+    const welcome = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'welcome',
+    );
     assert.match(welcome.text, /I'm Alex Agent and I'll be helping you today/);
 
-    const resolved = await request(app).post(`/cases/${opened.caseId}/resolve`).set(AGENT)
-      .send({ actionTaken: 'unlocked your account', expectedResult: 'you can sign in again', specificAction: 'signing in' }).expect(200);
+    const resolved = await request(app)
+      .post(`/cases/${opened.caseId}/resolve`)
+      .set(AGENT)
+      .send({
+        actionTaken: 'unlocked your account',
+        expectedResult: 'you can sign in again',
+        specificAction: 'signing in',
+      })
+      .expect(200);
     assert.equal(resolved.body.status, 'resolved');
-    await inbox.waitFor((m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'issue_resolved');
+    await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'issue_resolved',
+    );
 
-    const survey = await inbox.waitFor((m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'csat_survey');
+    const survey = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'csat_survey',
+    );
     const link = /http:\/\/127\.0\.0\.1:3999(\/csat\/[A-Za-z0-9_.-]+)/.exec(survey.text);
     assert.ok(link, 'survey e-mail has a link to the API');
     const page = await request(app).get(link[1]).expect(200);
@@ -80,29 +107,55 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     const final = await view(opened.caseId);
     assert.equal(final.status, 'closed');
     assert.equal(final.csat?.rating, 4);
-    assert.deepEqual(final.timeline.map((t) => t.action),
-      ['opened', 'assigned', 'replied', 'resolved', 'csat_survey_sent', 'rated', 'closed']);
+    assert.deepEqual(
+      final.timeline.map((t) => t.action),
+      ['opened', 'assigned', 'replied', 'resolved', 'csat_survey_sent', 'rated', 'closed'],
+    );
 
     // Found through Temporal visibility by its search attributes.
     const listed = await eventually(async () => {
-      const res = await request(app).get('/cases').query({ status: 'closed', assignee: 'Sam Agent' }).set(AGENT).expect(200);
+      const res = await request(app)
+        .get('/cases')
+        .query({ status: 'closed', assignee: 'Sam Agent' })
+        .set(AGENT)
+        .expect(200);
       return (res.body.cases as { caseId: string }[]).find((c) => c.caseId === opened.caseId);
     }, 'the case in the list');
-    assert.deepEqual({ ...listed, openedAt: undefined }, {
-      caseId: opened.caseId, status: 'closed', category: 'account', channel: 'email', assignee: 'Sam Agent', openedAt: undefined, workflowStatus: 'RUNNING',
-    });
+    assert.deepEqual(
+      { ...listed, openedAt: undefined },
+      {
+        caseId: opened.caseId,
+        status: 'closed',
+        category: 'account',
+        channel: 'email',
+        assignee: 'Sam Agent',
+        openedAt: undefined,
+        workflowStatus: 'RUNNING',
+      },
+    );
   });
 
   it('returns the same case for a retried POST /cases with the same Idempotency-Key', async () => {
     const key = `retry-${Date.now()}`;
     const first = await request(app).post('/cases').set(INTAKE).set('Idempotency-Key', key).send(newCase()).expect(201);
-    const second = await request(app).post('/cases').set(INTAKE).set('Idempotency-Key', key).send(newCase()).expect(200);
+    const second = await request(app)
+      .post('/cases')
+      .set(INTAKE)
+      .set('Idempotency-Key', key)
+      .send(newCase())
+      .expect(200);
     assert.equal(second.body.caseId, first.body.caseId);
     assert.equal(second.headers['idempotent-replayed'], 'true');
     const runs = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowId = 'case-${first.body.caseId}'` })) runs.push(wf);
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = 'case-${first.body.caseId}'` }))
+      runs.push(wf);
     assert.equal(runs.length, 1);
-    const other = await request(app).post('/cases').set(INTAKE).set('Idempotency-Key', `${key}-other`).send(newCase()).expect(201);
+    const other = await request(app)
+      .post('/cases')
+      .set(INTAKE)
+      .set('Idempotency-Key', `${key}-other`)
+      .send(newCase())
+      .expect(201);
     assert.notEqual(other.body.caseId, first.body.caseId);
     await request(app).post('/cases').set(INTAKE).set('Idempotency-Key', 'has spaces').send(newCase()).expect(400);
   });
@@ -114,11 +167,18 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     assert.deepEqual(bad.body, { error: { code: 'unauthorized', message: 'a valid bearer token is required' } });
     assert.equal(bad.status, 401);
     await request(app).get(`/cases/${c.caseId}`).set(ENGINEER).expect(200);
-    const forbidden = await request(app).post(`/cases/${c.caseId}/reply`).set(ENGINEER).send({ message: 'hi' }).expect(403);
+    const forbidden = await request(app)
+      .post(`/cases/${c.caseId}/reply`)
+      .set(ENGINEER)
+      .send({ message: 'hi' })
+      .expect(403);
     assert.equal(forbidden.body.error.code, 'forbidden');
     await request(app).post('/cases').set(ENGINEER).send(newCase()).expect(403);
     await request(app).post(`/cases/${c.caseId}/customer-replies`).set(AGENT).send({ message: 'hi' }).expect(403);
-    assert.deepEqual((await view(c.caseId)).timeline.map((t) => t.action), ['opened']);
+    assert.deepEqual(
+      (await view(c.caseId)).timeline.map((t) => t.action),
+      ['opened'],
+    );
   });
 
   it('rejects malformed bodies with 400 and changes nothing', async () => {
@@ -133,18 +193,25 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
       [`/cases/${c.caseId}/reply`, { message: '   ' }],
       [`/cases/${c.caseId}/resolve`, { actionTaken: 'x' }],
       [`/cases/${c.caseId}/category`, { category: 'billing' }],
-      [`/cases/${c.caseId}/checklist/verify-identity/complete`, { evidence: { email: 'grace@example.com', last4: '12' } }],
+      [
+        `/cases/${c.caseId}/checklist/verify-identity/complete`,
+        { evidence: { email: 'grace@example.com', last4: '12' } },
+      ],
       [`/cases/${c.caseId}/reply`, '{"message": '],
     ];
     for (const [path, body] of cases) {
       const req = request(app).post(path).set(AGENT);
-      const res = typeof body === 'string' ? await req.set('Content-Type', 'application/json').send(body) : await req.send(body);
+      const res =
+        typeof body === 'string' ? await req.set('Content-Type', 'application/json').send(body) : await req.send(body);
       assert.equal(res.status, 400, `${path} ${JSON.stringify(body)} -> ${res.status} ${JSON.stringify(res.body)}`);
       assert.ok(res.body.error?.code && res.body.error?.message, 'error body has code and message');
     }
     const listBad = await request(app).get('/cases').query({ assignee: "x' OR CaseStatus != '" }).set(AGENT);
     assert.equal(listBad.status, 400);
-    assert.deepEqual((await view(c.caseId)).timeline.map((t) => t.action), ['opened']);
+    assert.deepEqual(
+      (await view(c.caseId)).timeline.map((t) => t.action),
+      ['opened'],
+    );
   });
 
   it('answers 404 for unknown cases and 409/422 for refused actions, leaving the case as it was', async () => {
@@ -154,7 +221,9 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     const c = await open();
     const before = await view(c.caseId);
     const close = await request(app).post(`/cases/${c.caseId}/close`).set(AGENT).send({}).expect(409);
-    assert.deepEqual(close.body, { error: { code: 'status_forbids', message: 'the case is new: close is not allowed' } });
+    assert.deepEqual(close.body, {
+      error: { code: 'status_forbids', message: 'the case is new: close is not allowed' },
+    });
     const step = await request(app).post(`/cases/${c.caseId}/checklist/nope/complete`).set(AGENT).send({}).expect(422);
     assert.equal(step.body.error.code, 'invalid_action');
     await request(app).post(`/cases/${c.caseId}/assign`).set(AGENT).send({ agent: 'Nobody Known' }).expect(422);
@@ -163,22 +232,48 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
   });
 
   it('relays customer replies from intake and runs the checklist steps', async () => {
-    const c = await open({ subject: 'Refund not received', description: "I didn't receive my refund for last week's session.", paymentIntentId: 'pi_demo_session' });
+    const c = await open({
+      subject: 'Refund not received',
+      description: "I didn't receive my refund for last week's session.",
+      paymentIntentId: 'pi_demo_session',
+    });
     assert.equal(c.category, 'payment');
-    const withPayment = await eventually(async () => { const v = await view(c.caseId); return v.payment ? v : undefined; }, 'the payment lookup');
+    const withPayment = await eventually(async () => {
+      const v = await view(c.caseId);
+      return v.payment ? v : undefined;
+    }, 'the payment lookup');
     assert.equal(withPayment.payment?.succeeded, true);
     assert.equal(withPayment.payment?.amountCents, 6000);
     await request(app).post(`/cases/${c.caseId}/verification-request`).set(AGENT).send({}).expect(200);
     const waiting = await view(c.caseId);
     assert.equal(waiting.status, 'awaiting_customer');
-    const relayed = await request(app).post(`/cases/${c.caseId}/customer-replies`).set(INTAKE).send({ message: 'grace@example.com, card ends 1881' }).expect(202);
+    const relayed = await request(app)
+      .post(`/cases/${c.caseId}/customer-replies`)
+      .set(INTAKE)
+      .send({ message: 'grace@example.com, card ends 1881' })
+      .expect(202);
     assert.equal(relayed.body.caseId, c.caseId);
-    await eventually(async () => ((await view(c.caseId)).status === 'open' ? true : undefined), 'the case to reopen on reply');
-    const skipped = await request(app).post(`/cases/${c.caseId}/checklist/check-booking-status/skip`).set(AGENT).send({ note: 'no booking involved' }).expect(200);
+    await eventually(
+      async () => ((await view(c.caseId)).status === 'open' ? true : undefined),
+      'the case to reopen on reply',
+    );
+    const skipped = await request(app)
+      .post(`/cases/${c.caseId}/checklist/check-booking-status/skip`)
+      .set(AGENT)
+      .send({ note: 'no booking involved' })
+      .expect(200);
     assert.equal(skipped.body.checklist.find((s: { id: string }) => s.id === 'check-booking-status').state, 'skipped');
-    const note = await request(app).post(`/cases/${c.caseId}/notes`).set(AGENT).send({ text: 'refund went out on the 3rd' }).expect(200);
+    const note = await request(app)
+      .post(`/cases/${c.caseId}/notes`)
+      .set(AGENT)
+      .send({ text: 'refund went out on the 3rd' })
+      .expect(200);
     assert.equal(note.body.notes[0].text, 'refund went out on the 3rd');
-    const recat = await request(app).post(`/cases/${c.caseId}/category`).set(AGENT).send({ category: 'booking' }).expect(200);
+    const recat = await request(app)
+      .post(`/cases/${c.caseId}/category`)
+      .set(AGENT)
+      .send({ category: 'booking' })
+      .expect(200);
     assert.equal(recat.body.category, 'booking');
     assert.ok(recat.body.checklist.some((s: { id: string }) => s.id === 'check-booking-state'));
     await request(app).post(`/cases/${c.caseId}/checklist/verify-identity/complete`).set(AGENT).send({}).expect(422);
@@ -187,11 +282,27 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
   it('serves /healthz and an OpenAPI document describing every route', async () => {
     const health = await request(app).get('/healthz').expect(200);
     assert.equal(health.body.status, 'ok');
-    const doc = (await request(app).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
-    for (const p of ['/cases', '/cases/{caseId}', '/cases/{caseId}/assign', '/cases/{caseId}/reply', '/cases/{caseId}/verification-request',
-      '/cases/{caseId}/checklist/{stepId}/complete', '/cases/{caseId}/checklist/{stepId}/skip', '/cases/{caseId}/category',
-      '/cases/{caseId}/notes', '/cases/{caseId}/wait-for-customer', '/cases/{caseId}/customer-replies', '/cases/{caseId}/resolve',
-      '/cases/{caseId}/reopen', '/cases/{caseId}/close', '/csat/{token}', '/healthz']) {
+    const doc = (await request(app).get('/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const p of [
+      '/cases',
+      '/cases/{caseId}',
+      '/cases/{caseId}/assign',
+      '/cases/{caseId}/reply',
+      '/cases/{caseId}/verification-request',
+      '/cases/{caseId}/checklist/{stepId}/complete',
+      '/cases/{caseId}/checklist/{stepId}/skip',
+      '/cases/{caseId}/category',
+      '/cases/{caseId}/notes',
+      '/cases/{caseId}/wait-for-customer',
+      '/cases/{caseId}/customer-replies',
+      '/cases/{caseId}/resolve',
+      '/cases/{caseId}/reopen',
+      '/cases/{caseId}/close',
+      '/csat/{token}',
+      '/healthz',
+    ]) {
       assert.ok(doc.paths[p], `OpenAPI lists ${p}`);
     }
     assert.ok((doc.paths['/cases'].post as { requestBody?: unknown }).requestBody);

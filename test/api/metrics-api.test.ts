@@ -17,7 +17,7 @@ import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 const policy: SupportPolicy = { ...DEFAULT_POLICY, csat: { surveyDelayMinutes: 0, responseWindowMinutes: 60 } };
 const AGENT = { Authorization: 'Bearer demo-agent' };
 
-describe('metrics summary from closed cases\' own facts (dev server)', function () {
+describe("metrics summary from closed cases' own facts (dev server)", function () {
   this.timeout(120_000);
   let rig: CaseRig;
   let env: TestWorkflowEnvironment;
@@ -30,31 +30,56 @@ describe('metrics summary from closed cases\' own facts (dev server)', function 
     rig = await startCaseRig({ server: 'dev', prefix: 'metrics', slack: true });
     ({ env, inbox, taskQueue } = rig);
     slack = rig.slack!;
-    const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET, PUBLIC_BASE_URL: 'http://127.0.0.1:3999' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+      PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
+    });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
   });
   after(() => rig?.stop());
 
   async function workCase(subject: string, description: string, rating: number, replies: number): Promise<string> {
-    const opened = await request(app).post('/cases').set(AGENT)
-      .send({ channel: 'email', customer: { name: 'Ada', email: 'ada@example.com' }, subject, description }).expect(201);
+    const opened = await request(app)
+      .post('/cases')
+      .set(AGENT)
+      .send({ channel: 'email', customer: { name: 'Ada', email: 'ada@example.com' }, subject, description })
+      .expect(201);
     const id = opened.body.caseId as string;
-    for (let i = 0; i < replies; i++) await request(app).post(`/cases/${id}/reply`).set(AGENT).send({ message: `reply ${i}` }).expect(200);
-    await request(app).post(`/cases/${id}/resolve`).set(AGENT).send({ actionTaken: 'fixed it', expectedResult: 'it works', specificAction: 'again' }).expect(200);
-    const survey = await inbox.waitFor((m) => m.headers['x-case-id'] === id && m.headers['x-template-id'] === 'csat_survey');
+    for (let i = 0; i < replies; i++)
+      await request(app)
+        .post(`/cases/${id}/reply`)
+        .set(AGENT)
+        .send({ message: `reply ${i}` })
+        .expect(200);
+    await request(app)
+      .post(`/cases/${id}/resolve`)
+      .set(AGENT)
+      .send({ actionTaken: 'fixed it', expectedResult: 'it works', specificAction: 'again' })
+      .expect(200);
+    const survey = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === id && m.headers['x-template-id'] === 'csat_survey',
+    );
     const link = /http:\/\/127\.0\.0\.1:3999(\/csat\/[A-Za-z0-9_.-]+)/.exec(survey.text)![1];
     await request(app).post(link).send({ rating }).expect(200);
     return id;
   }
 
-  it('reports the period\'s cases, CSAT, first-contact resolution and top issues against the seed targets', async () => {
+  it("reports the period's cases, CSAT, first-contact resolution and top issues against the seed targets", async () => {
     const from = new Date(Date.now() - 60_000).toISOString();
     await workCase('Cannot log in', "I can't log in to my account.", 5, 1);
     await workCase('My payment failed', 'My payment failed at checkout.', 4, 1);
     await workCase('Payment failed again', 'My payment failed twice, card declined.', 2, 3);
     let summary: MetricsSummary | undefined;
     for (let i = 0; i < 50; i++) {
-      summary = (await request(app).get('/metrics/summary').query({ from, to: new Date(Date.now() + 60_000).toISOString() }).set(AGENT).expect(200)).body as MetricsSummary;
+      summary = (
+        await request(app)
+          .get('/metrics/summary')
+          .query({ from, to: new Date(Date.now() + 60_000).toISOString() })
+          .set(AGENT)
+          .expect(200)
+      ).body as MetricsSummary;
       if (summary.cases === 3) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -72,7 +97,9 @@ describe('metrics summary from closed cases\' own facts (dev server)', function 
   it('builds the weekly report of a seeded week, posts it to Slack and e-mails it to the Support Lead', async () => {
     const week = isoWeekOf(Date.now(), policy.timeZone);
     const report = await env.client.workflow.execute(weeklyReportWorkflow, {
-      workflowId: `weekly-report-test-${week}`, taskQueue, args: [{ policy, slackChannel: '#support-reports', week }],
+      workflowId: `weekly-report-test-${week}`,
+      taskQueue,
+      args: [{ policy, slackChannel: '#support-reports', week }],
     });
     assert.equal(report.week, week);
     assert.equal(report.summary.cases, 3);
@@ -85,7 +112,8 @@ describe('metrics summary from closed cases\' own facts (dev server)', function 
     assert.equal(mail.subject, `EduStream Support weekly report ${week}`);
     assert.match(mail.text, /Top issues:\n {2}payment-failed: 2/);
 
-    const viaApi = (await request(app).get('/reports/weekly').query({ week }).set(AGENT).expect(200)).body as WeeklyReport;
+    const viaApi = (await request(app).get('/reports/weekly').query({ week }).set(AGENT).expect(200))
+      .body as WeeklyReport;
     assert.equal(viaApi.text, report.text);
     await request(app).get('/reports/weekly').query({ week: '2026-W99' }).set(AGENT).expect(400);
   });

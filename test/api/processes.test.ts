@@ -13,9 +13,13 @@ import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 
 describe('worker and API as separate processes', function () {
   this.timeout(120_000);
@@ -29,28 +33,54 @@ describe('worker and API as separate processes', function () {
 
   before(async () => {
     [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
-      createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin(), startPagerDutyStandin(),
+      createDevServerEnv(),
+      startSmtpInbox(),
+      startStripeStandin({ seedDemoData: true }),
+      startSlackStandin(),
+      startPagerDutyStandin(),
     ]);
   });
   after(async () => {
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null) { resolve(); return; }
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    })));
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) {
+              resolve();
+              return;
+            }
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
     await Promise.all([env?.teardown(), inbox?.close(), stripe?.close(), slack?.close(), pagerDuty?.close()]);
   });
 
   it('completes a case through an API process and a worker process, and both shut down on SIGTERM', async () => {
     const [apiPort, metricsPort] = await Promise.all([freePort(), freePort()]);
     const childEnv = {
-      PATH: process.env.PATH, NODE_ENV: 'test', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('procs'),
-      PORT: String(apiPort), PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`, SMTP_URL: inbox.url, STRIPE_API_BASE: stripe.url,
-      SLACK_BOT_TOKEN: 'xoxb-processes-test', SLACK_API_URL: slack.apiUrl, PAGERDUTY_ROUTING_KEY: 'processes-test', PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
-      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`, CSAT_SURVEY_DELAY_MINUTES: '0',
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('procs'),
+      PORT: String(apiPort),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+      SMTP_URL: inbox.url,
+      STRIPE_API_BASE: stripe.url,
+      SLACK_BOT_TOKEN: 'xoxb-processes-test',
+      SLACK_API_URL: slack.apiUrl,
+      PAGERDUTY_ROUTING_KEY: 'processes-test',
+      PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      CSAT_SURVEY_DELAY_MINUTES: '0',
     };
     for (const script of ['dist/src/worker-main.js', 'dist/src/server.js']) {
-      const child = spawn(process.execPath, [path.join(ROOT, script)], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(ROOT, script)], {
+        cwd: ROOT,
+        env: childEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
       child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
       children.push(child);
@@ -58,32 +88,63 @@ describe('worker and API as separate processes', function () {
     const api = `http://127.0.0.1:${apiPort}`;
     const headers = { Authorization: 'Bearer demo-agent', 'Content-Type': 'application/json' };
     for (let i = 0; i < 100; i++) {
-      if (await fetch(`${api}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${api}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 200));
     }
     const opened = await fetch(`${api}/cases`, {
-      method: 'POST', headers,
-      body: JSON.stringify({ channel: 'email', customer: { name: 'Ada Lovelace', email: 'ada@example.com' }, subject: 'Cannot log in', description: "I can't log in." }),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        channel: 'email',
+        customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+        subject: 'Cannot log in',
+        description: "I can't log in.",
+      }),
     });
     assert.equal(opened.status, 201, output.join(''));
     const { caseId } = (await opened.json()) as { caseId: string };
     const resolved = await fetch(`${api}/cases/${caseId}/resolve`, {
-      method: 'POST', headers, body: JSON.stringify({ actionTaken: 'reset your password', expectedResult: 'you can log in', specificAction: 'logging in' }),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        actionTaken: 'reset your password',
+        expectedResult: 'you can log in',
+        specificAction: 'logging in',
+      }),
     });
     assert.equal(resolved.status, 200);
-    const survey = await inbox.waitFor((m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'csat_survey', 20_000);
+    const survey = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'csat_survey',
+      20_000,
+    );
     const link = /(http:\/\/127\.0\.0\.1:\d+\/csat\/[A-Za-z0-9_.-]+)/.exec(survey.text)![1];
-    const rated = await fetch(link, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ rating: 5 }) });
+    const rated = await fetch(link, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rating: 5 }),
+    });
     assert.equal(rated.status, 200);
     const view = (await (await fetch(`${api}/cases/${caseId}`, { headers })).json()) as { status: string };
     assert.equal(view.status, 'closed');
 
     const apiMetrics = await (await fetch(`${api}/metrics`)).text();
-    assert.match(apiMetrics, /support_api_request_duration_seconds_count\{method="POST",route="\/cases",status="201"\} 1/);
+    assert.match(
+      apiMetrics,
+      /support_api_request_duration_seconds_count\{method="POST",route="\/cases",status="201"\} 1/,
+    );
     const workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     assert.match(workerMetrics, /temporal_workflow_task_execution_latency/);
 
-    const logs = output.join('').split('\n').filter((l) => l.startsWith('{'));
+    const logs = output
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     assert.ok(logs.length > 0, 'processes log JSON lines');
     assert.ok(!output.join('').includes('ada@example.com'), 'no customer e-mail address in any log line');
     const exits = children.map((c) => new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code))));

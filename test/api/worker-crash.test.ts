@@ -34,7 +34,11 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
 
   before(async () => {
     [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
-      createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true }), startSlackStandin(), startPagerDutyStandin(),
+      createDevServerEnv(),
+      startSmtpInbox(),
+      startStripeStandin({ seedDemoData: true }),
+      startSlackStandin(),
+      startPagerDutyStandin(),
     ]);
   });
   after(async () => {
@@ -44,11 +48,21 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
 
   const startWorker = (): ChildProcess => {
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/worker-main.js')], {
-      cwd: ROOT, stdio: 'ignore',
+      cwd: ROOT,
+      stdio: 'ignore',
       env: {
-        PATH: process.env.PATH, NODE_ENV: 'test', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue,
-        SMTP_URL: inbox.url, STRIPE_API_BASE: stripe.url, SLACK_BOT_TOKEN: 'xoxb-crash-test', SLACK_API_URL: slack.apiUrl,
-        PAGERDUTY_ROUTING_KEY: 'crash-test', PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl, WORKER_METRICS_ADDRESS: '', CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        SMTP_URL: inbox.url,
+        STRIPE_API_BASE: stripe.url,
+        SLACK_BOT_TOKEN: 'xoxb-crash-test',
+        SLACK_API_URL: slack.apiUrl,
+        PAGERDUTY_ROUTING_KEY: 'crash-test',
+        PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
+        WORKER_METRICS_ADDRESS: '',
+        CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       },
     });
     workers.push(child);
@@ -56,14 +70,24 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
   };
   it('leaves exactly one refund and one credit at Stripe, and the customer is told once', async () => {
     const app: Express = createApp({
-      client: env.client, policy: DEFAULT_POLICY, log: () => undefined,
+      client: env.client,
+      policy: DEFAULT_POLICY,
+      log: () => undefined,
       config: loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET }),
     });
     const first = startWorker();
-    const opened = await request(app).post('/cases').set(LEAD).send({
-      channel: 'email', category: 'payment', customer: { name: 'Ada Lovelace', email: 'ada@example.com', stripeCustomerId: 'cus_demo_ada' },
-      subject: 'Charged twice', description: 'I was charged twice for one package.', paymentIntentId: 'pi_demo_paid',
-    }).expect(201);
+    const opened = await request(app)
+      .post('/cases')
+      .set(LEAD)
+      .send({
+        channel: 'email',
+        category: 'payment',
+        customer: { name: 'Ada Lovelace', email: 'ada@example.com', stripeCustomerId: 'cus_demo_ada' },
+        subject: 'Charged twice',
+        description: 'I was charged twice for one package.',
+        paymentIntentId: 'pi_demo_paid',
+      })
+      .expect(201);
     const caseId = opened.body.caseId as string;
     const view = async () => (await request(app).get(`/cases/${caseId}`).set(LEAD).expect(200)).body as CaseView;
     await eventually(async () => ((await view()).payment ? true : undefined), 'the payment lookup', 90_000);
@@ -71,26 +95,47 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
     // Stripe makes the refund, but the answer never reaches the worker: then the worker dies.
     stripe.holdNext('POST', '/v1/refunds');
     // $45 refund + $5 credit = $50: a Support Lead proposes, a Support Manager approves (nobody approves their own).
-    const proposed = await request(app).post(`/cases/${caseId}/compensation`).set(LEAD).send({ guideline: 'payment_error' }).expect(200);
+    const proposed = await request(app)
+      .post(`/cases/${caseId}/compensation`)
+      .set(LEAD)
+      .send({ guideline: 'payment_error' })
+      .expect(200);
     const c1 = (proposed.body as CaseView).compensations![0];
-    await request(app).post(`/approvals/${c1.approval!.approvalId}/decision`).set(MANAGER).send({ decision: 'approve', amountCents: c1.totalCents }).expect(200);
+    await request(app)
+      .post(`/approvals/${c1.approval!.approvalId}/decision`)
+      .set(MANAGER)
+      .send({ decision: 'approve', amountCents: c1.totalCents })
+      .expect(200);
     await eventually(() => (stripe.refunds().length === 1 ? true : undefined), 'the refund at Stripe', 90_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     assert.equal(stripe.balanceTransactions('cus_demo_ada').length, 0, 'the credit waits for the refund');
 
     startWorker();
-    const done = await eventually(async () => {
-      const v = await view();
-      return v.compensations?.[0]?.status === 'applied' ? v : undefined;
-    }, 'the compensation to be applied', 90_000);
+    const done = await eventually(
+      async () => {
+        const v = await view();
+        return v.compensations?.[0]?.status === 'applied' ? v : undefined;
+      },
+      'the compensation to be applied',
+      90_000,
+    );
     assert.equal(stripe.refunds().length, 1, 'exactly one refund');
     assert.equal(stripe.count('POST', '/v1/refunds'), 1);
     assert.equal(stripe.balanceTransactions('cus_demo_ada').length, 1, 'exactly one credit');
     assert.equal(stripe.balanceTransactions('cus_demo_ada')[0].amount, -500);
     assert.equal(done.compensations![0].refund?.id, stripe.refunds()[0].id, 'the case shows the refund Stripe holds');
-    const mail = await inbox.waitFor((m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'compensation_offered', 20_000);
+    const mail = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'compensation_offered',
+      20_000,
+    );
     assert.match(mail.text, /Refund of \$45\.00/);
-    assert.equal(inbox.messages().filter((m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'compensation_offered').length, 1);
+    assert.equal(
+      inbox
+        .messages()
+        .filter((m) => m.headers['x-case-id'] === caseId && m.headers['x-template-id'] === 'compensation_offered')
+        .length,
+      1,
+    );
   });
 });

@@ -9,7 +9,13 @@ import { startStripeStandin, type StripeStandin } from '../../dev/standins/strip
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue } from './temporal';
 
 export {
-  agent, caseInput, caseWorker, TEST_APPROVALS_CHANNEL, TEST_CSAT_SECRET, TEST_PAGERDUTY_ROUTING_KEY, TEST_SLACK_TOKEN,
+  agent,
+  caseInput,
+  caseWorker,
+  TEST_APPROVALS_CHANNEL,
+  TEST_CSAT_SECRET,
+  TEST_PAGERDUTY_ROUTING_KEY,
+  TEST_SLACK_TOKEN,
 } from '../../dev/fixtures';
 
 /** A Temporal server, the protocol peers a case talks to, and a running case worker. */
@@ -26,7 +32,11 @@ export interface CaseRig {
 
 /** Starts a rig: the dev server (updates, visibility) or the time-skipping server (clocks). */
 export async function startCaseRig(opts: {
-  server: 'dev' | 'time-skipping'; prefix: string; slack?: boolean; pagerDuty?: boolean; dataConverter?: DataConverter;
+  server: 'dev' | 'time-skipping';
+  prefix: string;
+  slack?: boolean;
+  pagerDuty?: boolean;
+  dataConverter?: DataConverter;
 }): Promise<CaseRig> {
   const [env, inbox, stripe, slack, pagerDuty] = await Promise.all([
     opts.server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(),
@@ -36,10 +46,21 @@ export async function startCaseRig(opts: {
     opts.pagerDuty ? startPagerDutyStandin() : undefined,
   ]);
   const taskQueue = uniqueTaskQueue(opts.prefix);
-  const worker = await caseWorker(env, taskQueue, { inbox, stripe, slack, pagerDuty, dataConverter: opts.dataConverter });
+  const worker = await caseWorker(env, taskQueue, {
+    inbox,
+    stripe,
+    slack,
+    pagerDuty,
+    dataConverter: opts.dataConverter,
+  });
   const running = worker.run();
   return {
-    env, inbox, stripe, slack, pagerDuty, taskQueue,
+    env,
+    inbox,
+    stripe,
+    slack,
+    pagerDuty,
+    taskQueue,
     async stop() {
       worker.shutdown();
       await running;

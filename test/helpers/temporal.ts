@@ -1,2 +1,8 @@
 // Real Temporal servers for tests; shared with bench/ and scripts/, so they live in dev/.
-export { createDevServerEnv, createTimeSkippingEnv, quietRuntime, uniqueTaskQueue, workflowBundle } from '../../dev/temporal-servers';
+export {
+  createDevServerEnv,
+  createTimeSkippingEnv,
+  quietRuntime,
+  uniqueTaskQueue,
+  workflowBundle,
+} from '../../dev/temporal-servers';

@@ -33,7 +33,9 @@ describe('compensation activities against the Stripe stand-in', function () {
   beforeEach(async function () {
     standin = await startStripeStandin({ seedDemoData: true });
     // The production client, with its own network retries, so the tests see what the worker sees.
-    acts = compensationActivities(createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_compensation', apiBase: standin.url })));
+    acts = compensationActivities(
+      createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_compensation', apiBase: standin.url })),
+    );
   });
 
   afterEach(async function () {
@@ -70,7 +72,10 @@ describe('compensation activities against the Stripe stand-in', function () {
     });
 
     it('two attempts racing with the same key leave one refund (the Idempotency-Key covers what the look-up cannot)', async function () {
-      const [a, b] = await Promise.all([refund('case-ES-1:comp-1:refund', 1500), refund('case-ES-1:comp-1:refund', 1500)]);
+      const [a, b] = await Promise.all([
+        refund('case-ES-1:comp-1:refund', 1500),
+        refund('case-ES-1:comp-1:refund', 1500),
+      ]);
       assert.equal(a.refundId, b.refundId);
       assert.equal(standin.refunds().length, 1);
       assert.equal(standin.charge('ch_demo_paid')?.amount_refunded, 1500);
@@ -100,7 +105,12 @@ describe('compensation activities against the Stripe stand-in', function () {
     });
 
     it('fails permanently with StripeCardDeclined on a card error', async function () {
-      standin.failNext('POST', '/v1/refunds', { status: 402, code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' });
+      standin.failNext('POST', '/v1/refunds', {
+        status: 402,
+        code: 'card_declined',
+        declineCode: 'generic_decline',
+        message: 'Your card was declined.',
+      });
       await permanentFailure(refund('case-ES-1:comp-1:refund', 1000), 'StripeCardDeclined');
       assert.equal(standin.refunds().length, 0);
     });
@@ -109,11 +119,14 @@ describe('compensation activities against the Stripe stand-in', function () {
       await permanentFailure(refund('case-ES-1:comp-1:refund', 1000, 'pi_does_not_exist'), 'StripeInvalidRequest');
     });
 
-    it('a 500 that outlasts the client\'s own retries surfaces as a retryable error, and the next attempt refunds once', async function () {
+    it("a 500 that outlasts the client's own retries surfaces as a retryable error, and the next attempt refunds once", async function () {
       this.timeout(30_000);
       standin.failNext('POST', '/v1/refunds', { status: 500, times: 3 });
       const err = await rejection(refund('case-ES-1:comp-1:refund', 2000));
-      assert.ok(!(err instanceof ApplicationFailure), 'Temporal must retry it, so it is not a (non-retryable) ApplicationFailure');
+      assert.ok(
+        !(err instanceof ApplicationFailure),
+        'Temporal must retry it, so it is not a (non-retryable) ApplicationFailure',
+      );
       assert.ok(err instanceof Stripe.errors.StripeAPIError);
       assert.equal(err.statusCode, 500);
       assert.equal(standin.calls.filter((c) => c.injected).length, 3, 'the client retried twice before giving up');
@@ -141,7 +154,14 @@ describe('compensation activities against the Stripe stand-in', function () {
 
   describe('creditCustomerBalance', function () {
     const credit = (idempotencyKey: string, amountCents: number, customerId = 'cus_demo_ada') =>
-      acts.creditCustomerBalance({ idempotencyKey, customerId, amountCents, currency: 'usd', description: 'Goodwill credit, case ES-1', caseId: 'ES-1' });
+      acts.creditCustomerBalance({
+        idempotencyKey,
+        customerId,
+        amountCents,
+        currency: 'usd',
+        description: 'Goodwill credit, case ES-1',
+        caseId: 'ES-1',
+      });
 
     it('credits the customer (a negative balance) exactly once under retries, even after Stripe forgot the key', async function () {
       const first = await credit('case-ES-1:comp-1:credit', 450);

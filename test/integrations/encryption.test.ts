@@ -30,7 +30,11 @@ describe('payload encryption (dev server)', function () {
   let taskQueue: string;
 
   before(async () => {
-    [env, inbox, stripe] = await Promise.all([createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
+    [env, inbox, stripe] = await Promise.all([
+      createDevServerEnv(),
+      startSmtpInbox(),
+      startStripeStandin({ seedDemoData: true }),
+    ]);
     taskQueue = uniqueTaskQueue('enc');
     worker = await caseWorker(env, taskQueue, { inbox, stripe, dataConverter: dataConverterFor(keys) });
     running = worker.run();
@@ -41,43 +45,78 @@ describe('payload encryption (dev server)', function () {
     await Promise.all([env?.teardown(), inbox?.close(), stripe?.close()]);
   });
 
-  it('keeps the customer\'s e-mail address out of raw history, and the Web UI\'s decode call returns it', async () => {
-    const sealed = new Client({ connection: env.client.connection, namespace: env.namespace, dataConverter: dataConverterFor(keys) });
+  it("keeps the customer's e-mail address out of raw history, and the Web UI's decode call returns it", async () => {
+    const sealed = new Client({
+      connection: env.client.connection,
+      namespace: env.namespace,
+      dataConverter: dataConverterFor(keys),
+    });
     const input = caseInput({ customer: { name: 'Hedy Lamarr', email: 'hedy.lamarr@example.com' } });
-    const handle = await sealed.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue, args: [input] });
-    const view = await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Frequency hopping it is.' }] });
+    const handle = await sealed.workflow.start(supportCaseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+    });
+    const view = await handle.executeUpdate(replyUpdate, {
+      args: [{ actor: agent, message: 'Frequency hopping it is.' }],
+    });
     assert.equal(view.customer.email, 'hedy.lamarr@example.com', 'a client with the codec reads the case as usual');
     await inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId, 15_000);
 
     const raw = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
-    const rawJson = JSON.stringify(raw, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    const rawJson = JSON.stringify(raw, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
+    );
     assert.ok(!rawJson.includes('hedy.lamarr@example.com'), 'the address is not in the stored history');
-    assert.ok(!rawJson.includes('Frequency hopping'), 'nor the agent\'s message');
+    assert.ok(!rawJson.includes('Frequency hopping'), "nor the agent's message");
 
     const started = raw.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     assert.equal(started.length, 1);
     assert.equal(Buffer.from(started[0].metadata?.encoding ?? []).toString(), 'binary/encrypted');
     assert.equal(Buffer.from(started[0].metadata?.['encryption-key-id'] ?? []).toString(), '2026-11');
     const wire = started.map((p) => ({
-      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+      ),
       data: Buffer.from(p.data ?? []).toString('base64'),
     }));
 
-    const config = loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: keysJson, ENCRYPTION_KEY_ID: '2026-11', CSAT_SIGNING_SECRET: TEST_CSAT_SECRET });
-    const app = createApp({ client: sealed, config, policy: DEFAULT_POLICY, codec: new EncryptionCodec(config.encryption!), log: () => undefined });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      ENCRYPTION_KEYS: keysJson,
+      ENCRYPTION_KEY_ID: '2026-11',
+      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+    });
+    const app = createApp({
+      client: sealed,
+      config,
+      policy: DEFAULT_POLICY,
+      codec: new EncryptionCodec(config.encryption!),
+      log: () => undefined,
+    });
     await request(app).post('/codec/decode').send({ payloads: wire }).expect(401);
     await request(app).post('/codec/not-a-token/decode').send({ payloads: wire }).expect(401);
-    const decoded = await request(app).post('/codec/demo-engineer/decode').set('Origin', 'http://localhost:8233').send({ payloads: wire }).expect(200);
+    const decoded = await request(app)
+      .post('/codec/demo-engineer/decode')
+      .set('Origin', 'http://localhost:8233')
+      .send({ payloads: wire })
+      .expect(200);
     assert.equal(decoded.headers['access-control-allow-origin'], 'http://localhost:8233');
     const plain = Buffer.from(decoded.body.payloads[0].data, 'base64').toString('utf8');
     assert.equal(JSON.parse(plain).customer.email, 'hedy.lamarr@example.com');
-    const viaHeader = await request(app).post('/codec/decode').set('Authorization', 'Bearer demo-agent').send({ payloads: wire }).expect(200);
+    const viaHeader = await request(app)
+      .post('/codec/decode')
+      .set('Authorization', 'Bearer demo-agent')
+      .send({ payloads: wire })
+      .expect(200);
     assert.deepEqual(viaHeader.body, decoded.body);
   });
 
   it('decodes payloads sealed with an older key after rotation, and refuses unknown keys', async () => {
     const older = new EncryptionCodec(parseEncryptionKeys(keysJson, '2026-10'));
-    const [payload] = await older.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"secret"') }]);
+    const [payload] = await older.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"secret"') },
+    ]);
     const [back] = await new EncryptionCodec(keys).decode([payload]);
     assert.equal(Buffer.from(back.data!).toString(), '"secret"');
     const stranger = new EncryptionCodec(parseEncryptionKeys(JSON.stringify({ other: key() })));
@@ -86,9 +125,19 @@ describe('payload encryption (dev server)', function () {
 
   it('refuses bad key configuration with a message naming the variable and not the key', () => {
     const secret = key();
-    assert.throws(() => loadConfig({ ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) }), /ENCRYPTION_KEYS: key 'k1' must be 32 bytes/);
-    assert.throws(() => loadConfig({ ENCRYPTION_KEYS: keysJson, ENCRYPTION_KEY_ID: 'nope' }), /ENCRYPTION_KEYS: the active key id 'nope'/);
+    assert.throws(
+      () => loadConfig({ ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) }),
+      /ENCRYPTION_KEYS: key 'k1' must be 32 bytes/,
+    );
+    assert.throws(
+      () => loadConfig({ ENCRYPTION_KEYS: keysJson, ENCRYPTION_KEY_ID: 'nope' }),
+      /ENCRYPTION_KEYS: the active key id 'nope'/,
+    );
     assert.throws(() => loadConfig({ ENCRYPTION_KEY_ID: '2026-11' }), /ENCRYPTION_KEY_ID/);
-    try { loadConfig({ ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) }); } catch (err) { assert.ok(!(err as Error).message.includes(secret.slice(0, 20))); }
+    try {
+      loadConfig({ ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) });
+    } catch (err) {
+      assert.ok(!(err as Error).message.includes(secret.slice(0, 20)));
+    }
   });
 });

@@ -65,44 +65,61 @@ describe('escalation activities', () => {
 
       const m = await standin.waitFor((msg) => msg.channel === '#support-escalations');
       assert.equal(m.ts, posted.ts);
-      assert.equal(m.text, [
-        '🚨 ESCALATION: Bookings not processing after checkout',
-        '',
-        '*Severity*: P1',
-        '*Affected Users*: About 40 students since 09:10',
-        '*Ticket*: ES-7Q2K9D4M',
-        '',
-        '*Issue*: Checkout succeeds in Stripe but the booking stays pending.',
-        '',
-        '*Steps to Reproduce*:',
-        '1. Pick any tutor slot',
-        '2. Pay with a test card',
-        '3. Open My Bookings',
-        '',
-        '*User Impact*: Students cannot join paid sessions.',
-        '',
-        "*What I've Tried*: Cleared cache, checked Stripe: payment succeeded.",
-        '',
-        '<http://127.0.0.1:3000/cases/ES-7Q2K9D4M|Open case ES-7Q2K9D4M>',
-      ].join('\n'));
+      assert.equal(
+        m.text,
+        [
+          '🚨 ESCALATION: Bookings not processing after checkout',
+          '',
+          '*Severity*: P1',
+          '*Affected Users*: About 40 students since 09:10',
+          '*Ticket*: ES-7Q2K9D4M',
+          '',
+          '*Issue*: Checkout succeeds in Stripe but the booking stays pending.',
+          '',
+          '*Steps to Reproduce*:',
+          '1. Pick any tutor slot',
+          '2. Pay with a test card',
+          '3. Open My Bookings',
+          '',
+          '*User Impact*: Students cannot join paid sessions.',
+          '',
+          "*What I've Tried*: Cleared cache, checked Stripe: payment succeeded.",
+          '',
+          '<http://127.0.0.1:3000/cases/ES-7Q2K9D4M|Open case ES-7Q2K9D4M>',
+        ].join('\n'),
+      );
 
       const blocks = m.blocks as Array<Record<string, any>>;
       assert.equal(blocks[0]?.type, 'header');
       assert.equal(blocks[0]?.text.text, '🚨 ESCALATION: Bookings not processing after checkout');
       const all = JSON.stringify(blocks);
-      for (const label of ['*Severity*', '*Affected Users*', '*Ticket*', '*Issue*', '*Steps to Reproduce*', '*User Impact*', "*What I've Tried*"]) {
+      for (const label of [
+        '*Severity*',
+        '*Affected Users*',
+        '*Ticket*',
+        '*Issue*',
+        '*Steps to Reproduce*',
+        '*User Impact*',
+        "*What I've Tried*",
+      ]) {
         assert.ok(all.includes(label), `blocks lack ${label}`);
       }
       const button = blocks.find((b) => b.type === 'actions')?.elements[0];
       assert.deepEqual(
         { type: button.type, url: button.url, action_id: button.action_id, value: button.value },
-        { type: 'button', url: 'http://127.0.0.1:3000/cases/ES-7Q2K9D4M', action_id: 'open_case', value: 'ES-7Q2K9D4M' },
+        {
+          type: 'button',
+          url: 'http://127.0.0.1:3000/cases/ES-7Q2K9D4M',
+          action_id: 'open_case',
+          value: 'ES-7Q2K9D4M',
+        },
       );
     });
 
     it('numbers steps given as one text and escapes Slack control sequences', async () => {
       await acts.postEscalation({
-        ...escalation, channel: 'C0P0ROOM',
+        ...escalation,
+        channel: 'C0P0ROOM',
         issue: 'Customer wrote "<!channel> help" & <@U0BOSS>',
         stepsToReproduce: '1. Open the app\n\n2) Tap Book\n- See the spinner',
       });
@@ -113,17 +130,26 @@ describe('escalation activities', () => {
     });
 
     it('notifies a ladder rung mentioning the directory contact found by e-mail', async () => {
-      await acts.notifySlack({ channel: '#support-escalations', text: 'P1 ES-7Q2K9D4M unacknowledged for 1 hour', mention: 'eng-lead@edustream.com' });
+      await acts.notifySlack({
+        channel: '#support-escalations',
+        text: 'P1 ES-7Q2K9D4M unacknowledged for 1 hour',
+        mention: 'eng-lead@edustream.com',
+      });
       const m = await standin.waitFor((msg) => msg.text?.includes('unacknowledged') === true);
       assert.match(m.text ?? '', /^<@U[0-9A-F]{10}> P1 ES-7Q2K9D4M unacknowledged for 1 hour$/);
-      assert.ok(standin.calls.some((c) => c.method === 'users.lookupByEmail' && c.params.email === 'eng-lead@edustream.com'));
+      assert.ok(
+        standin.calls.some((c) => c.method === 'users.lookupByEmail' && c.params.email === 'eng-lead@edustream.com'),
+      );
     });
 
     it('mentions ids and @here as Slack tokens', async () => {
       await acts.notifySlack({ channel: 'C1', text: 'one', mention: 'U0ONCALL' });
       await acts.notifySlack({ channel: 'C1', text: 'two', mention: '@here' });
       await acts.notifySlack({ channel: 'C1', text: 'three' });
-      assert.deepEqual(standin.messages.map((m) => m.text), ['<@U0ONCALL> one', '<!here> two', 'three']);
+      assert.deepEqual(
+        standin.messages.map((m) => m.text),
+        ['<@U0ONCALL> one', '<!here> two', 'three'],
+      );
     });
 
     it('fails non-retryably with SlackRejected when Slack refuses the channel', async () => {
@@ -134,7 +160,12 @@ describe('escalation activities', () => {
 
     it('fails non-retryably with SlackRejected on a bad token', async () => {
       const gateway = createSlackGateway(createSlackClient({ token: 'xoxb-wrong', slackApiUrl: standin.apiUrl }));
-      const err = await failure(slackActivities(gateway, { escalationsChannel: 'C1', caseLinkBase: CASE_LINKS }).notifySlack({ channel: 'C1', text: 'x' }));
+      const err = await failure(
+        slackActivities(gateway, { escalationsChannel: 'C1', caseLinkBase: CASE_LINKS }).notifySlack({
+          channel: 'C1',
+          text: 'x',
+        }),
+      );
       assertNonRetryable(err, 'SlackRejected');
       assert.match(err.message, /invalid_auth/);
     });
@@ -175,12 +206,20 @@ describe('escalation activities', () => {
       assert.equal(ev.action, 'trigger');
       assert.equal(ev.routingKey, ROUTING_KEY);
       assert.deepEqual(
-        { summary: ev.payload?.summary, severity: ev.payload?.severity, source: ev.payload?.source, details: ev.payload?.custom_details },
+        {
+          summary: ev.payload?.summary,
+          severity: ev.payload?.severity,
+          source: ev.payload?.source,
+          details: ev.payload?.custom_details,
+        },
         { summary: page.summary, severity: 'critical', source: page.source, details: page.customDetails },
       );
       assert.deepEqual(ev.links, page.links);
       assert.equal(ev.clientUrl, page.links[0]!.href);
-      assert.deepEqual(standin.incidents().map((i) => [i.dedupKey, i.status]), [[page.dedupKey, 'triggered']]);
+      assert.deepEqual(
+        standin.incidents().map((i) => [i.dedupKey, i.status]),
+        [[page.dedupKey, 'triggered']],
+      );
     });
 
     it('pages once for a retried rung: one incident, triggerCount 2', async () => {
@@ -214,7 +253,9 @@ describe('escalation activities', () => {
     });
 
     it('rejects a wrong routing key as PagerDutyRejected without revealing the key', async () => {
-      const wrong = pagerDutyActivities(createPagerDutyGateway({ routingKey: 'R0WRONGKEY', eventsUrl: standin.eventsUrl }));
+      const wrong = pagerDutyActivities(
+        createPagerDutyGateway({ routingKey: 'R0WRONGKEY', eventsUrl: standin.eventsUrl }),
+      );
       const err = await failure(wrong.pageOnCall(page));
       assertNonRetryable(err, 'PagerDutyRejected');
       assert.match(err.message, /Invalid routing key/);
@@ -227,14 +268,19 @@ describe('escalation activities', () => {
       standin.failNext(429);
       assertRetryable(await failure(acts.pageOnCall(page)));
       await acts.pageOnCall(page);
-      assert.deepEqual(standin.incidents().map((i) => i.triggerCount), [1]);
+      assert.deepEqual(
+        standin.incidents().map((i) => i.triggerCount),
+        [1],
+      );
     });
 
     it('leaves an unreachable PagerDuty retryable', async () => {
       const gone = await startPagerDutyStandin();
       const eventsUrl = gone.eventsUrl;
       await gone.close();
-      const err = await failure(pagerDutyActivities(createPagerDutyGateway({ routingKey: ROUTING_KEY, eventsUrl })).pageOnCall(page));
+      const err = await failure(
+        pagerDutyActivities(createPagerDutyGateway({ routingKey: ROUTING_KEY, eventsUrl })).pageOnCall(page),
+      );
       assertRetryable(err);
       assert.match(err.message, /PagerDuty unreachable/);
     });

@@ -3,7 +3,10 @@ import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins
 
 const ROUTING_KEY = 'R0UTINGKEY0000000000000000000000';
 
-interface EnqueueResponse { status: number; body: { status: string; message: string; dedup_key?: string; errors?: string[] } }
+interface EnqueueResponse {
+  status: number;
+  body: { status: string; message: string; dedup_key?: string; errors?: string[] };
+}
 
 async function enqueue(standin: PagerDutyStandin, event: unknown): Promise<EnqueueResponse> {
   const res = await fetch(standin.eventsUrl, {
@@ -49,9 +52,17 @@ describe('pagerduty stand-in (Events API v2 via fetch)', () => {
     assert.deepEqual(res.body, { status: 'success', message: 'Event processed', dedup_key: 'case-42-sla' });
     const incidents = standin.incidents();
     assert.equal(incidents.length, 1);
-    assert.deepEqual({ ...incidents[0], createdAt: 0 }, {
-      dedupKey: 'case-42-sla', status: 'triggered', summary: 'Case 42 breached first-response SLA', severity: 'critical', triggerCount: 1, createdAt: 0,
-    });
+    assert.deepEqual(
+      { ...incidents[0], createdAt: 0 },
+      {
+        dedupKey: 'case-42-sla',
+        status: 'triggered',
+        summary: 'Case 42 breached first-response SLA',
+        severity: 'critical',
+        triggerCount: 1,
+        createdAt: 0,
+      },
+    );
     const ev = standin.events[0]!;
     assert.equal(ev.action, 'trigger');
     assert.equal(ev.routingKey, ROUTING_KEY);
@@ -90,10 +101,19 @@ describe('pagerduty stand-in (Events API v2 via fetch)', () => {
 
   it('resolve closes the incident; a later trigger with that key opens a new one', async () => {
     await enqueue(standin, trigger('case-9'));
-    assert.equal((await enqueue(standin, { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: 'case-9' })).status, 202);
-    assert.deepEqual(standin.incidents().map((i) => i.status), ['resolved']);
+    assert.equal(
+      (await enqueue(standin, { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: 'case-9' })).status,
+      202,
+    );
+    assert.deepEqual(
+      standin.incidents().map((i) => i.status),
+      ['resolved'],
+    );
     await enqueue(standin, trigger('case-9'));
-    assert.deepEqual(standin.incidents().map((i) => i.status), ['resolved', 'triggered']);
+    assert.deepEqual(
+      standin.incidents().map((i) => i.status),
+      ['resolved', 'triggered'],
+    );
   });
 
   it('incidents() returns copies the caller cannot use to mutate state', async () => {
@@ -107,7 +127,11 @@ describe('pagerduty stand-in (Events API v2 via fetch)', () => {
     ['missing routing_key', { ...trigger('x'), routing_key: undefined }, /routing_key/],
     ['missing payload.summary', { ...trigger('x'), payload: { source: 's', severity: 'error' } }, /payload\.summary/],
     ['missing payload.source', { ...trigger('x'), payload: { summary: 's', severity: 'error' } }, /payload\.source/],
-    ['bad severity', { ...trigger('x'), payload: { summary: 's', source: 's', severity: 'urgent' } }, /payload\.severity/],
+    [
+      'bad severity',
+      { ...trigger('x'), payload: { summary: 's', source: 's', severity: 'urgent' } },
+      /payload\.severity/,
+    ],
     ['missing payload on trigger', { routing_key: ROUTING_KEY, event_action: 'trigger' }, /payload/],
     ['acknowledge without dedup_key', { routing_key: ROUTING_KEY, event_action: 'acknowledge' }, /dedup_key/],
     ['resolve without dedup_key', { routing_key: ROUTING_KEY, event_action: 'resolve' }, /dedup_key/],
@@ -121,7 +145,10 @@ describe('pagerduty stand-in (Events API v2 via fetch)', () => {
       assert.equal(res.status, 400);
       assert.equal(res.body.status, 'invalid event');
       assert.equal(res.body.message, 'Event object is invalid');
-      assert.ok(res.body.errors?.some((e) => errorPattern.test(e)), JSON.stringify(res.body.errors));
+      assert.ok(
+        res.body.errors?.some((e) => errorPattern.test(e)),
+        JSON.stringify(res.body.errors),
+      );
       assert.deepEqual(standin.incidents(), []);
       assert.deepEqual(standin.events, []);
     });
@@ -150,10 +177,16 @@ describe('pagerduty stand-in (Events API v2 via fetch)', () => {
   it('waitFor resolves when an event arrives later and rejects on timeout', async () => {
     const waiting = standin.waitFor((e) => e.action === 'resolve' && e.dedupKey === 'case-3', 2000);
     await enqueue(standin, trigger('case-3'));
-    setTimeout(() => void enqueue(standin, { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: 'case-3' }), 50);
+    setTimeout(
+      () => void enqueue(standin, { routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: 'case-3' }),
+      50,
+    );
     const ev = await waiting;
     assert.equal(ev.action, 'resolve');
-    await assert.rejects(standin.waitFor((e) => e.dedupKey === 'never', 100), /no matching event within 100ms/);
+    await assert.rejects(
+      standin.waitFor((e) => e.dedupKey === 'never', 100),
+      /no matching event within 100ms/,
+    );
   });
 
   it('accepts any routing key when none is configured', async () => {

@@ -4,8 +4,17 @@ import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-s
 
 const TOKEN = 'xoxb-standin-test';
 
-function client(standin: SlackStandin, token = TOKEN, extra: Partial<ConstructorParameters<typeof WebClient>[1]> = {}): WebClient {
-  return new WebClient(token, { slackApiUrl: standin.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR, ...extra });
+function client(
+  standin: SlackStandin,
+  token = TOKEN,
+  extra: Partial<ConstructorParameters<typeof WebClient>[1]> = {},
+): WebClient {
+  return new WebClient(token, {
+    slackApiUrl: standin.apiUrl,
+    retryConfig: { retries: 0 },
+    logLevel: LogLevel.ERROR,
+    ...extra,
+  });
 }
 
 async function rejection(p: Promise<unknown>): Promise<Record<string, unknown>> {
@@ -44,10 +53,16 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
   it('receives chat.postMessage with channel, text, parsed blocks, thread_ts and metadata', async () => {
     const blocks = [
       { type: 'section', text: { type: 'mrkdwn', text: '*Case 42* breached SLA' } },
-      { type: 'actions', elements: [{ type: 'button', action_id: 'ack', text: { type: 'plain_text', text: 'Ack' }, value: 'case-42' }] },
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: 'ack', text: { type: 'plain_text', text: 'Ack' }, value: 'case-42' }],
+      },
     ];
     const res = await client(standin).chat.postMessage({
-      channel: 'C0SUPPORT', text: 'Case 42 breached SLA', blocks, thread_ts: '1700000000.000100',
+      channel: 'C0SUPPORT',
+      text: 'Case 42 breached SLA',
+      blocks,
+      thread_ts: '1700000000.000100',
       metadata: { event_type: 'case_breach', event_payload: { caseId: '42' } },
     });
     assert.equal(res.ok, true);
@@ -68,7 +83,12 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
   });
 
   it('sees the client wire format: form-encoded, non-scalar arguments as JSON strings, no token in the body', async () => {
-    await client(standin).chat.postMessage({ channel: 'C1', text: 'x', blocks: [{ type: 'divider' }], unfurl_links: false });
+    await client(standin).chat.postMessage({
+      channel: 'C1',
+      text: 'x',
+      blocks: [{ type: 'divider' }],
+      unfurl_links: false,
+    });
     const call = standin.calls.find((c) => c.method === 'chat.postMessage');
     assert.ok(call);
     assert.equal(call.params.blocks, '[{"type":"divider"}]');
@@ -85,12 +105,15 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
 
   it('issues unique, increasing, Slack-shaped ts values', async () => {
     const web = client(standin);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => web.chat.postMessage({ channel: 'C1', text: `m${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => web.chat.postMessage({ channel: 'C1', text: `m${i}` })),
+    );
     const tss = results.map((r) => String(r.ts));
     for (const ts of tss) assert.match(ts, /^\d{10}\.\d{6}$/);
     assert.equal(new Set(tss).size, tss.length);
     const sorted = standin.messages.map((m) => m.ts);
-    for (let i = 1; i < sorted.length; i++) assert.ok(Number(sorted[i]) > Number(sorted[i - 1]), `${sorted[i]} > ${sorted[i - 1]}`);
+    for (let i = 1; i < sorted.length; i++)
+      assert.ok(Number(sorted[i]) > Number(sorted[i - 1]), `${sorted[i]} > ${sorted[i - 1]}`);
   });
 
   it('applies chat.update to a posted message and rejects unknown ts', async () => {
@@ -100,18 +123,27 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
     const upd = await web.chat.update({ channel: 'C1', ts: String(posted.ts), text: 'Case 7: approved', blocks });
     assert.equal(upd.ts, posted.ts);
     const m = await standin.waitFor((x) => x.method === 'chat.update');
-    assert.deepEqual({ channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks }, { channel: 'C1', ts: posted.ts, text: 'Case 7: approved', blocks });
+    assert.deepEqual(
+      { channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks },
+      { channel: 'C1', ts: posted.ts, text: 'Case 7: approved', blocks },
+    );
 
     const err = await rejection(web.chat.update({ channel: 'C1', ts: '1.000001', text: 'nope' }));
     assert.equal((err.data as { error: string }).error, 'message_not_found');
   });
 
   it('receives chat.postEphemeral for a user', async () => {
-    const res = await client(standin).chat.postEphemeral({ channel: 'C1', user: 'U123', text: 'only you can see this' });
+    const res = await client(standin).chat.postEphemeral({
+      channel: 'C1',
+      user: 'U123',
+      text: 'only you can see this',
+    });
     assert.match(String(res.message_ts), /^\d{10}\.\d{6}$/);
     const m = standin.messages[0]!;
-    assert.deepEqual({ method: m.method, channel: m.channel, user: m.user, text: m.text },
-      { method: 'chat.postEphemeral', channel: 'C1', user: 'U123', text: 'only you can see this' });
+    assert.deepEqual(
+      { method: m.method, channel: m.channel, user: m.user, text: m.text },
+      { method: 'chat.postEphemeral', channel: 'C1', user: 'U123', text: 'only you can see this' },
+    );
   });
 
   it('looks up any email with a deterministic user id', async () => {
@@ -133,8 +165,13 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
   });
 
   it('rejects a missing token with not_authed', async () => {
-    const err = await rejection(new WebClient(undefined, { slackApiUrl: standin.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR })
-      .chat.postMessage({ channel: 'C1', text: 'hi' }));
+    const err = await rejection(
+      new WebClient(undefined, {
+        slackApiUrl: standin.apiUrl,
+        retryConfig: { retries: 0 },
+        logLevel: LogLevel.ERROR,
+      }).chat.postMessage({ channel: 'C1', text: 'hi' }),
+    );
     assert.equal((err.data as { error: string }).error, 'not_authed');
   });
 
@@ -167,12 +204,17 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
     }
     const res = await web.chat.postMessage({ channel: 'C1', text: 'third time' });
     assert.equal(res.ok, true);
-    assert.deepEqual(standin.messages.map((m) => m.text), ['third time']);
+    assert.deepEqual(
+      standin.messages.map((m) => m.text),
+      ['third time'],
+    );
   });
 
   it("failNext('ratelimited') answers HTTP 429 with Retry-After like Slack", async () => {
     standin.failNext('chat.postMessage', 'ratelimited');
-    const err = await rejection(client(standin, TOKEN, { rejectRateLimitedCalls: true }).chat.postMessage({ channel: 'C1', text: 'hi' }));
+    const err = await rejection(
+      client(standin, TOKEN, { rejectRateLimitedCalls: true }).chat.postMessage({ channel: 'C1', text: 'hi' }),
+    );
     assert.equal(err.code, ErrorCode.RateLimitedError);
     assert.equal(err.retryAfter, 1);
   });
@@ -193,7 +235,10 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
 
   it('waitFor rejects on timeout', async () => {
     const started = Date.now();
-    await assert.rejects(standin.waitFor((m) => m.channel === 'never', 100), /no matching message within 100ms/);
+    await assert.rejects(
+      standin.waitFor((m) => m.channel === 'never', 100),
+      /no matching message within 100ms/,
+    );
     assert.ok(Date.now() - started >= 90);
   });
 
@@ -203,7 +248,10 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
     standin.clear();
     assert.equal(standin.messages.length, 0);
     await web.chat.update({ channel: 'C1', ts: String(posted.ts), text: 'after clear' });
-    assert.deepEqual(standin.messages.map((m) => m.text), ['after clear']);
+    assert.deepEqual(
+      standin.messages.map((m) => m.text),
+      ['after clear'],
+    );
   });
 
   it('also accepts a JSON body with a bearer token, as Slack does', async () => {

@@ -76,7 +76,13 @@ describe('smtp-inbox stand-in', function () {
     await send(inbox, { from: 'a@example.com', to: 'b@example.com', subject: 'one', text: 'first' });
     await send(inbox, { from: 'a@example.com', to: 'b@example.com', subject: 'two', text: 'second' });
     const mails = inbox.messages();
-    assert.deepEqual(mails.map((m) => [m.id, m.subject]), [['000001', 'one'], ['000002', 'two']]);
+    assert.deepEqual(
+      mails.map((m) => [m.id, m.subject]),
+      [
+        ['000001', 'one'],
+        ['000002', 'two'],
+      ],
+    );
     assert.equal(mails[0]?.html, undefined);
   });
 
@@ -100,11 +106,14 @@ describe('smtp-inbox stand-in', function () {
   it('waitFor rejects on timeout naming the timeout and how many mails were seen', async () => {
     const inbox = await start();
     await send(inbox, { from: 'a@example.com', to: 'b@example.com', subject: 'not it', text: 'x' });
-    await assert.rejects(inbox.waitFor((m) => m.subject === 'never', 150), (err: Error) => {
-      assert.match(err.message, /150 ms/);
-      assert.match(err.message, /1 message/);
-      return true;
-    });
+    await assert.rejects(
+      inbox.waitFor((m) => m.subject === 'never', 150),
+      (err: Error) => {
+        assert.match(err.message, /150 ms/);
+        assert.match(err.message, /1 message/);
+        return true;
+      },
+    );
   });
 
   it('close rejects pending waitFor calls', async () => {
@@ -120,7 +129,10 @@ describe('smtp-inbox stand-in', function () {
     inbox.clear();
     assert.deepEqual(inbox.messages(), []);
     await send(inbox, { from: 'a@example.com', to: 'b@example.com', subject: 'two', text: 'x' });
-    assert.deepEqual(inbox.messages().map((m) => m.id), ['000002']);
+    assert.deepEqual(
+      inbox.messages().map((m) => m.id),
+      ['000002'],
+    );
   });
 
   it('rejects a mail over the size limit and does not store it', async () => {
@@ -136,7 +148,13 @@ describe('smtp-inbox stand-in', function () {
     const dir = path.join(tmpDir(), 'nested', 'inbox');
     const first = await start({ dir });
     assert.equal(first.dir, dir);
-    await send(first, { from: 'a@example.com', to: 'carol@example.com', subject: 'stored one', text: 'body one', headers: { 'X-Case-Id': 'c1' } });
+    await send(first, {
+      from: 'a@example.com',
+      to: 'carol@example.com',
+      subject: 'stored one',
+      text: 'body one',
+      headers: { 'X-Case-Id': 'c1' },
+    });
     await send(first, { from: 'a@example.com', to: 'dave@example.com', subject: 'stored two', text: 'body two' });
     await first.close();
 
@@ -149,10 +167,19 @@ describe('smtp-inbox stand-in', function () {
     assert.deepEqual(json.to, ['carol@example.com']);
 
     const second = await start({ dir });
-    assert.deepEqual(second.messages().map((m) => [m.id, m.subject]), [['000001', 'stored one'], ['000002', 'stored two']]);
+    assert.deepEqual(
+      second.messages().map((m) => [m.id, m.subject]),
+      [
+        ['000001', 'stored one'],
+        ['000002', 'stored two'],
+      ],
+    );
     assert.equal((await second.waitFor((m) => m.subject === 'stored one', 1)).headers['x-case-id'], 'c1');
     await send(second, { from: 'a@example.com', to: 'erin@example.com', subject: 'stored three', text: 'body three' });
-    assert.deepEqual(second.messages().map((m) => m.id), ['000001', '000002', '000003']);
+    assert.deepEqual(
+      second.messages().map((m) => m.id),
+      ['000001', '000002', '000003'],
+    );
     assert.ok(fs.existsSync(path.join(dir, '000003.eml')));
     assert.ok(fs.existsSync(path.join(dir, '000003.json')));
   });
@@ -164,7 +191,14 @@ describe('smtp-inbox stand-in', function () {
       await send(inbox, { from: 'a@example.com', to: 'b@example.com', subject: `mail ${i}`, text: `body ${i}` });
     }
     const listed = readInboxDir(dir);
-    assert.deepEqual(listed.map((m) => [m.id, m.subject]), [['000001', 'mail 1'], ['000002', 'mail 2'], ['000003', 'mail 3']]);
+    assert.deepEqual(
+      listed.map((m) => [m.id, m.subject]),
+      [
+        ['000001', 'mail 1'],
+        ['000002', 'mail 2'],
+        ['000003', 'mail 3'],
+      ],
+    );
     assert.deepEqual(listed, inbox.messages());
     assert.deepEqual(readInboxDir(path.join(dir, 'does-not-exist')), []);
   });
@@ -175,39 +209,72 @@ describe('smtp-inbox stand-in', function () {
     const lines: string[] = [];
     const inbox = await start({ dir, log: (l) => lines.push(l) });
     assert.deepEqual(inbox.messages(), []);
-    assert.ok(lines.some((l) => l.includes('skipped unreadable') && l.includes('000007.json')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('skipped unreadable') && l.includes('000007.json')),
+      lines.join('\n'),
+    );
     await send(inbox, { from: 'a@example.com', to: 'b@example.com', subject: 'after', text: 'x' });
-    assert.deepEqual(inbox.messages().map((m) => m.id), ['000008']);
+    assert.deepEqual(
+      inbox.messages().map((m) => m.id),
+      ['000008'],
+    );
   });
 
   it('logs one line per mail with the recipient local part masked', async () => {
     const dir = tmpDir();
     const lines: string[] = [];
     const inbox = await start({ dir, log: (l) => lines.push(l) });
-    await send(inbox, { from: 'support@edustream.example', to: 'alice.smith@example.com', subject: 'Your case', text: 'x' });
+    await send(inbox, {
+      from: 'support@edustream.example',
+      to: 'alice.smith@example.com',
+      subject: 'Your case',
+      text: 'x',
+    });
     assert.equal(lines.length, 1);
-    assert.equal(lines[0], `smtp-inbox: mail 000001 to a***@example.com "Your case" -> ${path.join(dir, '000001.eml')}`);
+    assert.equal(
+      lines[0],
+      `smtp-inbox: mail 000001 to a***@example.com "Your case" -> ${path.join(dir, '000001.eml')}`,
+    );
     assert.ok(!lines.some((l) => l.includes('alice.smith')), 'full address must not reach the log');
   });
 
   it('inbox CLI lists stored mail and shows one by id', async () => {
     const dir = tmpDir();
     const inbox = await start({ dir });
-    await send(inbox, { from: 'a@example.com', to: 'frank@example.com', subject: 'CLI check', text: 'CLI body', headers: { 'X-Case-Id': 'c9' } });
+    await send(inbox, {
+      from: 'a@example.com',
+      to: 'frank@example.com',
+      subject: 'CLI check',
+      text: 'CLI body',
+      headers: { 'X-Case-Id': 'c9' },
+    });
 
     const out: string[] = [];
-    assert.equal(inboxCli([dir], (l) => out.push(l)), 0);
+    assert.equal(
+      inboxCli([dir], (l) => out.push(l)),
+      0,
+    );
     assert.equal(out.length, 1);
     assert.match(out[0] ?? '', /^000001 {2}\S+ {2}frank@example\.com {2}"CLI check"$/);
 
     const shown: string[] = [];
-    assert.equal(inboxCli([dir, '--show', '1'], (l) => shown.push(l)), 0);
+    assert.equal(
+      inboxCli([dir, '--show', '1'], (l) => shown.push(l)),
+      0,
+    );
     assert.ok(shown.includes('x-case-id: c9'), shown.join('\n'));
     assert.ok(shown.includes('subject: CLI check'));
     assert.equal(shown.at(-1)?.trim(), 'CLI body');
 
     const errs: string[] = [];
-    assert.equal(inboxCli([dir, '--show', '99'], () => undefined, (l) => errs.push(l)), 1);
+    assert.equal(
+      inboxCli(
+        [dir, '--show', '99'],
+        () => undefined,
+        (l) => errs.push(l),
+      ),
+      1,
+    );
     assert.match(errs[0] ?? '', /no mail 99/);
   });
 });

@@ -59,10 +59,16 @@ describe('Stripe stand-in (through the official stripe client)', function () {
   it('lists card payment methods of a customer and reads last4', async function () {
     const ada = await stripe.customers.listPaymentMethods('cus_demo_ada', { type: 'card' });
     assert.equal(ada.object, 'list');
-    assert.deepEqual(ada.data.map((pm) => [pm.card?.brand, pm.card?.last4]), [['visa', '4242']]);
+    assert.deepEqual(
+      ada.data.map((pm) => [pm.card?.brand, pm.card?.last4]),
+      [['visa', '4242']],
+    );
 
     const grace = await stripe.paymentMethods.list({ customer: 'cus_demo_grace', type: 'card' });
-    assert.deepEqual(grace.data.map((pm) => pm.card?.last4), ['1881']);
+    assert.deepEqual(
+      grace.data.map((pm) => pm.card?.last4),
+      ['1881'],
+    );
 
     const customer = await stripe.customers.retrieve('cus_demo_grace');
     assert.ok(!customer.deleted);
@@ -70,7 +76,11 @@ describe('Stripe stand-in (through the official stripe client)', function () {
   });
 
   it('refunds partially, then the remainder, then refuses a third refund with charge_already_refunded', async function () {
-    const first = await stripe.refunds.create({ payment_intent: 'pi_demo_paid', amount: 1000, reason: 'requested_by_customer' });
+    const first = await stripe.refunds.create({
+      payment_intent: 'pi_demo_paid',
+      amount: 1000,
+      reason: 'requested_by_customer',
+    });
     assert.equal(first.amount, 1000);
     assert.equal(first.charge, 'ch_demo_paid');
     assert.equal((await stripe.charges.retrieve('ch_demo_paid')).amount_refunded, 1000);
@@ -88,13 +98,19 @@ describe('Stripe stand-in (through the official stripe client)', function () {
     assert.equal(charge.amount_refunded, 4500);
     assert.equal(charge.refunded, true);
 
-    const third = await rejection<Stripe.errors.StripeInvalidRequestError>(stripe.refunds.create({ payment_intent: 'pi_demo_paid' }));
+    const third = await rejection<Stripe.errors.StripeInvalidRequestError>(
+      stripe.refunds.create({ payment_intent: 'pi_demo_paid' }),
+    );
     assert.ok(third instanceof Stripe.errors.StripeInvalidRequestError);
     assert.equal(third.statusCode, 400);
     assert.equal(third.code, 'charge_already_refunded');
 
     const listed = await stripe.refunds.list({ payment_intent: 'pi_demo_paid' });
-    assert.deepEqual(listed.data.map((r) => r.amount), [3500, 1000], 'newest first');
+    assert.deepEqual(
+      listed.data.map((r) => r.amount),
+      [3500, 1000],
+      'newest first',
+    );
     assert.equal(standin.count('POST', '/v1/refunds'), 2);
   });
 
@@ -111,11 +127,19 @@ describe('Stripe stand-in (through the official stripe client)', function () {
     assert.equal((await stripe.refunds.list({ charge: 'ch_demo_session' })).data.length, 1);
     assert.equal((await stripe.charges.retrieve('ch_demo_session')).amount_refunded, 2000);
     assert.deepEqual(
-      standin.calls.filter((c) => c.path === '/v1/refunds' && c.method === 'POST').map((c) => [c.idempotencyKey, c.status, c.replayed]),
-      [[key, 200, false], [key, 200, true]],
+      standin.calls
+        .filter((c) => c.path === '/v1/refunds' && c.method === 'POST')
+        .map((c) => [c.idempotencyKey, c.status, c.replayed]),
+      [
+        [key, 200, false],
+        [key, 200, true],
+      ],
     );
     assert.ok(logLines.includes('stripe-standin POST /v1/refunds 200 idem=case-1:comp-1:refund'), logLines.join('\n'));
-    assert.ok(logLines.every((l) => !l.includes('sk_test')), 'the API key is never logged');
+    assert.ok(
+      logLines.every((l) => !l.includes('sk_test')),
+      'the API key is never logged',
+    );
   });
 
   it('rejects a reused Idempotency-Key with different parameters as idempotency_error', async function () {
@@ -134,7 +158,10 @@ describe('Stripe stand-in (through the official stripe client)', function () {
     const key = 'case-3:comp-1:refund';
     await stripe.refunds.create({ payment_intent: 'pi_demo_session', amount: 500 }, { idempotencyKey: key });
     standin.forgetIdempotencyKeys();
-    const again = await stripe.refunds.create({ payment_intent: 'pi_demo_session', amount: 500 }, { idempotencyKey: key });
+    const again = await stripe.refunds.create(
+      { payment_intent: 'pi_demo_session', amount: 500 },
+      { idempotencyKey: key },
+    );
     assert.equal(again.lastResponse.headers['idempotent-replayed'], undefined);
     assert.equal(standin.count('POST', '/v1/refunds'), 2);
     assert.equal((await stripe.refunds.list({ payment_intent: 'pi_demo_session' })).data.length, 2);
@@ -142,7 +169,10 @@ describe('Stripe stand-in (through the official stripe client)', function () {
 
   it('credits a customer with a negative balance transaction and lists it', async function () {
     const tx = await stripe.customers.createBalanceTransaction('cus_demo_grace', {
-      amount: -1500, currency: 'usd', description: 'Goodwill credit', metadata: { case_id: 'case-7' },
+      amount: -1500,
+      currency: 'usd',
+      description: 'Goodwill credit',
+      metadata: { case_id: 'case-7' },
     });
     assert.equal(tx.object, 'customer_balance_transaction');
     assert.equal(tx.ending_balance, -1500);
@@ -156,41 +186,75 @@ describe('Stripe stand-in (through the official stripe client)', function () {
     assert.equal(listed.data.length, 1);
     assert.equal(listed.data[0]?.amount, -500, 'newest first');
     assert.equal(listed.has_more, true);
-    assert.deepEqual(standin.balanceTransactions('cus_demo_grace').map((t) => t.metadata), [{ case_id: 'case-7' }, {}]);
+    assert.deepEqual(
+      standin.balanceTransactions('cus_demo_grace').map((t) => t.metadata),
+      [{ case_id: 'case-7' }, {}],
+    );
   });
 
   it('finds payment intents, charges and customers by metadata search, and refunds by listing', async function () {
     const created = await stripe.paymentIntents.create({
-      amount: 2500, currency: 'usd', customer: 'cus_demo_ada', payment_method: 'pm_card_visa',
+      amount: 2500,
+      currency: 'usd',
+      customer: 'cus_demo_ada',
+      payment_method: 'pm_card_visa',
       metadata: { case_id: 'case-42', kind: 'seat' },
     });
     assert.equal(created.status, 'succeeded');
-    await stripe.paymentIntents.create({ amount: 900, currency: 'usd', customer: 'cus_demo_ada', metadata: { case_id: 'case-43' } });
+    await stripe.paymentIntents.create({
+      amount: 900,
+      currency: 'usd',
+      customer: 'cus_demo_ada',
+      metadata: { case_id: 'case-43' },
+    });
 
-    const pis = await stripe.paymentIntents.search({ query: "metadata['case_id']:'case-42' AND metadata['kind']:'seat'" });
+    const pis = await stripe.paymentIntents.search({
+      query: "metadata['case_id']:'case-42' AND metadata['kind']:'seat'",
+    });
     assert.equal(pis.object, 'search_result');
-    assert.deepEqual(pis.data.map((p) => p.id), [created.id]);
+    assert.deepEqual(
+      pis.data.map((p) => p.id),
+      [created.id],
+    );
 
     const charges = await stripe.charges.search({ query: "metadata['case_id']:'case-42'" });
-    assert.deepEqual(charges.data.map((c) => c.payment_intent), [created.id]);
+    assert.deepEqual(
+      charges.data.map((c) => c.payment_intent),
+      [created.id],
+    );
 
     await stripe.customers.update('cus_demo_ada', { metadata: { edu_user: 'u-1' } });
-    const customers = await stripe.customers.search({ query: "metadata['edu_user']:'u-1' AND email:'ada@example.com'" });
-    assert.deepEqual(customers.data.map((c) => c.id), ['cus_demo_ada']);
+    const customers = await stripe.customers.search({
+      query: "metadata['edu_user']:'u-1' AND email:'ada@example.com'",
+    });
+    assert.deepEqual(
+      customers.data.map((c) => c.id),
+      ['cus_demo_ada'],
+    );
 
     await stripe.refunds.create({ payment_intent: created.id, amount: 100, metadata: { case_id: 'case-42' } });
     await stripe.refunds.create({ payment_intent: created.id, amount: 200 });
     const refunds = await stripe.refunds.list({ charge: created.latest_charge as string });
-    assert.deepEqual(refunds.data.filter((r) => r.metadata?.case_id === 'case-42').map((r) => r.amount), [100]);
+    assert.deepEqual(
+      refunds.data.filter((r) => r.metadata?.case_id === 'case-42').map((r) => r.amount),
+      [100],
+    );
 
-    const bad = await rejection<Stripe.errors.StripeInvalidRequestError>(stripe.charges.search({ query: "nonsense:'x'" }));
+    const bad = await rejection<Stripe.errors.StripeInvalidRequestError>(
+      stripe.charges.search({ query: "nonsense:'x'" }),
+    );
     assert.equal(bad.param, 'query');
   });
 
   it('answers a declined payment intent creation with a 402 card error and keeps the intent', async function () {
-    const err = await rejection<Stripe.errors.StripeCardError>(stripe.paymentIntents.create({
-      amount: 3000, currency: 'usd', customer: 'cus_demo_grace', payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
-    }));
+    const err = await rejection<Stripe.errors.StripeCardError>(
+      stripe.paymentIntents.create({
+        amount: 3000,
+        currency: 'usd',
+        customer: 'cus_demo_grace',
+        payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+      }),
+    );
     assert.ok(err instanceof Stripe.errors.StripeCardError);
     assert.equal(err.statusCode, 402);
     assert.equal(err.decline_code, 'insufficient_funds');
@@ -217,7 +281,12 @@ describe('Stripe stand-in (through the official stripe client)', function () {
     assert.equal(ok.amount, 700);
     assert.equal(standin.count('POST', '/v1/refunds'), 1);
 
-    standin.failNext('GET', '/v1/customers', { status: 402, code: 'card_declined', declineCode: 'do_not_honor', times: 2 });
+    standin.failNext('GET', '/v1/customers', {
+      status: 402,
+      code: 'card_declined',
+      declineCode: 'do_not_honor',
+      times: 2,
+    });
     for (let i = 0; i < 2; i++) {
       const cardErr = await rejection<Stripe.errors.StripeCardError>(stripe.customers.retrieve('cus_demo_ada'));
       assert.ok(cardErr instanceof Stripe.errors.StripeCardError);
@@ -234,14 +303,19 @@ describe('Stripe stand-in (through the official stripe client)', function () {
 
     // A custom authenticator that adds nothing makes the real client send no Authorization header at all.
     const noKey = new Stripe(null as unknown as string, {
-      host: '127.0.0.1', port: standin.port, protocol: 'http', maxNetworkRetries: 0,
+      host: '127.0.0.1',
+      port: standin.port,
+      protocol: 'http',
+      maxNetworkRetries: 0,
       authenticator: () => Promise.resolve(),
     });
     const err = await rejection<Stripe.errors.StripeAuthenticationError>(noKey.customers.retrieve('cus_demo_ada'));
     assert.ok(err instanceof Stripe.errors.StripeAuthenticationError);
     assert.equal(err.statusCode, 401);
 
-    const badKey = await rejection<Stripe.errors.StripeAuthenticationError>(clientFor(standin, 'not-a-key').customers.retrieve('cus_demo_ada'));
+    const badKey = await rejection<Stripe.errors.StripeAuthenticationError>(
+      clientFor(standin, 'not-a-key').customers.retrieve('cus_demo_ada'),
+    );
     assert.equal(badKey.statusCode, 401);
     assert.equal(badKey.code, 'api_key_invalid');
     assert.equal(standin.count('GET', '/v1/customers'), 0);
@@ -263,7 +337,10 @@ describe('Stripe stand-in (through the official stripe client)', function () {
 
   it('rejects unknown parameters the way Stripe does', async function () {
     const err = await rejection<Stripe.errors.StripeInvalidRequestError>(
-      stripe.refunds.create({ payment_intent: 'pi_demo_paid', amount_cents: 100 } as unknown as Stripe.RefundCreateParams),
+      stripe.refunds.create({
+        payment_intent: 'pi_demo_paid',
+        amount_cents: 100,
+      } as unknown as Stripe.RefundCreateParams),
     );
     assert.equal(err.code, 'parameter_unknown');
     assert.equal(err.param, 'amount_cents');
@@ -275,11 +352,15 @@ describe('Stripe stand-in (through the official stripe client)', function () {
     assert.equal(standin.customers().length, 2);
     assert.equal(standin.paymentIntents().length, 3);
 
-    for (let i = 0; i < 3; i++) await stripe.customers.create({ email: `learner${i}@example.com`, name: `Learner ${i}` });
+    for (let i = 0; i < 3; i++)
+      await stripe.customers.create({ email: `learner${i}@example.com`, name: `Learner ${i}` });
     const all = await stripe.customers.list({ limit: 2 }).autoPagingToArray({ limit: 100 });
     assert.equal(all.length, 5);
     assert.equal(new Set(all.map((c) => c.id)).size, 5);
     const byEmail = await stripe.customers.list({ email: 'learner1@example.com' });
-    assert.deepEqual(byEmail.data.map((c) => c.name), ['Learner 1']);
+    assert.deepEqual(
+      byEmail.data.map((c) => c.name),
+      ['Learner 1'],
+    );
   });
 });

@@ -13,18 +13,26 @@ const HISTORIES = path.join(ROOT, 'test', 'replay', 'histories');
 const LOCK = 'test/replay/histories.lock.json';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 
 describe('recorded histories are append-only', () => {
   const lock = JSON.parse(readFileSync(path.join(ROOT, LOCK), 'utf8')) as Record<string, string>;
 
   it('every history matches its entry in the lock file, and every entry has its history', () => {
-    const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(HISTORIES)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     for (const f of files) {
       assert.ok(lock[f], `${f} is not in ${LOCK}: add its SHA-256 (new histories are welcome; changed ones are not)`);
-      assert.equal(sha256(path.join(HISTORIES, f)), lock[f], `${f} changed: record a new history under a new name instead`);
+      assert.equal(
+        sha256(path.join(HISTORIES, f)),
+        lock[f],
+        `${f} changed: record a new history under a new name instead`,
+      );
     }
-    for (const f of Object.keys(lock)) assert.ok(existsSync(path.join(HISTORIES, f)), `${f} is in ${LOCK} but was removed`);
+    for (const f of Object.keys(lock))
+      assert.ok(existsSync(path.join(HISTORIES, f)), `${f} is in ${LOCK} but was removed`);
   });
 
   it('no commit ever changed or removed an entry of the lock file', function () {
@@ -39,9 +47,11 @@ describe('recorded histories are append-only', () => {
     let before: Record<string, string> = {};
     for (const c of commits) {
       const at = JSON.parse(git('show', `${c}:${LOCK}`)) as Record<string, string>;
-      for (const [f, hash] of Object.entries(before)) assert.equal(at[f], hash, `commit ${c.slice(0, 7)} changed or removed ${f} in ${LOCK}`);
+      for (const [f, hash] of Object.entries(before))
+        assert.equal(at[f], hash, `commit ${c.slice(0, 7)} changed or removed ${f} in ${LOCK}`);
       before = at;
     }
-    for (const [f, hash] of Object.entries(before)) assert.equal(lock[f], hash, `the working tree changes ${f} in ${LOCK}`);
+    for (const [f, hash] of Object.entries(before))
+      assert.equal(lock[f], hash, `the working tree changes ${f} in ${LOCK}`);
   });
 });

@@ -21,13 +21,19 @@ interface ProtoJson {
   fromJson(type: unknown, json: unknown, options?: object): unknown;
 }
 
-const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [path.dirname(require.resolve('@temporalio/proto/package.json'))] })) as ProtoJson;
+const protojson = require(
+  require.resolve('protobufjs/ext/protojson', {
+    paths: [path.dirname(require.resolve('@temporalio/proto/package.json'))],
+  }),
+) as ProtoJson;
 const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
 const historyType = root.lookupType('temporal.api.history.v1.History');
 
 /** The history as a protobuf-JSON object (enums as names, timestamps as RFC 3339, payload data as base64). */
 export function historyToJSONObject(history: History): { events: Record<string, unknown>[] } {
-  return protojson.toJson(historyType, temporal.api.history.v1.History.fromObject(history)) as { events: Record<string, unknown>[] };
+  return protojson.toJson(historyType, temporal.api.history.v1.History.fromObject(history)) as {
+    events: Record<string, unknown>[];
+  };
 }
 
 /** A decoded history from its protobuf-JSON form; unknown fields (a newer server's) are ignored. */

@@ -12,12 +12,20 @@ import { historyFromJSONObject } from './history-json';
 const ROOT = path.resolve(__dirname, '../../..');
 const HISTORIES = path.join(ROOT, 'test', 'replay', 'histories');
 
-const recorded = (existsSync(HISTORIES) ? readdirSync(HISTORIES) : []).filter((f) => f.endsWith('.json')).sort().map((f) => path.basename(f, '.json'));
-const load = (name: string) => historyFromJSONObject(JSON.parse(readFileSync(path.join(HISTORIES, `${name}.json`), 'utf8')));
+const recorded = (existsSync(HISTORIES) ? readdirSync(HISTORIES) : [])
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => path.basename(f, '.json'));
+const load = (name: string) =>
+  historyFromJSONObject(JSON.parse(readFileSync(path.join(HISTORIES, `${name}.json`), 'utf8')));
 
 const quietBundlerLogger = {
-  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
-  warn: (m: string) => console.warn(m), error: (m: string) => console.error(m),
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
 };
 
 describe('supportCaseWorkflow replays recorded histories', function () {
@@ -30,22 +38,41 @@ describe('supportCaseWorkflow replays recorded histories', function () {
   });
 
   it('has recorded histories of at least 5 paths', () => {
-    assert.ok(recorded.length >= 5, `expected at least 5 histories in ${HISTORIES}, found ${recorded.length}: ${recorded.join(', ')}`);
+    assert.ok(
+      recorded.length >= 5,
+      `expected at least 5 histories in ${HISTORIES}, found ${recorded.length}: ${recorded.join(', ')}`,
+    );
   });
 
   for (const name of recorded) {
     it(`replays ${name} without nondeterminism`, async () => {
       const history = load(name);
-      assert.ok(history.events?.at(-1)?.workflowExecutionCompletedEventAttributes, `${name} is not the history of a completed workflow`);
-      await Worker.runReplayHistory({ workflowBundle: bundle, replayName: `replay-${name}` }, history, `replay-${name}`);
+      assert.ok(
+        history.events?.at(-1)?.workflowExecutionCompletedEventAttributes,
+        `${name} is not the history of a completed workflow`,
+      );
+      await Worker.runReplayHistory(
+        { workflowBundle: bundle, replayName: `replay-${name}` },
+        history,
+        `replay-${name}`,
+      );
     });
   }
 
   it('reports a DeterminismViolationError when the workflow code no longer matches a history', async () => {
     assert.ok(recorded.length > 0, 'no recorded history to replay');
-    const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-workflow'), logger: quietBundlerLogger });
-    const err = await Worker.runReplayHistory({ workflowBundle: changed, replayName: 'replay-changed' }, load(recorded[0]), 'replay-changed')
-      .then(() => assert.fail('replaying against changed workflow code must fail'), (e: unknown) => e);
+    const changed = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./fixtures/changed-workflow'),
+      logger: quietBundlerLogger,
+    });
+    const err = await Worker.runReplayHistory(
+      { workflowBundle: changed, replayName: 'replay-changed' },
+      load(recorded[0]),
+      'replay-changed',
+    ).then(
+      () => assert.fail('replaying against changed workflow code must fail'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof DeterminismViolationError, `expected DeterminismViolationError, got ${String(err)}`);
     assert.equal(err.name, 'DeterminismViolationError');
     assert.match(err.message, /nondeterminism/i);

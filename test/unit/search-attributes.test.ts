@@ -8,7 +8,13 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 /** The temporal CLI's spelling of each SDK search attribute type. */
 const CLI_TYPE: Record<string, string> = {
-  Text: 'TEXT', Keyword: 'KEYWORD', Int: 'INT', Double: 'DOUBLE', Bool: 'BOOL', Datetime: 'DATETIME', KeywordList: 'KEYWORD_LIST',
+  Text: 'TEXT',
+  Keyword: 'KEYWORD',
+  Int: 'INT',
+  Double: 'DOUBLE',
+  Bool: 'BOOL',
+  Datetime: 'DATETIME',
+  KeywordList: 'KEYWORD_LIST',
 };
 
 /** Name → SDK type of the SEARCH_ATTRIBUTES=( Name=Type ... ) array of temporal-dev.sh. */

@@ -10,8 +10,22 @@ import type { SlackStandin } from '../../dev/standins/slack-standin';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
-  acknowledgeEscalationUpdate, addNoteUpdate, assignUpdate, policyChangedSignal, reopenUpdate, resolveUpdate, calendarChangedSignal, caseViewQuery, caseWorkflowId, customerReplySignal, escalateUpdate,
-  replyUpdate, waitForCustomerUpdate, type Actor, type CaseInput, type CaseView,
+  acknowledgeEscalationUpdate,
+  addNoteUpdate,
+  assignUpdate,
+  policyChangedSignal,
+  reopenUpdate,
+  resolveUpdate,
+  calendarChangedSignal,
+  caseViewQuery,
+  caseWorkflowId,
+  customerReplySignal,
+  escalateUpdate,
+  replyUpdate,
+  waitForCustomerUpdate,
+  type Actor,
+  type CaseInput,
+  type CaseView,
 } from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, type CaseRig } from '../helpers/cases';
 import { addDays, newYork, nextWorkingFriday, nyDate, nyWeekday, workday } from '../helpers/new-york';
@@ -25,7 +39,10 @@ const businessHours = DEFAULT_POLICY.calendars.find((c) => c.id === 'business-ho
 /** Clocks are exact to the second; the case opens a few ms after the test's instant. */
 function atSecond(actual: string | null | undefined, expectedMs: number, what: string): void {
   assert.ok(actual, `${what} is set`);
-  assert.ok(Math.abs(Date.parse(actual) - expectedMs) < 1000, `${what}: ${actual}, expected ${new Date(expectedMs).toISOString()}`);
+  assert.ok(
+    Math.abs(Date.parse(actual) - expectedMs) < 1000,
+    `${what}: ${actual}, expected ${new Date(expectedMs).toISOString()}`,
+  );
 }
 
 const escalationFields = {
@@ -53,9 +70,15 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
   });
   after(() => rig?.stop());
 
-  async function open(overrides: Partial<CaseInput> = {}): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
+  async function open(
+    overrides: Partial<CaseInput> = {},
+  ): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
     const input = caseInput(overrides);
-    const handle = await env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue, args: [input] });
+    const handle = await env.client.workflow.start(supportCaseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+    });
     return { handle, input };
   }
   /** Moves the server's clock forward to `atMs`. */
@@ -64,19 +87,30 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     assert.ok(atMs >= now, `cannot go back in time to ${new Date(atMs).toISOString()}`);
     if (atMs > now) await env.sleep(atMs - now);
   }
-  const waitForView = async (handle: WorkflowHandle, pred: (v: CaseView) => boolean, what = 'the expected state'): Promise<CaseView> => {
+  const waitForView = async (
+    handle: WorkflowHandle,
+    pred: (v: CaseView) => boolean,
+    what = 'the expected state',
+  ): Promise<CaseView> => {
     let v: CaseView | undefined;
     for (let i = 0; i < 100; i++) {
       v = await handle.query(caseViewQuery);
       if (pred(v)) return v;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`case view never reached ${what}: ${JSON.stringify({ clocks: v?.clocks, escalations: v?.escalations, timeline: v?.timeline.slice(-5) })}`);
+    throw new Error(
+      `case view never reached ${what}: ${JSON.stringify({ clocks: v?.clocks, escalations: v?.escalations, timeline: v?.timeline.slice(-5) })}`,
+    );
   };
-  const staffMail = (caseId: string, kind: string) => inbox.messages().filter((m) => m.headers['x-case-id'] === caseId && m.headers['x-notice'] === kind);
-  const waitStaffMail = (caseId: string, kind: string, pred: (m: { to: string[]; subject: string }) => boolean = () => true) =>
-    inbox.waitFor((m) => m.headers['x-case-id'] === caseId && m.headers['x-notice'] === kind && pred(m), 10_000);
-  const triggers = (dedupKey: string) => pagerDuty.events.filter((e) => e.dedupKey === dedupKey && e.action === 'trigger');
+  const staffMail = (caseId: string, kind: string) =>
+    inbox.messages().filter((m) => m.headers['x-case-id'] === caseId && m.headers['x-notice'] === kind);
+  const waitStaffMail = (
+    caseId: string,
+    kind: string,
+    pred: (m: { to: string[]; subject: string }) => boolean = () => true,
+  ) => inbox.waitFor((m) => m.headers['x-case-id'] === caseId && m.headers['x-notice'] === kind && pred(m), 10_000);
+  const triggers = (dedupKey: string) =>
+    pagerDuty.events.filter((e) => e.dedupKey === dedupKey && e.action === 'trigger');
   const clock = (v: CaseView, id: string) => v.clocks?.find((c) => c.id === id);
 
   it('breaches a chat first response opened at 17:58 on a Friday at 09:03 on Monday, not at 18:03', async () => {
@@ -97,7 +131,11 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     const breach = await waitStaffMail(input.caseId, 'sla_breach');
     assert.deepEqual(breach.to, ['support-lead@edustream.com']);
     assert.match(breach.subject, /SLA breached: First response \(Live Chat\)/);
-    const v = await waitForView(handle, (x) => clock(x, 'first_response')?.state === 'breached', 'a breached first response');
+    const v = await waitForView(
+      handle,
+      (x) => clock(x, 'first_response')?.state === 'breached',
+      'a breached first response',
+    );
     atSecond(clock(v, 'first_response')?.breachedAt, newYork(monday, '09:03'), 'the breach');
     assert.equal(v.sla?.customerFacingBreaches, 1);
     // The warning (one business minute ahead) came first, on Monday at 09:02.
@@ -106,17 +144,29 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
   });
 
   it('pages PagerDuty, then on-call after 15 minutes, then the CTO after 15 more, each exactly once', async () => {
-    const { handle, input } = await open({ subject: 'Site is down', description: 'Complete service outage: nothing loads.' });
-    const escalated = await handle.executeUpdate(escalateUpdate, { args: [{ actor: agent, severity: 'P0', ...escalationFields }] });
+    const { handle, input } = await open({
+      subject: 'Site is down',
+      description: 'Complete service outage: nothing loads.',
+    });
+    const escalated = await handle.executeUpdate(escalateUpdate, {
+      args: [{ actor: agent, severity: 'P0', ...escalationFields }],
+    });
     const esc = escalated.escalations![0];
     assert.equal(esc.id, 'esc-1');
     const key = (k: number) => `case-${input.caseId}:esc-1:rung-${k}`;
 
     const first = await pagerDuty.waitFor((e) => e.dedupKey === key(1));
     assert.equal(first.payload?.severity, 'critical');
-    const post = await slack.waitFor((m) => m.channel === '#support-escalations' && (m.text ?? '').includes(input.caseId) && (m.text ?? '').startsWith('🚨 ESCALATION'));
+    const post = await slack.waitFor(
+      (m) =>
+        m.channel === '#support-escalations' &&
+        (m.text ?? '').includes(input.caseId) &&
+        (m.text ?? '').startsWith('🚨 ESCALATION'),
+    );
     assert.match(post.text ?? '', /\*Severity\*: P0/);
-    const notice = await inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'escalation_notice');
+    const notice = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'escalation_notice',
+    );
     assert.match(notice.text, new RegExp(`Reference number: ${input.caseId}`));
     assert.match(notice.text, /You can expect an update within 15 minutes, by /);
 
@@ -131,9 +181,14 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     assert.deepEqual(cto.to, ['cto@edustream.com']);
     await env.sleep('2 hours');
     const v = await waitForView(handle, (x) => x.escalations?.[0].rungs.every((r) => r.state === 'notified') ?? false);
-    assert.deepEqual(v.escalations![0].rungs.map((r) => [r.k, r.via, r.target, r.state]), [
-      [1, 'pagerduty', 'PagerDuty', 'notified'], [2, 'pagerduty', 'On-call', 'notified'], [3, 'email', 'CTO', 'notified'],
-    ]);
+    assert.deepEqual(
+      v.escalations![0].rungs.map((r) => [r.k, r.via, r.target, r.state]),
+      [
+        [1, 'pagerduty', 'PagerDuty', 'notified'],
+        [2, 'pagerduty', 'On-call', 'notified'],
+        [3, 'email', 'CTO', 'notified'],
+      ],
+    );
     assert.equal(triggers(key(1)).length, 1);
     assert.equal(triggers(key(2)).length, 1);
     assert.equal(triggers(key(3)).length, 0);
@@ -143,12 +198,17 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
   });
 
   it('stops the P0 ladder before the CTO when on-call acknowledges, and acknowledges the PagerDuty incidents', async () => {
-    const { handle, input } = await open({ subject: 'Payments down', description: 'Payment system failure for everyone.' });
+    const { handle, input } = await open({
+      subject: 'Payments down',
+      description: 'Payment system failure for everyone.',
+    });
     await handle.executeUpdate(escalateUpdate, { args: [{ actor: agent, severity: 'P0', ...escalationFields }] });
     const key = (k: number) => `case-${input.caseId}:esc-1:rung-${k}`;
     await env.sleep('16 minutes');
     await pagerDuty.waitFor((e) => e.dedupKey === key(2));
-    const acked = await handle.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: engineer, escalationId: 'esc-1' }] });
+    const acked = await handle.executeUpdate(acknowledgeEscalationUpdate, {
+      args: [{ actor: engineer, escalationId: 'esc-1' }],
+    });
     assert.equal(acked.escalations![0].state, 'acknowledged');
     assert.equal(acked.escalations![0].acknowledged?.by, 'Erin Engineer');
     await pagerDuty.waitFor((e) => e.dedupKey === key(1) && e.action === 'acknowledge');
@@ -157,7 +217,11 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     const v = await handle.query(caseViewQuery);
     assert.equal(v.escalations![0].rungs.length, 2);
     assert.equal(staffMail(input.caseId, 'escalation_rung').length, 0, 'the CTO was never e-mailed');
-    assert.equal(clock(v, 'engineering_response:esc-1')?.state, 'breached', 'acknowledged after 16 minutes: the 15-minute target was missed');
+    assert.equal(
+      clock(v, 'engineering_response:esc-1')?.state,
+      'breached',
+      'acknowledged after 16 minutes: the 15-minute target was missed',
+    );
     assert.ok(clock(v, 'engineering_response:esc-1')?.metAt);
   });
 
@@ -203,7 +267,11 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     assert.equal(staffMail(input.caseId, 'sla_warning').length, 2, 'one warning per clock');
     const v = await handle.query(caseViewQuery);
     assert.equal(v.sla?.warnings, 2);
-    atSecond(clock(v, 'first_response')?.warnedAt, Date.parse(clock(v, 'first_response')!.startedAt) + (24 * 60 - 288) * MINUTE, 'the warning');
+    atSecond(
+      clock(v, 'first_response')?.warnedAt,
+      Date.parse(clock(v, 'first_response')!.startedAt) + (24 * 60 - 288) * MINUTE,
+      'the warning',
+    );
   });
 
   it('moves a running deadline when the calendar changes', async () => {
@@ -215,7 +283,10 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     atSecond(clock(before, 'first_response')?.deadline, newYork(day, '10:05'), 'the deadline');
 
     // Ops close the support desk for the day (an unplanned holiday): the chat clock moves to the next morning.
-    await handle.signal(calendarChangedSignal, { calendar: { ...businessHours, holidays: [...businessHours.holidays, day] }, by: 'ops' });
+    await handle.signal(calendarChangedSignal, {
+      calendar: { ...businessHours, holidays: [...businessHours.holidays, day] },
+      by: 'ops',
+    });
     const after = await waitForView(handle, (v) => v.timeline.some((t) => t.action === 'calendar_changed'));
     atSecond(clock(after, 'first_response')?.deadline, newYork(addDays(day, 1), '09:05'), 'the moved deadline');
     await env.sleep('10 minutes');
@@ -243,32 +314,52 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
 
   it('escalates a case reopened more often than the policy allows, once', async () => {
     const { handle } = await open();
-    const resolveNow = () => handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, actionTaken: 'reset it', expectedResult: 'it works', specificAction: 'trying again' }] });
+    const resolveNow = () =>
+      handle.executeUpdate(resolveUpdate, {
+        args: [{ actor: agent, actionTaken: 'reset it', expectedResult: 'it works', specificAction: 'trying again' }],
+      });
     for (let i = 1; i <= 4; i++) {
       await resolveNow();
       const v = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: `broken again (${i})` }] });
-      assert.equal(v.escalations?.length ?? 0, i <= DEFAULT_POLICY.reopen.maxReopensBeforeEscalation ? 0 : 1, `after reopen ${i}`);
+      assert.equal(
+        v.escalations?.length ?? 0,
+        i <= DEFAULT_POLICY.reopen.maxReopensBeforeEscalation ? 0 : 1,
+        `after reopen ${i}`,
+      );
     }
     const v = await handle.query(caseViewQuery);
-    assert.deepEqual(v.escalations?.map((e) => [e.source, e.severity]), [['reopens', 'P3']]);
+    assert.deepEqual(
+      v.escalations?.map((e) => [e.source, e.severity]),
+      [['reopens', 'P3']],
+    );
     assert.ok(clock(v, 'resolution:reopen-4'), 'each reopen starts a new resolution clock');
   });
 
   it('reminds the assigned agent when the promised update time passes without one, not when the customer heard from us', async () => {
     const { handle, input } = await open();
-    await handle.executeUpdate(assignUpdate, { args: [{ actor: agent, assignee: { id: agent.id, name: agent.name } }] });
+    await handle.executeUpdate(assignUpdate, {
+      args: [{ actor: agent, assignee: { id: agent.id, name: agent.name } }],
+    });
     await handle.executeUpdate(escalateUpdate, { args: [{ actor: agent, severity: 'P1', ...escalationFields }] });
     const other = await open();
     await other.handle.executeUpdate(escalateUpdate, { args: [{ actor: agent, severity: 'P1', ...escalationFields }] });
-    await other.handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Engineering is on it; I will write again within the hour.' }] });
+    await other.handle.executeUpdate(replyUpdate, {
+      args: [{ actor: agent, message: 'Engineering is on it; I will write again within the hour.' }],
+    });
     await env.sleep('59 minutes');
-    const reminder = (caseId: string) => slack.messages.filter((m) => (m.text ?? '').startsWith('@Alex Agent Reminder: case') && (m.text ?? '').includes(caseId));
+    const reminder = (caseId: string) =>
+      slack.messages.filter(
+        (m) => (m.text ?? '').startsWith('@Alex Agent Reminder: case') && (m.text ?? '').includes(caseId),
+      );
     assert.equal(reminder(input.caseId).length, 0);
     await env.sleep('2 minutes');
     await slack.waitFor((m) => (m.text ?? '').includes(`Reminder: case ${input.caseId}`));
     const v = await waitForView(handle, (x) => x.timeline.some((t) => t.action === 'follow_up_due'));
     assert.ok(v.escalations![0].followUp.remindedAt);
-    assert.equal(slack.messages.filter((m) => (m.text ?? '').includes(`Reminder: case ${other.input.caseId}`)).length, 0);
+    assert.equal(
+      slack.messages.filter((m) => (m.text ?? '').includes(`Reminder: case ${other.input.caseId}`)).length,
+      0,
+    );
   });
 
   it('keeps deadlines, pauses and a pending escalation across continue-as-new', async () => {
@@ -291,7 +382,10 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
       assert.deepEqual([a.state, a.deadline, a.pauses, a.startedAt], [b.state, b.deadline, b.pauses, b.startedAt], id);
     }
     assert.equal(clock(after, 'resolution')?.state, 'paused');
-    assert.deepEqual(after.escalations?.map((e) => [e.id, e.state, e.rungs.length]), [['esc-1', 'open', 1]]);
+    assert.deepEqual(
+      after.escalations?.map((e) => [e.id, e.state, e.rungs.length]),
+      [['esc-1', 'open', 1]],
+    );
 
     // The P1 ladder goes on in the new run: after an hour with no acknowledgement, the Engineering Lead.
     await env.sleep('61 minutes');

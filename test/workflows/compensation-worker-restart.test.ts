@@ -7,7 +7,14 @@ import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
 import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 import { supportCaseWorkflow } from '../../workflows';
-import { caseViewQuery, caseWorkflowId, decideApprovalUpdate, proposeCompensationUpdate, type Actor, type CaseView } from '../../workflows/contracts';
+import {
+  caseViewQuery,
+  caseWorkflowId,
+  decideApprovalUpdate,
+  proposeCompensationUpdate,
+  type Actor,
+  type CaseView,
+} from '../../workflows/contracts';
 import { caseInput, caseWorker } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -23,13 +30,21 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
   let stripe: StripeStandin;
 
   before(async () => {
-    [env, inbox, stripe] = await Promise.all([createDevServerEnv(), startSmtpInbox(), startStripeStandin({ seedDemoData: true })]);
+    [env, inbox, stripe] = await Promise.all([
+      createDevServerEnv(),
+      startSmtpInbox(),
+      startStripeStandin({ seedDemoData: true }),
+    ]);
   });
   after(async () => {
     await Promise.all([env?.teardown(), inbox?.close(), stripe?.close()]);
   });
 
-  const waitForView = async (handle: WorkflowHandle, pred: (v: CaseView) => boolean, what: string): Promise<CaseView> => {
+  const waitForView = async (
+    handle: WorkflowHandle,
+    pred: (v: CaseView) => boolean,
+    what: string,
+  ): Promise<CaseView> => {
     for (let i = 0; i < 300; i++) {
       const v = await handle.query(caseViewQuery);
       if (pred(v)) return v;
@@ -42,9 +57,13 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
     const queue = uniqueTaskQueue('comp-kill');
     const real = createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: stripe.url }));
     let refundAtPeer!: () => void;
-    const refunded = new Promise<void>((r) => { refundAtPeer = r; });
+    const refunded = new Promise<void>((r) => {
+      refundAtPeer = r;
+    });
     let kill!: (e: Error) => void;
-    const killed = new Promise<never>((_r, reject) => { kill = reject; });
+    const killed = new Promise<never>((_r, reject) => {
+      kill = reject;
+    });
     // Worker 1's refund reaches the Stripe peer, but the worker dies before the answer gets back to Temporal.
     const dying: MoneyGateway = {
       ...real,
@@ -54,22 +73,39 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
         return killed;
       },
     };
-    const { paymentIntent } = stripe.createPaymentIntent({ amount: 800, currency: 'usd', customer: 'cus_demo_grace', paymentMethod: 'pm_card_visa' });
+    const { paymentIntent } = stripe.createPaymentIntent({
+      amount: 800,
+      currency: 'usd',
+      customer: 'cus_demo_grace',
+      paymentMethod: 'pm_card_visa',
+    });
     const input = caseInput({
-      category: 'payment', subject: 'Charged twice', description: 'My card was charged twice for one session.', paymentIntentId: paymentIntent.id,
+      category: 'payment',
+      subject: 'Charged twice',
+      description: 'My card was charged twice for one session.',
+      paymentIntentId: paymentIntent.id,
       customer: { name: 'Grace Hopper', email: 'grace@example.com', stripeCustomerId: 'cus_demo_grace' },
     });
     const refunds = () => stripe.refunds().filter((r) => r.metadata.case_id === input.caseId);
-    const credits = () => stripe.balanceTransactions('cus_demo_grace').filter((t) => t.metadata.case_id === input.caseId);
+    const credits = () =>
+      stripe.balanceTransactions('cus_demo_grace').filter((t) => t.metadata.case_id === input.caseId);
 
     const first = await caseWorker(env, queue, { inbox, stripe, money: dying });
     const firstRun = first.run();
-    const handle = await env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: queue, args: [input] });
+    const handle = await env.client.workflow.start(supportCaseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue: queue,
+      args: [input],
+    });
     await waitForView(handle, (v) => v.payment !== undefined, 'the payment lookup');
     // $13.00 (refund $8 + $5 credit) needs a Support Lead; the proposing Lead may not decide it, the Manager does.
-    const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: lead, guideline: 'payment_error' }] });
+    const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: lead, guideline: 'payment_error' }],
+    });
     const c1 = proposed.compensations![0];
-    await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: c1.approval!.approvalId, decision: 'approve', amountCents: c1.totalCents }] });
+    await handle.executeUpdate(decideApprovalUpdate, {
+      args: [{ actor: manager, approvalId: c1.approval!.approvalId, decision: 'approve', amountCents: c1.totalCents }],
+    });
     await refunded;
     assert.equal(refunds().length, 1);
     first.shutdown();
@@ -82,14 +118,23 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
     const second = await caseWorker(env, queue, { inbox, stripe });
     const secondRun = second.run();
     try {
-      const applied = await waitForView(handle, (v) => v.compensations?.[0]?.status === 'applied', 'applied by the second worker');
+      const applied = await waitForView(
+        handle,
+        (v) => v.compensations?.[0]?.status === 'applied',
+        'applied by the second worker',
+      );
       assert.equal(refunds().length, 1, 'one refund at the Stripe peer');
       assert.equal(credits().length, 1, 'one credit at the Stripe peer');
       assert.equal(stripe.count('POST', '/v1/refunds'), 1, 'the refund was created once');
       assert.equal(applied.compensations![0].refund?.id, refunds()[0].id);
       assert.equal(applied.compensations![0].credit?.id, credits()[0].id);
-      assert.match(applied.timeline.find((t) => t.action === 'refund_created')!.detail!, /found by its key: not repeated/);
-      const creditPosts = stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/customers/cus_demo_grace/balance_transactions');
+      assert.match(
+        applied.timeline.find((t) => t.action === 'refund_created')!.detail!,
+        /found by its key: not repeated/,
+      );
+      const creditPosts = stripe.calls.filter(
+        (c) => c.method === 'POST' && c.path === '/v1/customers/cus_demo_grace/balance_transactions',
+      );
       assert.equal(creditPosts.length, 2, 'the credit was retried after the injected failure, the refund was not');
     } finally {
       second.shutdown();

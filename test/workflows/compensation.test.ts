@@ -7,8 +7,16 @@ import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { StripeStandin } from '../../dev/standins/stripe-standin';
 import { supportCaseWorkflow } from '../../workflows';
 import {
-  approvalDecisionSignal, caseViewQuery, caseWorkflowId, decideApprovalUpdate, FailureType, proposeCompensationUpdate,
-  type Actor, type CaseInput, type CaseView, type CompensationRecord,
+  approvalDecisionSignal,
+  caseViewQuery,
+  caseWorkflowId,
+  decideApprovalUpdate,
+  FailureType,
+  proposeCompensationUpdate,
+  type Actor,
+  type CaseInput,
+  type CaseView,
+  type CompensationRecord,
 } from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, TEST_APPROVALS_CHANNEL, type CaseRig } from '../helpers/cases';
 
@@ -34,13 +42,32 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   /** A case about a fresh payment of its own at the Stripe peer, so refunds of one test never touch another's. */
   async function open(amount: number, queue = taskQueue, overrides: Partial<CaseInput> = {}) {
-    const { paymentIntent } = stripe.createPaymentIntent({ amount, currency: 'usd', customer: 'cus_demo_ada', paymentMethod: 'pm_card_visa' });
-    const input = caseInput({ category: 'payment', subject: 'My session was cancelled', description: 'The tutor never showed up and I paid for it.', paymentIntentId: paymentIntent.id, ...overrides });
-    const handle = await env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue: queue, args: [input] });
+    const { paymentIntent } = stripe.createPaymentIntent({
+      amount,
+      currency: 'usd',
+      customer: 'cus_demo_ada',
+      paymentMethod: 'pm_card_visa',
+    });
+    const input = caseInput({
+      category: 'payment',
+      subject: 'My session was cancelled',
+      description: 'The tutor never showed up and I paid for it.',
+      paymentIntentId: paymentIntent.id,
+      ...overrides,
+    });
+    const handle = await env.client.workflow.start(supportCaseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue: queue,
+      args: [input],
+    });
     await waitForView(handle, (v) => v.payment !== undefined);
     return { handle, input };
   }
-  const waitForView = async (handle: WorkflowHandle, pred: (v: CaseView) => boolean, what = 'the expected state'): Promise<CaseView> => {
+  const waitForView = async (
+    handle: WorkflowHandle,
+    pred: (v: CaseView) => boolean,
+    what = 'the expected state',
+  ): Promise<CaseView> => {
     for (let i = 0; i < 200; i++) {
       const v = await handle.query(caseViewQuery);
       if (pred(v)) return v;
@@ -50,33 +77,48 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
   };
   const comp = (v: CaseView, n = 1): CompensationRecord => v.compensations![n - 1];
   const refusal = async (p: Promise<unknown>): Promise<ApplicationFailure> => {
-    const err = await p.then(() => assert.fail('expected the update to be refused'), (e: unknown) => e);
+    const err = await p.then(
+      () => assert.fail('expected the update to be refused'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
     assert.ok(err.cause instanceof ApplicationFailure);
     return err.cause;
   };
   const caseRefunds = (caseId: string) => stripe.refunds().filter((r) => r.metadata.case_id === caseId);
-  const caseCredits = (caseId: string) => stripe.balanceTransactions('cus_demo_ada').filter((t) => t.metadata.case_id === caseId);
+  const caseCredits = (caseId: string) =>
+    stripe.balanceTransactions('cus_demo_ada').filter((t) => t.metadata.case_id === caseId);
 
   it('routes $49.50 to a Support Lead through Slack and e-mail, then refunds, credits and e-mails the amounts once', async () => {
     const { handle, input } = await open(4500);
-    const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'service_outage' }] });
+    const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'service_outage' }],
+    });
     const c = comp(proposed);
     assert.deepEqual([c.refundCents, c.creditCents, c.totalCents, c.status], [4500, 450, 4950, 'pending_approval']);
     assert.equal(c.approval?.tier, 'support_lead');
     assert.equal(c.approval?.approvalId, `${input.caseId}-C1`);
 
-    const posted = await slack.waitFor((m) => m.channel === TEST_APPROVALS_CHANNEL && (m.text ?? '').includes(input.caseId));
+    const posted = await slack.waitFor(
+      (m) => m.channel === TEST_APPROVALS_CHANNEL && (m.text ?? '').includes(input.caseId),
+    );
     assert.match(posted.text ?? '', /Approval needed \(Support Lead\): compensation of \$49\.50/);
     const buttons = JSON.stringify(posted.blocks);
-    assert.ok(buttons.includes('approval_approve') && buttons.includes('approval_reject'), 'the post has Approve and Reject buttons');
+    assert.ok(
+      buttons.includes('approval_approve') && buttons.includes('approval_reject'),
+      'the post has Approve and Reject buttons',
+    );
     assert.ok(buttons.includes(`\\"amountCents\\":4950`), 'the buttons name the amount');
     const mail = await inbox.waitFor((m) => m.headers['x-approval-id'] === c.approval?.approvalId);
     assert.deepEqual(mail.to, ['support-lead@edustream.com']);
 
-    await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId: c.approval!.approvalId, decision: 'approve', amountCents: 4950 }] });
+    await handle.executeUpdate(decideApprovalUpdate, {
+      args: [{ actor: lead, approvalId: c.approval!.approvalId, decision: 'approve', amountCents: 4950 }],
+    });
     const applied = await waitForView(handle, (v) => comp(v).status === 'applied', 'applied');
-    const offered = await inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'compensation_offered');
+    const offered = await inbox.waitFor(
+      (m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'compensation_offered',
+    );
     assert.match(offered.text, /I've added \$49\.50 in compensation to your account:/);
     assert.match(offered.text, /- Refund of \$45\.00 to your card\n- Account credit of \$4\.50/);
 
@@ -93,52 +135,102 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   it('refuses a Support Lead approving $75, the proposer approving their own and a stale amount; decides once', async () => {
     const { handle, input } = await open(6000);
-    const v = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'custom', creditCents: 7500, reason: 'three cancelled sessions' }] });
+    const v = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'custom', creditCents: 7500, reason: 'three cancelled sessions' }],
+    });
     const id = comp(v).approval!.approvalId;
     assert.equal(comp(v).approval?.tier, 'support_manager');
 
-    const byLead = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId: id, decision: 'approve', amountCents: 7500 }] }));
+    const byLead = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: lead, approvalId: id, decision: 'approve', amountCents: 7500 }],
+      }),
+    );
     assert.equal(byLead.type, FailureType.ApprovalNotPermitted);
-    assert.match(byLead.message, /\$75\.00 needs Support Manager approval or above; Support Lead approves up to \$50\.00/);
+    assert.match(
+      byLead.message,
+      /\$75\.00 needs Support Manager approval or above; Support Lead approves up to \$50\.00/,
+    );
 
-    const own = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: agent, approvalId: id, decision: 'approve', amountCents: 7500 }] }));
+    const own = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: agent, approvalId: id, decision: 'approve', amountCents: 7500 }],
+      }),
+    );
     assert.equal(own.type, FailureType.ApprovalNotPermitted);
     assert.match(own.message, /proposer/);
 
     // The agent changes the proposal; a click on the old request names $75 and is stale.
-    const changed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'custom', creditCents: 7000, reason: 'two cancelled sessions', amends: 1 }] });
+    const changed = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'custom', creditCents: 7000, reason: 'two cancelled sessions', amends: 1 }],
+    });
     assert.deepEqual([comp(changed).n, comp(changed).totalCents, comp(changed).approval?.approvalId], [1, 7000, id]);
-    const staleClick = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: id, decision: 'approve', amountCents: 7500 }] }));
+    const staleClick = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: manager, approvalId: id, decision: 'approve', amountCents: 7500 }],
+      }),
+    );
     assert.equal(staleClick.type, FailureType.StaleApproval);
 
     // A signal cannot be refused: the workflow records the refused attempt.
-    await handle.signal(approvalDecisionSignal, { actor: lead, approvalId: id, decision: 'approve', amountCents: 7000 });
-    const attempted = await waitForView(handle, (x) => x.timeline.some((t) => t.action === 'approval_decision_refused'), 'a refused attempt');
+    await handle.signal(approvalDecisionSignal, {
+      actor: lead,
+      approvalId: id,
+      decision: 'approve',
+      amountCents: 7000,
+    });
+    const attempted = await waitForView(
+      handle,
+      (x) => x.timeline.some((t) => t.action === 'approval_decision_refused'),
+      'a refused attempt',
+    );
     assert.equal(comp(attempted).status, 'pending_approval');
-    assert.match(attempted.timeline.find((t) => t.action === 'approval_decision_refused')!.detail!, /needs Support Manager approval/);
+    assert.match(
+      attempted.timeline.find((t) => t.action === 'approval_decision_refused')!.detail!,
+      /needs Support Manager approval/,
+    );
 
-    await handle.signal(approvalDecisionSignal, { actor: manager, approvalId: id, decision: 'approve', amountCents: 7000, note: 'fine' });
+    await handle.signal(approvalDecisionSignal, {
+      actor: manager,
+      approvalId: id,
+      decision: 'approve',
+      amountCents: 7000,
+      note: 'fine',
+    });
     const approved = await waitForView(handle, (x) => comp(x).status === 'applied', 'applied');
     assert.equal(comp(approved).approval?.decidedVia, 'signal');
     assert.equal(comp(approved).approval?.decidedBy?.name, 'Morgan Manager');
-    const again = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: id, decision: 'reject', amountCents: 7000 }] }));
+    const again = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: manager, approvalId: id, decision: 'reject', amountCents: 7000 }],
+      }),
+    );
     assert.equal(again.type, FailureType.AlreadyDone);
-    assert.deepEqual(caseCredits(input.caseId).map((t) => t.amount), [-7000]);
+    assert.deepEqual(
+      caseCredits(input.caseId).map((t) => t.amount),
+      [-7000],
+    );
     assert.equal(caseRefunds(input.caseId).length, 0);
   });
 
   it('reminds an unanswered approval after 4 hours, moves it to the next tier after 24 and expires it after 72, telling the agent', async () => {
     const { handle, input } = await open(3000);
-    const v = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }] });
+    const v = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }],
+    });
     const a = comp(v).approval!;
     const requested = Date.parse(a.requestedAt);
-    const mine = (text: string) => (m: { channel: string; text?: string }) => m.channel === TEST_APPROVALS_CHANNEL && (m.text ?? '').includes(input.caseId) && (m.text ?? '').includes(text);
+    const mine = (text: string) => (m: { channel: string; text?: string }) =>
+      m.channel === TEST_APPROVALS_CHANNEL && (m.text ?? '').includes(input.caseId) && (m.text ?? '').includes(text);
     await slack.waitFor(mine('Approval needed (Support Lead)'));
 
     await env.sleep('4 hours');
     await slack.waitFor(mine('Reminder: approval still needed (Support Lead)'));
     const reminded = await waitForView(handle, (x) => comp(x).approval?.remindedAt !== undefined);
-    assert.ok(Math.abs(Date.parse(comp(reminded).approval!.remindedAt!) - requested - 4 * HOUR) < 1000, 'reminded 4 hours after the request');
+    assert.ok(
+      Math.abs(Date.parse(comp(reminded).approval!.remindedAt!) - requested - 4 * HOUR) < 1000,
+      'reminded 4 hours after the request',
+    );
     assert.equal(comp(reminded).status, 'pending_approval');
 
     await env.sleep('20 hours');
@@ -148,30 +240,62 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     assert.deepEqual([step.from, step.to], ['support_lead', 'support_manager']);
     assert.ok(Math.abs(Date.parse(step.at) - requested - 24 * HOUR) < 1000, 'escalated 24 hours after the request');
     // Now only a manager or above may decide.
-    const byLead = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: lead, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 }] }));
+    const byLead = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: lead, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 }],
+      }),
+    );
     assert.equal(byLead.type, FailureType.ApprovalNotPermitted);
 
     await env.sleep('48 hours');
-    const told = await slack.waitFor((m) => m.channel === TEST_APPROVALS_CHANNEL && (m.text ?? '').startsWith(`Alex Agent: approval ${a.approvalId}`));
+    const told = await slack.waitFor(
+      (m) => m.channel === TEST_APPROVALS_CHANNEL && (m.text ?? '').startsWith(`Alex Agent: approval ${a.approvalId}`),
+    );
     assert.match(told.text ?? '', /expired unanswered; nothing was paid/);
     const expired = await waitForView(handle, (x) => comp(x).status === 'expired');
     const at = Date.parse(expired.timeline.find((t) => t.action === 'approval_expired')!.at);
     assert.ok(Math.abs(at - requested - 72 * HOUR) < 1000, 'expired 72 hours after the request');
     assert.equal(caseCredits(input.caseId).length, 0);
-    const late = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 }] }));
+    const late = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [{ actor: manager, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 }],
+      }),
+    );
     assert.equal(late.type, FailureType.AlreadyDone);
   });
 
   it('records a permanent Stripe failure and tells the agent, without retrying', async () => {
     const { handle, input } = await open(900);
     const before = stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/refunds').length;
-    stripe.failNext('POST', '/v1/refunds', { status: 400, code: 'charge_already_refunded', message: 'Charge has already been refunded.' });
-    const proposed = await handle.executeUpdate(proposeCompensationUpdate, { args: [{ actor: lead, guideline: 'payment_error' }] });
-    await handle.executeUpdate(decideApprovalUpdate, { args: [{ actor: manager, approvalId: comp(proposed).approval!.approvalId, decision: 'approve', amountCents: comp(proposed).totalCents }] });
+    stripe.failNext('POST', '/v1/refunds', {
+      status: 400,
+      code: 'charge_already_refunded',
+      message: 'Charge has already been refunded.',
+    });
+    const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: lead, guideline: 'payment_error' }],
+    });
+    await handle.executeUpdate(decideApprovalUpdate, {
+      args: [
+        {
+          actor: manager,
+          approvalId: comp(proposed).approval!.approvalId,
+          decision: 'approve',
+          amountCents: comp(proposed).totalCents,
+        },
+      ],
+    });
     const failed = await waitForView(handle, (v) => comp(v).status === 'failed', 'failed');
-    assert.deepEqual(comp(failed).failure && [comp(failed).failure!.step, comp(failed).failure!.type], ['refund', 'StripeChargeAlreadyRefunded']);
+    assert.deepEqual(comp(failed).failure && [comp(failed).failure!.step, comp(failed).failure!.type], [
+      'refund',
+      'StripeChargeAlreadyRefunded',
+    ]);
     await slack.waitFor((m) => (m.text ?? '').startsWith('Lee Lead: compensation #1 failed at the refund'));
-    assert.equal(stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/refunds').length - before, 1, 'one attempt, no retry storm');
+    assert.equal(
+      stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/refunds').length - before,
+      1,
+      'one attempt, no retry storm',
+    );
     assert.equal(caseCredits(input.caseId).length, 0, 'no credit after a failed refund');
   });
 });

@@ -6,12 +6,33 @@ import { verifySurveyToken } from '../../src/security/csat-token';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { supportCaseWorkflow } from '../../workflows';
 import {
-  actionKeyQuery, actionUpdateId, addNoteUpdate, caseViewQuery, caseWorkflowId, closeUpdate, inputFingerprint, completeStepUpdate, customerReplySignal, FailureType, rateUpdate, reopenUpdate,
-  replyUpdate, requestVerificationUpdate, resolveUpdate, skipStepUpdate, waitForCustomerUpdate, type CaseInput, type CaseView,
+  actionKeyQuery,
+  actionUpdateId,
+  addNoteUpdate,
+  caseViewQuery,
+  caseWorkflowId,
+  closeUpdate,
+  inputFingerprint,
+  completeStepUpdate,
+  customerReplySignal,
+  FailureType,
+  rateUpdate,
+  reopenUpdate,
+  replyUpdate,
+  requestVerificationUpdate,
+  resolveUpdate,
+  skipStepUpdate,
+  waitForCustomerUpdate,
+  type CaseInput,
+  type CaseView,
 } from '../../workflows/contracts';
 import { agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
-const resolution = { actionTaken: 'reset your password', expectedResult: 'you can log in again', specificAction: 'logging in with the new password' };
+const resolution = {
+  actionTaken: 'reset your password',
+  expectedResult: 'you can log in again',
+  specificAction: 'logging in with the new password',
+};
 
 describe('supportCaseWorkflow (time-skipping server)', function () {
   this.timeout(120_000);
@@ -26,9 +47,15 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
   });
   after(() => rig?.stop());
 
-  async function open(overrides: Partial<CaseInput> = {}): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
+  async function open(
+    overrides: Partial<CaseInput> = {},
+  ): Promise<{ handle: WorkflowHandle<typeof supportCaseWorkflow>; input: CaseInput }> {
     const input = caseInput(overrides);
-    const handle = await env.client.workflow.start(supportCaseWorkflow, { workflowId: caseWorkflowId(input.caseId), taskQueue, args: [input] });
+    const handle = await env.client.workflow.start(supportCaseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+    });
     return { handle, input };
   }
   const mailFor = (input: CaseInput, template: string) =>
@@ -42,7 +69,10 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     throw new Error('case view never reached the expected state');
   };
   const refusal = async (p: Promise<unknown>): Promise<ApplicationFailure> => {
-    const err = await p.then(() => assert.fail('expected the update to be refused'), (e: unknown) => e);
+    const err = await p.then(
+      () => assert.fail('expected the update to be refused'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
     assert.ok(err.cause instanceof ApplicationFailure);
     return err.cause;
@@ -50,7 +80,9 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
 
   it('sends the Welcome template on the first e-mail reply, signed by the agent', async () => {
     const { handle, input } = await open();
-    const view = await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Could you tell me which browser you use?' }] });
+    const view = await handle.executeUpdate(replyUpdate, {
+      args: [{ actor: agent, message: 'Could you tell me which browser you use?' }],
+    });
     assert.equal(view.status, 'open');
     assert.deepEqual(view.assignee, { id: agent.id, name: agent.name });
     const mail = await mailFor(input, 'welcome');
@@ -64,7 +96,10 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const second = await mailFor(input, 'agent_reply');
     assert.match(second.text, /Thanks, checking now\./);
     const v = await waitForView(handle, (x) => x.emails.every((e) => e.status === 'sent'));
-    assert.deepEqual(v.emails.map((e) => e.templateId), ['welcome', 'agent_reply']);
+    assert.deepEqual(
+      v.emails.map((e) => e.templateId),
+      ['welcome', 'agent_reply'],
+    );
     assert.ok(v.times.firstResponseAt);
   });
 
@@ -76,7 +111,12 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     assert.match(resolved.text, /Please try logging in with the new password/);
 
     await env.sleep('23 hours');
-    assert.equal(inbox.messages().filter((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'csat_survey').length, 0);
+    assert.equal(
+      inbox
+        .messages()
+        .filter((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === 'csat_survey').length,
+      0,
+    );
     await env.sleep('1 hour');
     const survey = await mailFor(input, 'csat_survey');
     const token = /\/csat\/([A-Za-z0-9_.-]+)/.exec(survey.text)?.[1];
@@ -84,7 +124,9 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const claim = verifySurveyToken(TEST_CSAT_SECRET, token);
     assert.equal(claim?.caseId, input.caseId);
 
-    const rated = await handle.executeUpdate(rateUpdate, { args: [{ surveyId: claim!.surveyId, rating: 5, comment: 'quick and kind' }] });
+    const rated = await handle.executeUpdate(rateUpdate, {
+      args: [{ surveyId: claim!.surveyId, rating: 5, comment: 'quick and kind' }],
+    });
     assert.equal(rated.status, 'closed');
     assert.equal(rated.csat?.rating, 5);
     assert.equal(rated.csat?.comment, 'quick and kind');
@@ -108,7 +150,10 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     assert.equal(result.facts?.firstContactResolution, true);
     assert.equal(result.facts?.csat, undefined);
     assert.equal(result.facts?.category, 'account');
-    assert.equal(result.facts?.resolutionMs, Date.parse(result.view.times.resolvedAt!) - Date.parse(result.view.times.openedAt));
+    assert.equal(
+      result.facts?.resolutionMs,
+      Date.parse(result.view.times.resolvedAt!) - Date.parse(result.view.times.openedAt),
+    );
   });
 
   it('reopens a resolved case, counts it, and invalidates the earlier survey link', async () => {
@@ -117,7 +162,9 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     await env.sleep('24 hours');
     const survey = await mailFor(input, 'csat_survey');
     const claim = verifySurveyToken(TEST_CSAT_SECRET, /\/csat\/([A-Za-z0-9_.-]+)/.exec(survey.text)![1])!;
-    const reopened = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: 'customer says it broke again' }] });
+    const reopened = await handle.executeUpdate(reopenUpdate, {
+      args: [{ actor: agent, reason: 'customer says it broke again' }],
+    });
     assert.equal(reopened.status, 'open');
     assert.equal(reopened.reopens, 1);
     assert.equal(reopened.times.resolvedAt, undefined);
@@ -147,13 +194,20 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     assert.match(close.message, /the case is new: close is not allowed/);
     const wait = await refusal(handle.executeUpdate(waitForCustomerUpdate, { args: [{ actor: agent }] }));
     assert.equal(wait.type, FailureType.StatusForbids);
-    const unknownStep = await refusal(handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'no-such-step' }] }));
+    const unknownStep = await refusal(
+      handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'no-such-step' }] }),
+    );
     assert.equal(unknownStep.type, FailureType.InvalidAction);
-    const noNote = await refusal(handle.executeUpdate(skipStepUpdate, { args: [{ actor: agent, stepId: 'reset-password', note: '  ' }] }));
+    const noNote = await refusal(
+      handle.executeUpdate(skipStepUpdate, { args: [{ actor: agent, stepId: 'reset-password', note: '  ' }] }),
+    );
     assert.equal(noNote.type, FailureType.InvalidAction);
     const view = await handle.query(caseViewQuery);
     assert.equal(view.status, 'new');
-    assert.deepEqual(view.timeline.map((t) => t.action), ['opened']);
+    assert.deepEqual(
+      view.timeline.map((t) => t.action),
+      ['opened'],
+    );
     const history = await handle.fetchHistory();
     assert.equal(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 0);
   });
@@ -162,20 +216,30 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const { handle } = await open();
     const v = await handle.query(caseViewQuery);
     assert.equal(v.category, 'account');
-    assert.deepEqual(v.commonIssues.map((c) => c.id), ['cant-log-in']);
+    assert.deepEqual(
+      v.commonIssues.map((c) => c.id),
+      ['cant-log-in'],
+    );
     const ids = v.checklist.map((s) => s.id);
     assert.deepEqual(ids.slice(0, 4), ['verify-identity', 'check-account-status', 'reset-password', 'unlock-account']);
     assert.ok(ids.includes('login-incognito'));
-    assert.equal(v.checklist.find((s) => s.id === 'check-account-status')?.adminLink, 'https://admin.example.test/admin/users');
+    assert.equal(
+      v.checklist.find((s) => s.id === 'check-account-status')?.adminLink,
+      'https://admin.example.test/admin/users',
+    );
   });
 
   it('verifies identity against the Stripe customer and records only the verdict', async () => {
     const { handle } = await open();
     await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
-    const wrong = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }] });
+    const wrong = await handle.executeUpdate(completeStepUpdate, {
+      args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }],
+    });
     assert.equal(wrong.identity?.verified, false);
     assert.equal(wrong.checklist.find((s) => s.id === 'verify-identity')?.state, 'pending');
-    const right = await handle.executeUpdate(completeStepUpdate, { args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }] });
+    const right = await handle.executeUpdate(completeStepUpdate, {
+      args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }],
+    });
     assert.equal(right.identity?.verified, true);
     assert.equal(right.checklist.find((s) => s.id === 'verify-identity')?.state, 'completed');
     assert.ok(!JSON.stringify(right).includes('4242'), 'the case view never shows card digits');
@@ -183,7 +247,9 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
 
   it('looks the payment up in Stripe at intake and records the decline reason', async () => {
     const { handle } = await open({
-      subject: 'My payment failed', description: 'My payment failed when I tried to buy a package.', paymentIntentId: 'pi_demo_declined',
+      subject: 'My payment failed',
+      description: 'My payment failed when I tried to buy a package.',
+      paymentIntentId: 'pi_demo_declined',
     });
     const v = await waitForView(handle, (x) => x.payment !== undefined);
     assert.equal(v.category, 'payment');
@@ -196,10 +262,17 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     assert.match(step?.note ?? '', /insufficient_funds/);
   });
 
-  it('answers an in-app case at once with the playbook\'s customer-facing steps', async () => {
-    const { input, handle } = await open({ channel: 'in_app', subject: "I can't log in", description: 'Login keeps failing.' });
+  it("answers an in-app case at once with the playbook's customer-facing steps", async () => {
+    const { input, handle } = await open({
+      channel: 'in_app',
+      subject: "I can't log in",
+      description: 'Login keeps failing.',
+    });
     const mail = await mailFor(input, 'self_service_answer');
-    assert.match(mail.text, /1\. Verify email is correct\n2\. Try password reset\n3\. Clear browser cache\n4\. Try incognito mode/);
+    assert.match(
+      mail.text,
+      /1\. Verify email is correct\n2\. Try password reset\n3\. Clear browser cache\n4\. Try incognito mode/,
+    );
     assert.doesNotMatch(mail.text, /suspended/);
     assert.ok((await handle.query(caseViewQuery)).times.firstResponseAt);
   });
@@ -226,7 +299,14 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const v = await waitForView(handle, (x) => x.timeline.filter((t) => t.action.endsWith('_refused')).length === 6);
     assert.deepEqual(
       v.timeline.filter((t) => t.action.endsWith('_refused')).map((t) => t.action),
-      ['customer_reply_refused', 'customer_reply_refused', 'policy_changed_refused', 'calendar_changed_refused', 'stripe_event_refused', 'approval_decision_refused'],
+      [
+        'customer_reply_refused',
+        'customer_reply_refused',
+        'policy_changed_refused',
+        'calendar_changed_refused',
+        'stripe_event_refused',
+        'approval_decision_refused',
+      ],
     );
     assert.equal(v.status, 'new', 'nothing else changed');
     const after = await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Still here?' }] });
@@ -242,11 +322,14 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     await handle.executeUpdate(addNoteUpdate, { args: [note], updateId });
     assert.deepEqual(await handle.query(actionKeyQuery, updateId), { fp: inputFingerprint(note) });
     // Enough other actions to continue as new; Temporal then forgets the Update id, the case does not.
-    for (let i = 0; i < 12; i++) await handle.executeUpdate(addNoteUpdate, { args: [{ actor: agent, text: `note ${i}` }] });
+    for (let i = 0; i < 12; i++)
+      await handle.executeUpdate(addNoteUpdate, { args: [{ actor: agent, text: `note ${i}` }] });
     const fresh = env.client.workflow.getHandle(handle.workflowId);
     assert.notEqual((await fresh.describe()).runId, firstRun, 'the case continued as new');
     // Within a run Temporal answers a repeated Update id itself; across runs the case's own memory does.
-    const reused = await refusal(fresh.executeUpdate(addNoteUpdate, { args: [{ ...note, text: 'something else' }], updateId }));
+    const reused = await refusal(
+      fresh.executeUpdate(addNoteUpdate, { args: [{ ...note, text: 'something else' }], updateId }),
+    );
     assert.equal(reused.type, FailureType.IdempotencyKeyReused);
     const again = await fresh.executeUpdate(addNoteUpdate, { args: [note], updateId });
     assert.equal(again.notes.filter((n) => n.text === note.text).length, 1, 'the retry added no second note');

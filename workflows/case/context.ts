@@ -2,15 +2,33 @@
 // one-at-a-time action queue, search attributes and the Web UI card, and events that features
 // (clocks, escalations, compensation) subscribe to. All of it is deterministic workflow code.
 import {
-  ApplicationFailure, condition, currentUpdateInfo, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes,
+  ApplicationFailure,
+  condition,
+  currentUpdateInfo,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { ActivityOptions, SearchAttributeUpdatePair, SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type {
+  ActivityOptions,
+  SearchAttributeUpdatePair,
+  SignalDefinition,
+  UpdateDefinition,
+} from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { renderTemplate, statusAllows, type CaseAction } from '../../src/policy/rules';
 import type { CaseStatus, TemplateId } from '../../src/policy/types';
 import type { CaseState, CaseView } from '../case-view';
 import {
-  ACTION_KEY_MEMORY, actionKeyQuery, CaseAssigneeAttr, CaseCategoryAttr, CaseChannelAttr, CaseFailure, CaseStatusAttr, inputFingerprint,
+  ACTION_KEY_MEMORY,
+  actionKeyQuery,
+  CaseAssigneeAttr,
+  CaseCategoryAttr,
+  CaseChannelAttr,
+  CaseFailure,
+  CaseStatusAttr,
+  inputFingerprint,
   type CaseInput,
 } from './contract';
 import type { Actor, EmailRecord } from './state';
@@ -51,9 +69,18 @@ export interface CaseContext {
   emit(event: CaseEvent): void;
   on<T extends CaseEvent['type']>(type: T, fn: (event: Extract<CaseEvent, { type: T }>) => void): void;
   /** Adds search attributes, Web UI card lines and computed view fields (clocks: as of that moment) that publish() writes. */
-  addPublisher(p: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[]; view?: () => void }): void;
+  addPublisher(p: {
+    searchAttributes?: () => SearchAttributeUpdatePair[];
+    details?: () => string[];
+    view?: () => void;
+  }): void;
   /** Registers an agent action as an Update whose validator refuses before anything reaches history. */
-  action<I>(def: UpdateDefinition<CaseView, [I]>, name: CaseAction | null, validate: (i: I) => void, run: (i: I) => Promise<void> | void): void;
+  action<I>(
+    def: UpdateDefinition<CaseView, [I]>,
+    name: CaseAction | null,
+    validate: (i: I) => void,
+    run: (i: I) => Promise<void> | void,
+  ): void;
   /**
    * Registers a signal handler that cannot throw: `check` names what is wrong with a payload (or
    * null), a refused payload is recorded as `<name>_refused` and changes nothing else, and an
@@ -74,10 +101,15 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
   const { policy } = input;
   const now = () => new Date(Date.now()).toISOString();
   const listeners = new Map<CaseEvent['type'], ((e: CaseEvent) => void)[]>();
-  const publishers: { searchAttributes?: () => SearchAttributeUpdatePair[]; details?: () => string[]; view?: () => void }[] = [];
+  const publishers: {
+    searchAttributes?: () => SearchAttributeUpdatePair[];
+    details?: () => string[];
+    view?: () => void;
+  }[] = [];
   const drainConditions: (() => boolean)[] = [];
 
-  const failure = (type: string) => (message: string) => ApplicationFailure.create({ type, nonRetryable: true, message });
+  const failure = (type: string) => (message: string) =>
+    ApplicationFailure.create({ type, nonRetryable: true, message });
   const invalid = failure(CaseFailure.InvalidAction);
   const forbidden = failure(CaseFailure.StatusForbids);
   const alreadyDone = failure(CaseFailure.AlreadyDone);
@@ -91,7 +123,8 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     if (!id || !id.includes(':')) return null;
     const fp = inputFingerprint(i);
     const seen = keys().find((k) => k.id === id);
-    if (seen && seen.fp !== fp) throw failure(CaseFailure.IdempotencyKeyReused)('this Idempotency-Key was used with another request body');
+    if (seen && seen.fp !== fp)
+      throw failure(CaseFailure.IdempotencyKeyReused)('this Idempotency-Key was used with another request body');
     return { id, fp, known: seen !== undefined };
   };
   const rememberKey = (id: string, fp: string) => {
@@ -107,7 +140,13 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
   });
 
   const ctx: CaseContext = {
-    input, state, view, now, invalid, forbidden, alreadyDone,
+    input,
+    state,
+    view,
+    now,
+    invalid,
+    forbidden,
+    alreadyDone,
 
     record(actor, action, detail) {
       view.timeline.push({ seq: view.timeline.length + 1, at: now(), actor, action, ...(detail ? { detail } : {}) });
@@ -118,13 +157,27 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       view.status = status;
       const t = now();
       if (status === 'resolved') view.times.resolvedAt = t;
-      if (status === 'closed') { view.times.closedAt = t; state.closedAtMs = Date.now(); }
+      if (status === 'closed') {
+        view.times.closedAt = t;
+        state.closedAtMs = Date.now();
+      }
       if (from !== status) ctx.emit({ type: 'statusChanged', from, to: status });
     },
 
     queueEmail(templateId, vars, surveyId) {
-      const rendered = renderTemplate(policy, templateId, { name: input.customer.name, subject: input.subject, caseRef: input.caseId, ...vars });
-      const rec: EmailRecord = { n: view.emails.length + 1, templateId, subject: rendered.subject, status: 'queued', queuedAt: now() };
+      const rendered = renderTemplate(policy, templateId, {
+        name: input.customer.name,
+        subject: input.subject,
+        caseRef: input.caseId,
+        ...vars,
+      });
+      const rec: EmailRecord = {
+        n: view.emails.length + 1,
+        templateId,
+        subject: rendered.subject,
+        status: 'queued',
+        queuedAt: now(),
+      };
       view.emails.push(rec);
       state.outbox.push({ n: rec.n, surveyId, rendered });
     },
@@ -148,15 +201,17 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
         ...publishers.flatMap((p) => p.searchAttributes?.() ?? []),
       ]);
       const done = view.checklist.filter((s) => s.state !== 'pending').length;
-      setCurrentDetails([
-        `**Status:** ${view.status}`,
-        `**Category:** ${view.category ?? 'uncategorized'} · **Channel:** ${view.channel}`,
-        `**Assignee:** ${view.assignee?.name ?? 'unassigned'}`,
-        `**Checklist:** ${done}/${view.checklist.length} done`,
-        `**E-mails:** ${view.emails.length} (${view.emails.filter((e) => e.status !== 'sent').length} not yet delivered)`,
-        ...(view.csat?.rating ? [`**CSAT:** ${view.csat.rating}/5`] : []),
-        ...publishers.flatMap((p) => p.details?.() ?? []),
-      ].join('\n'));
+      setCurrentDetails(
+        [
+          `**Status:** ${view.status}`,
+          `**Category:** ${view.category ?? 'uncategorized'} · **Channel:** ${view.channel}`,
+          `**Assignee:** ${view.assignee?.name ?? 'unassigned'}`,
+          `**Checklist:** ${done}/${view.checklist.length} done`,
+          `**E-mails:** ${view.emails.length} (${view.emails.filter((e) => e.status !== 'sent').length} not yet delivered)`,
+          ...(view.csat?.rating ? [`**CSAT:** ${view.csat.rating}/5`] : []),
+          ...publishers.flatMap((p) => p.details?.() ?? []),
+        ].join('\n'),
+      );
     },
 
     emit(event) {
@@ -167,28 +222,41 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       listeners.set(type, [...(listeners.get(type) ?? []), fn as (e: CaseEvent) => void]);
     },
 
-    addPublisher(p) { publishers.push(p); },
+    addPublisher(p) {
+      publishers.push(p);
+    },
 
-    action<I>(def: UpdateDefinition<CaseView, [I]>, name: CaseAction | null, validate: (i: I) => void, run: (i: I) => Promise<void> | void) {
+    action<I>(
+      def: UpdateDefinition<CaseView, [I]>,
+      name: CaseAction | null,
+      validate: (i: I) => void,
+      run: (i: I) => Promise<void> | void,
+    ) {
       const refuseUnlessAllowed = () => {
-        if (name && !statusAllows(name, view.status)) throw forbidden(`the case is ${view.status.replace('_', ' ')}: ${name} is not allowed`);
+        if (name && !statusAllows(name, view.status))
+          throw forbidden(`the case is ${view.status.replace('_', ' ')}: ${name} is not allowed`);
       };
-      setHandler(def, (i: I) => ctx.exclusive(async () => {
-        const key = keyedAction(i);
-        if (key?.known) return view; // a retry after continue-as-new: the action already ran
-        refuseUnlessAllowed(); // again: an earlier queued action may have changed the status
-        validate(i);
-        await run(i);
-        if (key) rememberKey(key.id, key.fp);
-        ctx.publish();
-        return view;
-      }), {
-        validator: (i: I) => {
-          if (keyedAction(i)?.known) return;
-          refuseUnlessAllowed();
-          validate(i);
+      setHandler(
+        def,
+        (i: I) =>
+          ctx.exclusive(async () => {
+            const key = keyedAction(i);
+            if (key?.known) return view; // a retry after continue-as-new: the action already ran
+            refuseUnlessAllowed(); // again: an earlier queued action may have changed the status
+            validate(i);
+            await run(i);
+            if (key) rememberKey(key.id, key.fp);
+            ctx.publish();
+            return view;
+          }),
+        {
+          validator: (i: I) => {
+            if (keyedAction(i)?.known) return;
+            refuseUnlessAllowed();
+            validate(i);
+          },
         },
-      });
+      );
     },
 
     signal<I>(def: SignalDefinition<[I]>, name: string, check: (i: unknown) => string | null, run: (i: I) => void) {
@@ -214,7 +282,9 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       await ctx.exclusive(() => undefined);
     },
 
-    addDrainCondition(idle) { drainConditions.push(idle); },
+    addDrainCondition(idle) {
+      drainConditions.push(idle);
+    },
   };
 
   // The outbox: actions queue e-mails and return at once; this loop delivers them in order.
@@ -225,10 +295,18 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       const rec = view.emails[item.n - 1];
       try {
         // The summary names the e-mail in the Web UI's event list; no personal data in it.
-        const { messageId } = await sendCaseEmail.executeWithOptions({ ...EMAIL_OPTIONS, summary: `E-mail #${item.n}: ${item.rendered.templateId}` }, [{
-          caseId: input.caseId, n: item.n, to: { name: input.customer.name, email: input.customer.email },
-          email: item.rendered, surveyId: item.surveyId,
-        }]);
+        const { messageId } = await sendCaseEmail.executeWithOptions(
+          { ...EMAIL_OPTIONS, summary: `E-mail #${item.n}: ${item.rendered.templateId}` },
+          [
+            {
+              caseId: input.caseId,
+              n: item.n,
+              to: { name: input.customer.name, email: input.customer.email },
+              email: item.rendered,
+              surveyId: item.surveyId,
+            },
+          ],
+        );
         Object.assign(rec, { status: 'sent', sentAt: now(), messageId });
       } catch (err) {
         Object.assign(rec, { status: 'failed', error: err instanceof Error ? err.message : String(err) });

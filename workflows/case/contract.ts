@@ -58,31 +58,75 @@ export interface CaseResult {
 }
 
 /** Update inputs: each carries the acting staff member. */
-export interface AssignInput { actor: Actor; assignee: { id: string; name: string } }
+export interface AssignInput {
+  actor: Actor;
+  assignee: { id: string; name: string };
+}
 /** Reply input. */
-export interface ReplyInput { actor: Actor; message: string }
+export interface ReplyInput {
+  actor: Actor;
+  message: string;
+}
 /** Verification request input. */
-export interface VerificationRequestInput { actor: Actor }
+export interface VerificationRequestInput {
+  actor: Actor;
+}
 /** Completing a step; identity evidence for the verify-identity step is checked, never stored. */
-export interface CompleteStepInput { actor: Actor; stepId: string; note?: string; evidence?: { email: string; last4: string } }
+export interface CompleteStepInput {
+  actor: Actor;
+  stepId: string;
+  note?: string;
+  evidence?: { email: string; last4: string };
+}
 /** Skipping a step needs a note. */
-export interface SkipStepInput { actor: Actor; stepId: string; note: string }
+export interface SkipStepInput {
+  actor: Actor;
+  stepId: string;
+  note: string;
+}
 /** Category change input. */
-export interface SetCategoryInput { actor: Actor; category: Category }
+export interface SetCategoryInput {
+  actor: Actor;
+  category: Category;
+}
 /** Internal note input. */
-export interface NoteInput { actor: Actor; text: string }
+export interface NoteInput {
+  actor: Actor;
+  text: string;
+}
 /** Wait-for-customer input. */
-export interface WaitForCustomerInput { actor: Actor; note?: string }
+export interface WaitForCustomerInput {
+  actor: Actor;
+  note?: string;
+}
 /** Resolve input: fills the Issue Resolved template. */
-export interface ResolveInput { actor: Actor; actionTaken: string; expectedResult: string; specificAction: string }
+export interface ResolveInput {
+  actor: Actor;
+  actionTaken: string;
+  expectedResult: string;
+  specificAction: string;
+}
 /** Close input. */
-export interface CloseInput { actor: Actor; reason?: string }
+export interface CloseInput {
+  actor: Actor;
+  reason?: string;
+}
 /** Reopen input. */
-export interface ReopenInput { actor: Actor; reason: string }
+export interface ReopenInput {
+  actor: Actor;
+  reason: string;
+}
 /** A CSAT rating, from a verified survey link. */
-export interface RateInput { surveyId: string; rating: number; comment?: string }
+export interface RateInput {
+  surveyId: string;
+  rating: number;
+  comment?: string;
+}
 /** A customer message relayed by intake. */
-export interface CustomerReplyInput { message: string; at?: string }
+export interface CustomerReplyInput {
+  message: string;
+  at?: string;
+}
 
 /** Assign the case to an agent. */
 export const assignUpdate = defineUpdate<CaseView, [AssignInput]>('assign');

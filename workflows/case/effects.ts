@@ -12,11 +12,12 @@ type NewEffect = Effect extends infer E ? (E extends Effect ? Omit<E, 'id'> : ne
 
 // Staff notices and Slack posts are worth an hour of retries; a page is worth more, but after an
 // hour the next rung is due anyway, so the failure is recorded and the ladder goes on.
-const { sendStaffEmail, notifySlack, postEscalation, pageOnCall, acknowledgePage, resolvePage } = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { sendStaffEmail, notifySlack, postEscalation, pageOnCall, acknowledgePage, resolvePage } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '20 seconds',
+    scheduleToCloseTimeout: '1 hour',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
 
 /** Queues an effect; the loop started by runEffects picks it up in the same activation. */
 export function queueEffect(fx: EffectsState, effect: NewEffect): void {
@@ -30,31 +31,46 @@ export function runEffects(ctx: CaseContext, fx: EffectsState): void {
 
   const perform = async (e: Effect): Promise<unknown> => {
     switch (e.kind) {
-      case 'staffEmail': return sendStaffEmail(e.input);
-      case 'slackNotify': return notifySlack(e.input);
+      case 'staffEmail':
+        return sendStaffEmail(e.input);
+      case 'slackNotify':
+        return notifySlack(e.input);
       case 'postEscalation': {
         const posted = await postEscalation(e.input);
         const esc = ctx.view.escalations?.find((x) => x.id === e.input.escalationId);
         if (esc) esc.slack = posted;
         return posted;
       }
-      case 'page': return pageOnCall(e.input);
-      case 'acknowledgePage': return acknowledgePage(e.input);
-      case 'resolvePage': return resolvePage(e.input);
+      case 'page':
+        return pageOnCall(e.input);
+      case 'acknowledgePage':
+        return acknowledgePage(e.input);
+      case 'resolvePage':
+        return resolvePage(e.input);
     }
   };
 
   const run = async (e: Effect): Promise<void> => {
-    const rung = e.ref ? ctx.view.escalations?.find((x) => x.id === e.ref!.escalationId)?.rungs.find((r) => r.k === e.ref!.k) : undefined;
+    const rung = e.ref
+      ? ctx.view.escalations?.find((x) => x.id === e.ref!.escalationId)?.rungs.find((r) => r.k === e.ref!.k)
+      : undefined;
     try {
       await perform(e);
       if (rung) Object.assign(rung, { state: 'notified', notifiedAt: ctx.now() });
     } catch (err) {
-      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      const message =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       if (rung) Object.assign(rung, { state: 'failed', error: message });
-      ctx.record(SYSTEM, 'notification_failed', `${e.kind}${e.ref ? ` for ${e.ref.escalationId} rung ${e.ref.k}` : ''}: ${message}`);
+      ctx.record(
+        SYSTEM,
+        'notification_failed',
+        `${e.kind}${e.ref ? ` for ${e.ref.escalationId} rung ${e.ref.k}` : ''}: ${message}`,
+      );
     }
-    fx.queue.splice(fx.queue.findIndex((x) => x.id === e.id), 1);
+    fx.queue.splice(
+      fx.queue.findIndex((x) => x.id === e.id),
+      1,
+    );
     inFlight.delete(e.id);
     ctx.publish();
   };

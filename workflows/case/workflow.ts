@@ -1,11 +1,26 @@
 // One support case, from intake to the customer's rating. The workflow decides; activities act.
 // Everything here must be deterministic: Date.now() is workflow time, and no I/O happens outside
 // activities.
-import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { checkCustomerReply } from '../../src/policy/signal-checks';
 import type { Activities } from '../../activities';
 import {
-  buildChecklist, describeMinutes, matchCommonIssues, recategorizeChecklist, suggestCategory, type ChecklistStep, type LinkContext,
+  buildChecklist,
+  describeMinutes,
+  matchCommonIssues,
+  recategorizeChecklist,
+  suggestCategory,
+  type ChecklistStep,
+  type LinkContext,
 } from '../../src/policy/rules';
 import { factsFromView } from '../../src/metrics/facts';
 import { installCapabilities } from '../capabilities';
@@ -13,11 +28,34 @@ import type { CaseState, CaseView } from '../case-view';
 import { SLA_PATCH } from '../clocks/handlers';
 import { createCaseContext, CUSTOMER, MINUTE, SYSTEM } from './context';
 import {
-  addNoteUpdate, assignUpdate, caseViewQuery, closeUpdate, completeStepUpdate, customerReplySignal, rateUpdate, reopenUpdate,
-  replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate, skipStepUpdate, waitForCustomerUpdate,
-  type AssignInput, type CaseInput, type CaseResult, type CloseInput, type CompleteStepInput,
-  type NoteInput, type RateInput, type ReopenInput, type ReplyInput, type ResolveInput, type SetCategoryInput,
-  type SkipStepInput, type VerificationRequestInput, type WaitForCustomerInput,
+  addNoteUpdate,
+  assignUpdate,
+  caseViewQuery,
+  closeUpdate,
+  completeStepUpdate,
+  customerReplySignal,
+  rateUpdate,
+  reopenUpdate,
+  replyUpdate,
+  requestVerificationUpdate,
+  resolveUpdate,
+  setCategoryUpdate,
+  skipStepUpdate,
+  waitForCustomerUpdate,
+  type AssignInput,
+  type CaseInput,
+  type CaseResult,
+  type CloseInput,
+  type CompleteStepInput,
+  type NoteInput,
+  type RateInput,
+  type ReopenInput,
+  type ReplyInput,
+  type ResolveInput,
+  type SetCategoryInput,
+  type SkipStepInput,
+  type VerificationRequestInput,
+  type WaitForCustomerInput,
 } from './contract';
 import type { Actor } from './state';
 
@@ -26,7 +64,6 @@ const { lookupPayment, verifyCustomerIdentity } = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidEvidence'] },
 });
-
 
 /**
  * History length and size at which a case continues as new: well under Temporal's limits (50k
@@ -39,12 +76,21 @@ const CONTINUE_AS_NEW_AFTER_BYTES = 2 * 1024 * 1024;
 /** Workflow type of a case. Renaming it strands running cases. */
 export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult> {
   const { policy } = input;
-  const links: LinkContext = { adminBaseUrl: input.settings.adminBaseUrl, bookingId: input.bookingId, paymentIntentId: input.paymentIntentId };
+  const links: LinkContext = {
+    adminBaseUrl: input.settings.adminBaseUrl,
+    bookingId: input.bookingId,
+    paymentIntentId: input.paymentIntentId,
+  };
   const text = `${input.subject}\n${input.description}`;
   const playbooks = matchCommonIssues(policy, text);
   const suggestion = suggestCategory(policy, text);
 
-  const state: CaseState = input.resume ?? { view: initialView(input, suggestion, playbooks), resolutionEpoch: 0, closedAtMs: 0, outbox: [] };
+  const state: CaseState = input.resume ?? {
+    view: initialView(input, suggestion, playbooks),
+    resolutionEpoch: 0,
+    closedAtMs: 0,
+    outbox: [],
+  };
   if (!input.resume) state.view.checklist = buildChecklist(policy, state.view.category, playbooks, links);
   const ctx = createCaseContext(input, state);
   const { view, record, setStatus, queueEmail, exclusive, publish, invalid, action } = ctx;
@@ -64,38 +110,63 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
     view.times.firstResponseAt ??= now();
     ctx.emit({ type: 'agentResponse', actor });
   };
-  const openIfNew = () => { if (view.status === 'new') setStatus('open'); };
-  const reopenWindowOpen = () => view.status !== 'closed' || Date.now() - state.closedAtMs <= policy.reopen.windowMinutes * MINUTE;
+  const openIfNew = () => {
+    if (view.status === 'new') setStatus('open');
+  };
+  const reopenWindowOpen = () =>
+    view.status !== 'closed' || Date.now() - state.closedAtMs <= policy.reopen.windowMinutes * MINUTE;
 
-  action<AssignInput>(assignUpdate, 'assign', () => undefined, ({ actor, assignee }) => {
-    view.assignee = assignee;
-    openIfNew();
-    record(actor, 'assigned', `to ${assignee.name}`);
-  });
+  action<AssignInput>(
+    assignUpdate,
+    'assign',
+    () => undefined,
+    ({ actor, assignee }) => {
+      view.assignee = assignee;
+      openIfNew();
+      record(actor, 'assigned', `to ${assignee.name}`);
+    },
+  );
 
-  action<ReplyInput>(replyUpdate, 'reply', () => undefined, ({ actor, message }) => {
-    if (!view.assignee) view.assignee = { id: actor.id, name: actor.name };
-    openIfNew();
-    const firstEmailReply = input.channel === 'email' && !view.emails.some((e) => e.templateId === 'welcome');
-    if (input.channel === 'email') {
-      queueEmail(firstEmailReply ? 'welcome' : 'agent_reply', { agent: actor.name, message, issueSummary: input.subject });
-    }
-    markFirstResponse(actor);
-    record(actor, 'replied', firstEmailReply ? 'first reply, Welcome template' : undefined);
-  });
+  action<ReplyInput>(
+    replyUpdate,
+    'reply',
+    () => undefined,
+    ({ actor, message }) => {
+      if (!view.assignee) view.assignee = { id: actor.id, name: actor.name };
+      openIfNew();
+      const firstEmailReply = input.channel === 'email' && !view.emails.some((e) => e.templateId === 'welcome');
+      if (input.channel === 'email') {
+        queueEmail(firstEmailReply ? 'welcome' : 'agent_reply', {
+          agent: actor.name,
+          message,
+          issueSummary: input.subject,
+        });
+      }
+      markFirstResponse(actor);
+      record(actor, 'replied', firstEmailReply ? 'first reply, Welcome template' : undefined);
+    },
+  );
 
-  action<VerificationRequestInput>(requestVerificationUpdate, 'requestVerification', () => undefined, ({ actor }) => {
-    openIfNew();
-    queueEmail('account_verification', { agent: actor.name });
-    markFirstResponse(actor);
-    setStatus('awaiting_customer');
-    record(actor, 'verification_requested');
-  });
+  action<VerificationRequestInput>(
+    requestVerificationUpdate,
+    'requestVerification',
+    () => undefined,
+    ({ actor }) => {
+      openIfNew();
+      queueEmail('account_verification', { agent: actor.name });
+      markFirstResponse(actor);
+      setStatus('awaiting_customer');
+      record(actor, 'verification_requested');
+    },
+  );
 
-  action<CompleteStepInput>(completeStepUpdate, 'completeStep',
+  action<CompleteStepInput>(
+    completeStepUpdate,
+    'completeStep',
     ({ stepId, evidence }) => {
       const step = pendingStep(stepId);
-      if (step.automation === 'stripe.verifyIdentity' && !evidence) throw invalid(`step '${stepId}' needs evidence: the e-mail and last 4 digits the customer gave`);
+      if (step.automation === 'stripe.verifyIdentity' && !evidence)
+        throw invalid(`step '${stepId}' needs evidence: the e-mail and last 4 digits the customer gave`);
     },
     async ({ actor, stepId, note, evidence }) => {
       const step = pendingStep(stepId);
@@ -104,7 +175,10 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
         let verified: boolean;
         try {
           ({ verified } = await verifyCustomerIdentity({
-            customerId: input.customer.stripeCustomerId, email: input.customer.email, claimedEmail: evidence.email, last4: evidence.last4,
+            customerId: input.customer.stripeCustomerId,
+            email: input.customer.email,
+            claimedEmail: evidence.email,
+            last4: evidence.last4,
           }));
         } catch {
           record(actor, 'identity_check_failed', 'Stripe could not be asked; try again');
@@ -117,16 +191,25 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       }
       Object.assign(step, { state: 'completed', by: actor.name, at: now() }, note ? { note } : {});
       record(actor, 'step_completed', step.id);
-    });
+    },
+  );
 
-  action<SkipStepInput>(skipStepUpdate, 'skipStep',
-    ({ stepId, note }) => { pendingStep(stepId); if (!note.trim()) throw invalid('skipping a step needs a note'); },
+  action<SkipStepInput>(
+    skipStepUpdate,
+    'skipStep',
+    ({ stepId, note }) => {
+      pendingStep(stepId);
+      if (!note.trim()) throw invalid('skipping a step needs a note');
+    },
     ({ actor, stepId, note }) => {
       Object.assign(pendingStep(stepId), { state: 'skipped', by: actor.name, at: now(), note });
       record(actor, 'step_skipped', stepId);
-    });
+    },
+  );
 
-  action<SetCategoryInput>(setCategoryUpdate, 'setCategory',
+  action<SetCategoryInput>(
+    setCategoryUpdate,
+    'setCategory',
     ({ category }) => {
       if (!policy.categories.some((c) => c.id === category)) throw invalid(`unknown category '${category}'`);
       if (category === view.category) throw invalid(`the case is already in category '${category}'`);
@@ -136,22 +219,38 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       view.category = category;
       view.checklist = recategorizeChecklist(policy, view.checklist, category, links);
       record(actor, 'category_changed', `${from ?? 'uncategorized'} -> ${category}`);
-    });
+    },
+  );
 
-  action<NoteInput>(addNoteUpdate, 'addNote',
-    ({ text: note }) => { if (!note.trim()) throw invalid('a note needs text'); },
+  action<NoteInput>(
+    addNoteUpdate,
+    'addNote',
+    ({ text: note }) => {
+      if (!note.trim()) throw invalid('a note needs text');
+    },
     ({ actor, text: note }) => {
       view.notes.push({ at: now(), by: actor.name, text: note });
       record(actor, 'note_added');
-    });
+    },
+  );
 
-  action<WaitForCustomerInput>(waitForCustomerUpdate, 'waitForCustomer', () => undefined, ({ actor, note }) => {
-    setStatus('awaiting_customer');
-    record(actor, 'waiting_for_customer', note);
-  });
+  action<WaitForCustomerInput>(
+    waitForCustomerUpdate,
+    'waitForCustomer',
+    () => undefined,
+    ({ actor, note }) => {
+      setStatus('awaiting_customer');
+      record(actor, 'waiting_for_customer', note);
+    },
+  );
 
-  action<ResolveInput>(resolveUpdate, 'resolve',
-    (i) => { if (![i.actionTaken, i.expectedResult, i.specificAction].every((s) => s.trim())) throw invalid('resolving needs actionTaken, expectedResult and specificAction'); },
+  action<ResolveInput>(
+    resolveUpdate,
+    'resolve',
+    (i) => {
+      if (![i.actionTaken, i.expectedResult, i.specificAction].every((s) => s.trim()))
+        throw invalid('resolving needs actionTaken, expectedResult and specificAction');
+    },
     ({ actor, actionTaken, expectedResult, specificAction }) => {
       if (!view.assignee) view.assignee = { id: actor.id, name: actor.name };
       view.resolution = { actionTaken, expectedResult, specificAction };
@@ -161,32 +260,47 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       view.csat = null;
       setStatus('resolved');
       record(actor, 'resolved', actionTaken);
-    });
+    },
+  );
 
-  action<CloseInput>(closeUpdate, 'close', () => undefined, ({ actor, reason }) => {
-    setStatus('closed');
-    record(actor, 'closed', reason);
-  });
+  action<CloseInput>(
+    closeUpdate,
+    'close',
+    () => undefined,
+    ({ actor, reason }) => {
+      setStatus('closed');
+      record(actor, 'closed', reason);
+    },
+  );
 
-  action<ReopenInput>(reopenUpdate, 'reopen',
+  action<ReopenInput>(
+    reopenUpdate,
+    'reopen',
     ({ reason }) => {
       if (!reason.trim()) throw invalid('reopening needs a reason');
-      if (!reopenWindowOpen()) throw ctx.forbidden(`the reopen window of ${describeMinutes(policy.reopen.windowMinutes)} has passed`);
+      if (!reopenWindowOpen())
+        throw ctx.forbidden(`the reopen window of ${describeMinutes(policy.reopen.windowMinutes)} has passed`);
     },
-    ({ actor, reason }) => reopen(actor, reason));
+    ({ actor, reason }) => reopen(actor, reason),
+  );
 
-  action<RateInput>(rateUpdate, 'rate',
+  action<RateInput>(
+    rateUpdate,
+    'rate',
     ({ surveyId, rating }) => {
-      if (!view.csat?.surveySentAt || surveyId !== `${input.caseId}:${state.resolutionEpoch}`) throw ctx.forbidden('this survey link is no longer valid');
+      if (!view.csat?.surveySentAt || surveyId !== `${input.caseId}:${state.resolutionEpoch}`)
+        throw ctx.forbidden('this survey link is no longer valid');
       if (view.csat.rating !== undefined) throw ctx.alreadyDone('this case has already been rated');
-      if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw invalid('rating must be a whole number from 1 to 5');
+      if (!Number.isInteger(rating) || rating < 1 || rating > 5)
+        throw invalid('rating must be a whole number from 1 to 5');
     },
     ({ rating, comment }) => {
       Object.assign(view.csat ?? {}, { rating, ratedAt: now() }, comment ? { comment } : {});
       record(CUSTOMER, 'rated', `${rating}/5`);
       setStatus('closed');
       record(SYSTEM, 'closed', 'customer rated the case');
-    });
+    },
+  );
 
   function reopen(actor: Actor, reason: string) {
     view.reopens++;
@@ -203,7 +317,8 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
     record(CUSTOMER, 'customer_replied', `${message.length} characters`);
     ctx.emit({ type: 'customerMessage' });
     if (view.status === 'awaiting_customer' || view.status === 'new') setStatus('open');
-    else if (view.status === 'resolved' || (view.status === 'closed' && reopenWindowOpen())) reopen(CUSTOMER, 'customer replied');
+    else if (view.status === 'resolved' || (view.status === 'closed' && reopenWindowOpen()))
+      reopen(CUSTOMER, 'customer replied');
     publish();
   });
 
@@ -223,7 +338,11 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
         await condition(allHandlersFinished);
         if (state.outbox.length === 0) break;
       }
-      log.info('case continues as new', { caseId: input.caseId, historyLength: workflowInfo().historyLength, historySize: workflowInfo().historySize });
+      log.info('case continues as new', {
+        caseId: input.caseId,
+        historyLength: workflowInfo().historyLength,
+        historySize: workflowInfo().historySize,
+      });
       return continueAsNew<typeof supportCaseWorkflow>({ ...input, resume: state });
     }
   } else {
@@ -240,47 +359,71 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
     const limit = input.settings.continueAsNewAfterEvents ?? CONTINUE_AS_NEW_AFTER_EVENTS;
     await condition(() => {
       const info = workflowInfo();
-      return info.continueAsNewSuggested || info.historyLength >= limit || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES;
+      return (
+        info.continueAsNewSuggested || info.historyLength >= limit || info.historySize >= CONTINUE_AS_NEW_AFTER_BYTES
+      );
     });
     return true;
   }
 
   async function intake() {
-  record(input.openedBy, 'opened', `${input.channel} case${input.category ? '' : suggestion ? `, category suggested: ${suggestion.category}` : ', no category matched'}`);
-  publish();
+    record(
+      input.openedBy,
+      'opened',
+      `${input.channel} case${input.category ? '' : suggestion ? `, category suggested: ${suggestion.category}` : ', no category matched'}`,
+    );
+    publish();
 
-  if (input.channel === 'in_app') {
-    const pb = playbooks.find((p) => p.steps.some((s) => s.customerFacing));
-    if (pb) {
-      const steps = pb.steps.filter((s) => s.customerFacing).map((s, i) => `${i + 1}. ${s.title}`).join('\n');
-      queueEmail('self_service_answer', { playbookTitle: pb.title, steps });
-      markFirstResponse(SYSTEM);
-      record(SYSTEM, 'self_service_answer_sent', pb.title);
-    }
-  }
-
-  // Every case with a payment gets it looked up (compensation computes from it), not only the
-  // categories whose checklist asks for it; cases opened before this change keep their history.
-  if (input.paymentIntentId && (view.checklist.some((s) => s.automation === 'stripe.lookupPayment') || patched('payment-lookup-for-every-payment'))) {
-    await exclusive(async () => {
-      try {
-        const facts = await lookupPayment({ paymentIntentId: input.paymentIntentId! });
-        view.payment = { paymentIntentId: input.paymentIntentId!, ...facts, checkedAt: now() };
-        const summary: Record<string, string | number | boolean | null> = {
-          found: facts.found, status: facts.status ?? null, succeeded: facts.succeeded ?? null, declineCode: facts.declineCode ?? null,
-        };
-        for (const step of view.checklist.filter((s) => s.automation === 'stripe.lookupPayment' && s.state === 'pending')) {
-          Object.assign(step, { state: 'completed', by: SYSTEM.name, at: now(), result: summary,
-            note: facts.found ? `Stripe: ${facts.status}${facts.declineCode ? ` (${facts.declineCode})` : ''}` : 'payment not found in Stripe' });
-        }
-        record(SYSTEM, 'payment_checked', facts.found ? `status ${facts.status}` : 'not found');
-      } catch {
-        record(SYSTEM, 'payment_check_failed', 'Stripe did not answer; check the dashboard by hand');
+    if (input.channel === 'in_app') {
+      const pb = playbooks.find((p) => p.steps.some((s) => s.customerFacing));
+      if (pb) {
+        const steps = pb.steps
+          .filter((s) => s.customerFacing)
+          .map((s, i) => `${i + 1}. ${s.title}`)
+          .join('\n');
+        queueEmail('self_service_answer', { playbookTitle: pb.title, steps });
+        markFirstResponse(SYSTEM);
+        record(SYSTEM, 'self_service_answer_sent', pb.title);
       }
-      publish();
-    });
-  }
+    }
 
+    // Every case with a payment gets it looked up (compensation computes from it), not only the
+    // categories whose checklist asks for it; cases opened before this change keep their history.
+    if (
+      input.paymentIntentId &&
+      (view.checklist.some((s) => s.automation === 'stripe.lookupPayment') ||
+        patched('payment-lookup-for-every-payment'))
+    ) {
+      await exclusive(async () => {
+        try {
+          const facts = await lookupPayment({ paymentIntentId: input.paymentIntentId! });
+          view.payment = { paymentIntentId: input.paymentIntentId!, ...facts, checkedAt: now() };
+          const summary: Record<string, string | number | boolean | null> = {
+            found: facts.found,
+            status: facts.status ?? null,
+            succeeded: facts.succeeded ?? null,
+            declineCode: facts.declineCode ?? null,
+          };
+          for (const step of view.checklist.filter(
+            (s) => s.automation === 'stripe.lookupPayment' && s.state === 'pending',
+          )) {
+            Object.assign(step, {
+              state: 'completed',
+              by: SYSTEM.name,
+              at: now(),
+              result: summary,
+              note: facts.found
+                ? `Stripe: ${facts.status}${facts.declineCode ? ` (${facts.declineCode})` : ''}`
+                : 'payment not found in Stripe',
+            });
+          }
+          record(SYSTEM, 'payment_checked', facts.found ? `status ${facts.status}` : 'not found');
+        } catch {
+          record(SYSTEM, 'payment_check_failed', 'Stripe did not answer; check the dashboard by hand');
+        }
+        publish();
+      });
+    }
   }
 
   // CSAT after resolution, closing, the reopen window. Deadlines come from the view's absolute
@@ -296,8 +439,15 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
           if (await condition(moved, Math.max(0, surveyAt - Date.now()), { summary: 'CSAT survey delay' })) continue;
           await exclusive(() => {
             const surveyId = `${input.caseId}:${epoch}`;
-            view.csat = { surveySentAt: now(), expiresAt: new Date(Date.now() + policy.csat.responseWindowMinutes * MINUTE).toISOString() };
-            queueEmail('csat_survey', { surveyLink: '[survey-link]', windowText: describeMinutes(policy.csat.responseWindowMinutes) }, surveyId);
+            view.csat = {
+              surveySentAt: now(),
+              expiresAt: new Date(Date.now() + policy.csat.responseWindowMinutes * MINUTE).toISOString(),
+            };
+            queueEmail(
+              'csat_survey',
+              { surveyLink: '[survey-link]', windowText: describeMinutes(policy.csat.responseWindowMinutes) },
+              surveyId,
+            );
             record(SYSTEM, 'csat_survey_sent');
             publish();
           });
@@ -312,14 +462,22 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
         });
         continue;
       }
-      const reopened = await condition(() => view.status !== 'closed', Math.max(0, state.closedAtMs + policy.reopen.windowMinutes * MINUTE - Date.now()), { summary: 'Reopen window' });
+      const reopened = await condition(
+        () => view.status !== 'closed',
+        Math.max(0, state.closedAtMs + policy.reopen.windowMinutes * MINUTE - Date.now()),
+        { summary: 'Reopen window' },
+      );
       if (!reopened) return;
     }
   }
 }
 
 /** The view of a case that has just arrived. */
-function initialView(input: CaseInput, suggestion: CaseView['categorySuggestion'], playbooks: { id: string; title: string }[]): CaseView {
+function initialView(
+  input: CaseInput,
+  suggestion: CaseView['categorySuggestion'],
+  playbooks: { id: string; title: string }[],
+): CaseView {
   return {
     caseId: input.caseId,
     reference: input.caseId,

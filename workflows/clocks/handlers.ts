@@ -8,13 +8,31 @@ import { condition, patched, setHandler } from '@temporalio/workflow';
 import { validateCalendar, type BusinessCalendar } from '../../src/policy/calendar';
 import { checkCalendarChanged, checkPolicyChanged } from '../../src/policy/signal-checks';
 import {
-  clockDefsFor, clockView, markBreached, markWarned, meetClock, nextDeadline, nextDueEvent, pauseClock, resumeClock,
-  startClock, unknownCalendarIds, type DueClockEvent, type SlaClock, type SlaClockDef,
+  clockDefsFor,
+  clockView,
+  markBreached,
+  markWarned,
+  meetClock,
+  nextDeadline,
+  nextDueEvent,
+  pauseClock,
+  resumeClock,
+  startClock,
+  unknownCalendarIds,
+  type DueClockEvent,
+  type SlaClock,
+  type SlaClockDef,
 } from '../../src/policy/clocks';
 import type { Severity, SupportPolicy } from '../../src/policy/types';
 import { SYSTEM, type CaseContext } from '../case/context';
 import { queueEffect, runEffects } from '../case/effects';
-import { calendarChangedSignal, CaseBreachedAttr, CaseNextDeadlineAttr, policyChangedSignal, type PolicyChangedInput } from './contract';
+import {
+  calendarChangedSignal,
+  CaseBreachedAttr,
+  CaseNextDeadlineAttr,
+  policyChangedSignal,
+  type PolicyChangedInput,
+} from './contract';
 import type { PlanningPolicy, SlaState } from './state';
 
 /** Patch id of SLA clocks and escalation: cases opened before them replay without clocks, escalations or continue-as-new. */
@@ -30,7 +48,16 @@ const MINUTE = 60_000;
 /** The planning policy in force: the pinned one, with any live change applied. */
 export function planningPolicy(ctx: CaseContext): PlanningPolicy & Pick<SupportPolicy, 'contacts' | 'timeZone'> {
   const p = ctx.input.policy;
-  return { contacts: p.contacts, timeZone: p.timeZone, version: p.version, calendars: p.calendars, channels: p.channels, severities: p.severities, resolutionTargetMinutes: p.resolutionTargetMinutes, ...ctx.state.sla?.planning };
+  return {
+    contacts: p.contacts,
+    timeZone: p.timeZone,
+    version: p.version,
+    calendars: p.calendars,
+    channels: p.channels,
+    severities: p.severities,
+    resolutionTargetMinutes: p.resolutionTargetMinutes,
+    ...ctx.state.sla?.planning,
+  };
 }
 
 /** The calendar with this id in the planning policy. */
@@ -41,7 +68,9 @@ export function calendarOf(ctx: CaseContext, id: string): BusinessCalendar {
 }
 
 /** Marks clocks or escalations changed, so timer loops re-plan. */
-export function bump(ctx: CaseContext): void { ctx.state.sla!.rev++; }
+export function bump(ctx: CaseContext): void {
+  ctx.state.sla!.rev++;
+}
 
 /** The staff contact with this id (e.g. support-lead) from the policy's directory. */
 export function contactOf(ctx: CaseContext, id: string): string | undefined {
@@ -57,7 +86,10 @@ function warnBefore(ctx: CaseContext, targetMinutes: number): number {
 /** The policy's definition of a clock kind for this case, with the warning lead the policy sets. */
 export function clockDef(ctx: CaseContext, kind: SlaClockDef['kind'], severity?: Severity): SlaClockDef | undefined {
   const plan = planningPolicy(ctx);
-  const def = clockDefsFor({ ...ctx.input.policy, ...plan } as SupportPolicy, { channel: ctx.input.channel, severity }).find((d) => d.kind === kind);
+  const def = clockDefsFor({ ...ctx.input.policy, ...plan } as SupportPolicy, {
+    channel: ctx.input.channel,
+    severity,
+  }).find((d) => d.kind === kind);
   return def && { ...def, warnBeforeMinutes: warnBefore(ctx, def.targetMinutes) };
 }
 
@@ -77,15 +109,29 @@ export function updateClock(ctx: CaseContext, id: string, fn: (c: SlaClock) => S
 /** Gives a clock that has not finished a new target and calendar (severity or policy change); pauses are kept. */
 export function retarget(ctx: CaseContext, id: string, def: SlaClockDef | undefined): void {
   if (!def) return;
-  updateClock(ctx, id, (c) => (c.state === 'met' || c.state === 'breached'
-    ? c
-    : { ...c, label: def.label, calendarId: def.calendarId, targetMinutes: def.targetMinutes, warnBeforeMinutes: def.warnBeforeMinutes }));
+  updateClock(ctx, id, (c) =>
+    c.state === 'met' || c.state === 'breached'
+      ? c
+      : {
+          ...c,
+          label: def.label,
+          calendarId: def.calendarId,
+          targetMinutes: def.targetMinutes,
+          warnBeforeMinutes: def.warnBeforeMinutes,
+        },
+  );
 }
 
 /** Local date and time in the policy's zone, for staff notices and the Escalation Notice. */
 export function localTime(ctx: CaseContext, ms: number): string {
   return new Intl.DateTimeFormat('en-US', {
-    timeZone: ctx.input.policy.timeZone, weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+    timeZone: ctx.input.policy.timeZone,
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
   }).format(new Date(ms));
 }
 
@@ -94,9 +140,16 @@ export function clocksFeature(ctx: CaseContext): void {
   if (!patched(SLA_PATCH)) return;
   const { input, view, state } = ctx;
   const isNew = !state.sla;
-  const sla: SlaState = state.sla ??= {
-    clocks: [], rev: 0, nextReplies: 0, resolutions: 0, breaches: 0, customerFacingBreaches: 0, warnings: 0, effects: { queue: [], next: 0 },
-  };
+  const sla: SlaState = (state.sla ??= {
+    clocks: [],
+    rev: 0,
+    nextReplies: 0,
+    resolutions: 0,
+    breaches: 0,
+    customerFacingBreaches: 0,
+    warnings: 0,
+    effects: { queue: [], next: 0 },
+  });
   const calendars = () => planningPolicy(ctx).calendars;
   const clock = (id: string) => sla.clocks.find((c) => c.id === id);
   const customerFacing = () => sla.clocks.filter((c) => c.customerFacing);
@@ -113,7 +166,9 @@ export function clocksFeature(ctx: CaseContext): void {
   // ---- what happens to a case moves its clocks ----
   ctx.on('agentResponse', () => {
     const now = Date.now();
-    sla.clocks = sla.clocks.map((c) => (c.kind === 'first_response' || c.kind === 'next_reply' ? meetClock(c, now) : c));
+    sla.clocks = sla.clocks.map((c) =>
+      c.kind === 'first_response' || c.kind === 'next_reply' ? meetClock(c, now) : c,
+    );
     bump(ctx);
   });
 
@@ -121,7 +176,12 @@ export function clocksFeature(ctx: CaseContext): void {
     const def = clockDef(ctx, 'next_reply');
     const first = clock('first_response');
     // While the first response is owed, it is the clock; another message does not move a running next-reply deadline.
-    if (!def || (first && first.metAt === undefined) || sla.clocks.some((c) => c.kind === 'next_reply' && (c.state === 'running' || c.state === 'paused'))) return;
+    if (
+      !def ||
+      (first && first.metAt === undefined) ||
+      sla.clocks.some((c) => c.kind === 'next_reply' && (c.state === 'running' || c.state === 'paused'))
+    )
+      return;
     const finished = sla.clocks.filter((c) => c.kind === 'next_reply');
     if (finished.length >= KEEP_FINISHED_NEXT_REPLY) sla.clocks.splice(sla.clocks.indexOf(finished[0]), 1);
     startSlaClock(ctx, def, `next_reply:${++sla.nextReplies}`);
@@ -150,7 +210,13 @@ export function clocksFeature(ctx: CaseContext): void {
       ...planning.calendars.flatMap((c) => validateCalendar(c).map((p) => `${c.id}: ${p}`)),
       ...unknownCalendarIds(sla.clocks, planning.calendars).map((id) => `calendar ${id} is in use and missing`),
       ...(planning.channels.some((c) => c.id === input.channel) ? [] : [`channel ${input.channel} is missing`]),
-      ...(view.escalations ?? []).filter((e) => !planning.severities.some((sev) => sev.id === e.severity && planning.calendars.some((c) => c.id === sev.calendarId)))
+      ...(view.escalations ?? [])
+        .filter(
+          (e) =>
+            !planning.severities.some(
+              (sev) => sev.id === e.severity && planning.calendars.some((c) => c.id === sev.calendarId),
+            ),
+        )
         .map((e) => `severity ${e.severity} of ${e.id} is missing or has no calendar`),
     ];
     if (problems.length) {
@@ -163,7 +229,10 @@ export function clocksFeature(ctx: CaseContext): void {
     try {
       sla.planning = planning;
       for (const c of sla.clocks) {
-        const esc = c.kind === 'engineering_response' ? view.escalations?.find((e) => c.id === `engineering_response:${e.id}`) : undefined;
+        const esc =
+          c.kind === 'engineering_response'
+            ? view.escalations?.find((e) => c.id === `engineering_response:${e.id}`)
+            : undefined;
         retarget(ctx, c.id, clockDef(ctx, c.kind, esc?.severity));
       }
     } catch (err) {
@@ -175,14 +244,36 @@ export function clocksFeature(ctx: CaseContext): void {
     ctx.publish();
   };
   // Through the action queue, so a re-plan never lands in the middle of an agent's action.
-  ctx.signal(policyChangedSignal, 'policy_changed', checkPolicyChanged, ({ policy, by }) => applyPlanning({
-    version: policy.version, calendars: policy.calendars, channels: policy.channels, severities: policy.severities, resolutionTargetMinutes: policy.resolutionTargetMinutes,
-  }, by ?? 'ops', 'policy_changed'));
+  ctx.signal(policyChangedSignal, 'policy_changed', checkPolicyChanged, ({ policy, by }) =>
+    applyPlanning(
+      {
+        version: policy.version,
+        calendars: policy.calendars,
+        channels: policy.channels,
+        severities: policy.severities,
+        resolutionTargetMinutes: policy.resolutionTargetMinutes,
+      },
+      by ?? 'ops',
+      'policy_changed',
+    ),
+  );
   ctx.signal(calendarChangedSignal, 'calendar_changed', checkCalendarChanged, ({ calendar, by }) => {
     const plan = planningPolicy(ctx);
-    const changed = plan.calendars.some((c) => c.id === calendar.id) ? plan.calendars.map((c) => (c.id === calendar.id ? calendar : c)) : [...plan.calendars, calendar];
+    const changed = plan.calendars.some((c) => c.id === calendar.id)
+      ? plan.calendars.map((c) => (c.id === calendar.id ? calendar : c))
+      : [...plan.calendars, calendar];
     const base = plan.version.replace(new RegExp(`\\+calendar-${calendar.id.replace(/[^\w-]/g, '')}$`), '');
-    applyPlanning({ version: `${base}+calendar-${calendar.id}`, calendars: changed, channels: plan.channels, severities: plan.severities, resolutionTargetMinutes: plan.resolutionTargetMinutes }, by ?? 'ops', 'calendar_changed');
+    applyPlanning(
+      {
+        version: `${base}+calendar-${calendar.id}`,
+        calendars: changed,
+        channels: plan.channels,
+        severities: plan.severities,
+        resolutionTargetMinutes: plan.resolutionTargetMinutes,
+      },
+      by ?? 'ops',
+      'calendar_changed',
+    );
   });
 
   // ---- what ops and the Web UI see ----
@@ -196,7 +287,9 @@ export function clocksFeature(ctx: CaseContext): void {
     },
     details: () => {
       const next = nextDeadline(sla.clocks, calendars());
-      const running = sla.clocks.filter((c) => c.state === 'running' || c.state === 'paused').map((c) => `${c.label} ${c.state}`);
+      const running = sla.clocks
+        .filter((c) => c.state === 'running' || c.state === 'paused')
+        .map((c) => `${c.label} ${c.state}`);
       return [
         `**SLA:** ${running.length ? running.join(', ') : 'no clock running'}${next === null ? '' : ` · next deadline ${localTime(ctx, next)}`}`,
         ...(sla.breaches ? [`**Breaches:** ${sla.breaches}`] : []),
@@ -206,7 +299,12 @@ export function clocksFeature(ctx: CaseContext): void {
       const now = Date.now();
       view.clocks = sla.clocks.map((c) => clockView(c, calendars(), now));
       view.clocksAsOf = new Date(now).toISOString();
-      view.sla = { breaches: sla.breaches, customerFacingBreaches: sla.customerFacingBreaches, warnings: sla.warnings, policyVersion: planningPolicy(ctx).version };
+      view.sla = {
+        breaches: sla.breaches,
+        customerFacingBreaches: sla.customerFacingBreaches,
+        warnings: sla.warnings,
+        policyVersion: planningPolicy(ctx).version,
+      };
     },
   });
   if (input.resume) ctx.publish();
@@ -226,16 +324,26 @@ export function clocksFeature(ctx: CaseContext): void {
       if (!c.customerFacing) {
         // The engineers are in the escalations channel: a heads-up before the ladder climbs. Cases
         // whose history has no marker here warned nobody (the Slack heads-up came later).
-        if (patched(ENGINEERING_WARNING_PATCH)) queueEffect(sla.effects, { kind: 'slackNotify', input: {
-          channel: input.settings.slackEscalationsChannel ?? '#support-escalations',
-          text: `${c.label} on case ${input.caseId}: not acknowledged yet, next rung ${deadline === null ? 'soon' : `at ${localTime(ctx, deadline)}`}`,
-        } });
+        if (patched(ENGINEERING_WARNING_PATCH))
+          queueEffect(sla.effects, {
+            kind: 'slackNotify',
+            input: {
+              channel: input.settings.slackEscalationsChannel ?? '#support-escalations',
+              text: `${c.label} on case ${input.caseId}: not acknowledged yet, next rung ${deadline === null ? 'soon' : `at ${localTime(ctx, deadline)}`}`,
+            },
+          });
       } else if (supportLead) {
-        queueEffect(sla.effects, { kind: 'staffEmail', input: {
-          key: `case-${input.caseId}:clock-${c.id}:warn`, caseId: input.caseId, kind: 'sla_warning', to: supportLead,
-          subject: `SLA warning: ${c.label} due ${deadline === null ? 'soon' : localTime(ctx, deadline)} [${input.caseId}]`,
-          text: `${caseLine}.\n\n${c.label} (${c.targetMinutes} minutes, calendar ${c.calendarId}) breaches at ${deadline === null ? '?' : localTime(ctx, deadline)} unless the customer hears from us.\n`,
-        } });
+        queueEffect(sla.effects, {
+          kind: 'staffEmail',
+          input: {
+            key: `case-${input.caseId}:clock-${c.id}:warn`,
+            caseId: input.caseId,
+            kind: 'sla_warning',
+            to: supportLead,
+            subject: `SLA warning: ${c.label} due ${deadline === null ? 'soon' : localTime(ctx, deadline)} [${input.caseId}]`,
+            text: `${caseLine}.\n\n${c.label} (${c.targetMinutes} minutes, calendar ${c.calendarId}) breaches at ${deadline === null ? '?' : localTime(ctx, deadline)} unless the customer hears from us.\n`,
+          },
+        });
       }
     } else {
       updateClock(ctx, c.id, (x) => markBreached(x, ev.atMs));
@@ -245,12 +353,19 @@ export function clocksFeature(ctx: CaseContext): void {
         sla.customerFacingBreaches++;
         // A customer-facing breach goes to the Support Lead (the seed's contact for complex cases).
         if (supportLead) {
-          queueEffect(sla.effects, { kind: 'staffEmail', input: {
-            key: `case-${input.caseId}:clock-${c.id}:breach`, caseId: input.caseId, kind: 'sla_breach', to: supportLead,
-            subject: `SLA breached: ${c.label} [${input.caseId}]`,
-            text: `${caseLine}.\n\n${c.label} breached.\nTarget: ${c.targetMinutes} minutes in calendar ${c.calendarId}\nStarted: ${localTime(ctx, c.startedAt)}\n`
-              + `Deadline: ${localTime(ctx, ev.atMs)} (${new Date(ev.atMs).toISOString()})\nPaused: ${c.pauses.length} time(s)\n`,
-          } });
+          queueEffect(sla.effects, {
+            kind: 'staffEmail',
+            input: {
+              key: `case-${input.caseId}:clock-${c.id}:breach`,
+              caseId: input.caseId,
+              kind: 'sla_breach',
+              to: supportLead,
+              subject: `SLA breached: ${c.label} [${input.caseId}]`,
+              text:
+                `${caseLine}.\n\n${c.label} breached.\nTarget: ${c.targetMinutes} minutes in calendar ${c.calendarId}\nStarted: ${localTime(ctx, c.startedAt)}\n` +
+                `Deadline: ${localTime(ctx, ev.atMs)} (${new Date(ev.atMs).toISOString()})\nPaused: ${c.pauses.length} time(s)\n`,
+            },
+          });
         }
       }
     }
@@ -261,14 +376,20 @@ export function clocksFeature(ctx: CaseContext): void {
     let planRev = -1;
     let plan: DueClockEvent | null = null;
     const current = () => {
-      if (planRev !== sla.rev) { planRev = sla.rev; plan = nextDueEvent(sla.clocks, calendars(), Date.now()); }
+      if (planRev !== sla.rev) {
+        planRev = sla.rev;
+        plan = nextDueEvent(sla.clocks, calendars(), Date.now());
+      }
       return plan;
     };
     const key = (e: DueClockEvent | null) => (e ? `${e.clockId}:${e.kind}:${e.atMs}` : '');
     for (;;) {
       const ev = current();
       const k = key(ev);
-      if (!ev) { await condition(() => key(current()) !== k); continue; }
+      if (!ev) {
+        await condition(() => key(current()) !== k);
+        continue;
+      }
       const wait = ev.atMs - Date.now();
       if (wait > 0) {
         const label = clock(ev.clockId)?.label ?? ev.clockId;

@@ -5,7 +5,10 @@ import type { SupportPolicy } from '../../src/policy/types';
 import type { EffectsState } from '../case/state';
 
 /** The parts of the policy that plan deadlines; a policyChanged signal replaces them. */
-export type PlanningPolicy = Pick<SupportPolicy, 'version' | 'calendars' | 'channels' | 'severities' | 'resolutionTargetMinutes'>;
+export type PlanningPolicy = Pick<
+  SupportPolicy,
+  'version' | 'calendars' | 'channels' | 'severities' | 'resolutionTargetMinutes'
+>;
 
 /** The clocks' part of the case view. */
 export interface ClocksSlice {

@@ -21,7 +21,12 @@ export const CasePaymentIntentAttr = defineSearchAttributeKey('CasePaymentIntent
 
 /** Compensation's search attributes. */
 export const COMPENSATION_SEARCH_ATTRIBUTES = [
-  CasePendingApprovalAttr, CaseApprovalTierAttr, CaseApprovalCentsAttr, CaseApprovalIdAttr, CaseApprovalProposerAttr, CasePaymentIntentAttr,
+  CasePendingApprovalAttr,
+  CaseApprovalTierAttr,
+  CaseApprovalCentsAttr,
+  CaseApprovalIdAttr,
+  CaseApprovalProposerAttr,
+  CasePaymentIntentAttr,
 ];
 
 /** Failure types of approvals, which the API maps to HTTP statuses. */
@@ -35,7 +40,8 @@ export const CompensationFailure = {
 /** Propose compensation by a guideline of the policy (or custom, with a reason); the workflow computes the amounts. */
 export interface ProposeCompensationInput {
   actor: Actor;
-  guideline: 'service_outage' | 'tutor_no_show' | 'payment_error' | 'minor_inconvenience' | 'major_inconvenience' | 'custom';
+  guideline:
+    'service_outage' | 'tutor_no_show' | 'payment_error' | 'minor_inconvenience' | 'major_inconvenience' | 'custom';
   creditCents?: number;
   refundCents?: number;
   reason?: string;

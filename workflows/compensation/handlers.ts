@@ -2,18 +2,46 @@
 // computes the amounts from the case's payment, routes the total to the approval tier that covers it,
 // chases the approvers on durable timers, and once approved pays exactly once: the refund, then the
 // credit, then the Compensation Offered e-mail. Stripe webhooks about the case land here too.
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, setHandler, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { canApprove, computeCompensation, formatCents, nextTier, type CompensationAmounts, type CompensationPayment } from '../../src/policy/compensation';
+import {
+  canApprove,
+  computeCompensation,
+  formatCents,
+  nextTier,
+  type CompensationAmounts,
+  type CompensationPayment,
+} from '../../src/policy/compensation';
 import { amountForTier, decisionRefusal, tierForAmount } from '../../src/policy/approvals';
 import { checkApprovalDecision, checkStripeEvent } from '../../src/policy/signal-checks';
 import type { ApprovalClocks, ApprovalTier, Role } from '../../src/policy/types';
 import { MINUTE, SYSTEM, type CaseContext } from '../case/context';
 import type { Actor } from '../case/state';
 import {
-  approvalDecisionSignal, approvalIdOf, APPROVAL_ID_PATTERN, CaseApprovalCentsAttr, CaseApprovalIdAttr, CaseApprovalProposerAttr,
-  CaseApprovalTierAttr, CasePaymentIntentAttr, CasePendingApprovalAttr, CompensationFailure as FailureType, decideApprovalUpdate,
-  proposeCompensationUpdate, stripeEventSignal, type ApprovalDecisionInput, type ProposeCompensationInput, type StripeEventInput,
+  approvalDecisionSignal,
+  approvalIdOf,
+  APPROVAL_ID_PATTERN,
+  CaseApprovalCentsAttr,
+  CaseApprovalIdAttr,
+  CaseApprovalProposerAttr,
+  CaseApprovalTierAttr,
+  CasePaymentIntentAttr,
+  CasePendingApprovalAttr,
+  CompensationFailure as FailureType,
+  decideApprovalUpdate,
+  proposeCompensationUpdate,
+  stripeEventSignal,
+  type ApprovalDecisionInput,
+  type ProposeCompensationInput,
+  type StripeEventInput,
 } from './contract';
 import type { CompensationRecord } from './state';
 
@@ -29,11 +57,20 @@ const money = proxyActivities<Activities>({
 const notices = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['NotConfigured', 'SlackRejected'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: ['NotConfigured', 'SlackRejected'],
+  },
 });
 
 /** Approval clocks of policies pinned before approvals existed. */
-const DEFAULT_CLOCKS: ApprovalClocks = { reminderMinutes: 4 * 60, escalateMinutes: 24 * 60, expireMinutes: 3 * 24 * 60 };
+const DEFAULT_CLOCKS: ApprovalClocks = {
+  reminderMinutes: 4 * 60,
+  escalateMinutes: 24 * 60,
+  expireMinutes: 3 * 24 * 60,
+};
 /** Statuses in which a compensation may be proposed. */
 const PROPOSABLE = ['new', 'open', 'awaiting_customer', 'resolved'];
 /** Patch ids of compensation rules changed while cases were running. */
@@ -50,7 +87,8 @@ export function compensationFeature(ctx: CaseContext): void {
   const iso = (ms: number) => new Date(ms).toISOString();
   const comps = (): CompensationRecord[] => (view.compensations ??= []);
   const fmt = (cents: number, currency: string) => formatCents(cents, currency);
-  const failure = (type: string) => (message: string) => ApplicationFailure.create({ type, nonRetryable: true, message });
+  const failure = (type: string) => (message: string) =>
+    ApplicationFailure.create({ type, nonRetryable: true, message });
   const notPermitted = failure(FailureType.ApprovalNotPermitted);
   const stale = failure(FailureType.StaleApproval);
 
@@ -74,12 +112,17 @@ export function compensationFeature(ctx: CaseContext): void {
         { key: CasePaymentIntentAttr, value: view.payment?.paymentIntentId ?? input.paymentIntentId ?? null },
       ];
     },
-    details: () => comps().map((c) => `**Compensation #${c.n}:** ${fmt(c.totalCents, c.currency)} ${c.status.replace('_', ' ')}`
-      + `${c.approval?.status === 'pending' ? ` (${c.approval.tierLabel})` : ''}${c.refund ? ` · refund ${c.refund.id}` : ''}${c.credit ? ` · credit ${c.credit.id}` : ''}`),
+    details: () =>
+      comps().map(
+        (c) =>
+          `**Compensation #${c.n}:** ${fmt(c.totalCents, c.currency)} ${c.status.replace('_', ' ')}` +
+          `${c.approval?.status === 'pending' ? ` (${c.approval.tierLabel})` : ''}${c.refund ? ` · refund ${c.refund.id}` : ''}${c.credit ? ` · credit ${c.credit.id}` : ''}`,
+      ),
   });
 
   // ---- rules ----
-  const tierRank = (role: Role | string): number => (role === 'admin' ? Number.MAX_SAFE_INTEGER : policy.approvalTiers.findIndex((t) => t.role === role));
+  const tierRank = (role: Role | string): number =>
+    role === 'admin' ? Number.MAX_SAFE_INTEGER : policy.approvalTiers.findIndex((t) => t.role === role);
   const contactOf = (tier: ApprovalTier) => policy.contacts.find((c) => c.id === tier.contactId)?.contact;
   const paymentOf = (): CompensationPayment | null => {
     const p = view.payment;
@@ -92,28 +135,48 @@ export function compensationFeature(ctx: CaseContext): void {
     if (!fourEyes) return pendingComp();
     if (i.amends === undefined) return undefined;
     const c = comps().find((x) => x.n === i.amends);
-    if (!c || c.status !== 'pending_approval') throw ctx.invalid(`compensation #${i.amends} is not waiting for approval: only a pending compensation can be changed`);
+    if (!c || c.status !== 'pending_approval')
+      throw ctx.invalid(
+        `compensation #${i.amends} is not waiting for approval: only a pending compensation can be changed`,
+      );
     return c;
   };
 
   /** The amounts of a proposal and whether it needs an approver, or a refusal (thrown before anything reaches history). */
   function plan(i: ProposeCompensationInput): CompensationAmounts & { needsApproval: boolean } {
-    if (!PROPOSABLE.includes(view.status)) throw ctx.forbidden(`the case is ${view.status.replace('_', ' ')}: compensation is not allowed`);
+    if (!PROPOSABLE.includes(view.status))
+      throw ctx.forbidden(`the case is ${view.status.replace('_', ' ')}: compensation is not allowed`);
     const busy = comps().find((c) => c.status === 'approved' || c.status === 'applying');
     if (busy) throw ctx.forbidden(`compensation #${busy.n} is being applied; propose again once it is done`);
-    const r = computeCompensation(policy, { guideline: i.guideline, creditCents: i.creditCents, refundCents: i.refundCents, reason: i.reason }, paymentOf());
+    const r = computeCompensation(
+      policy,
+      { guideline: i.guideline, creditCents: i.creditCents, refundCents: i.refundCents, reason: i.reason },
+      paymentOf(),
+    );
     if (!r.ok) throw ctx.invalid(r.error);
     if (r.creditCents + r.freeSessionCreditCents > 0 && !input.customer.stripeCustomerId) {
-      throw ctx.invalid('a credit goes to the customer\'s Stripe balance, and this case has no Stripe customer id');
+      throw ctx.invalid("a credit goes to the customer's Stripe balance, and this case has no Stripe customer id");
     }
-    const same = (c: CompensationRecord) => c.totalCents === r.totalCents && c.refundCents === r.refundCents && c.creditCents === r.creditCents
-      && c.freeSessionCreditCents === r.freeSessionCreditCents;
+    const same = (c: CompensationRecord) =>
+      c.totalCents === r.totalCents &&
+      c.refundCents === r.refundCents &&
+      c.creditCents === r.creditCents &&
+      c.freeSessionCreditCents === r.freeSessionCreditCents;
     const amended = amendedBy(i);
-    const pending = fourEyes ? (amended ? [amended] : comps().filter((c) => c.status === 'pending_approval')).find(same) : amended && same(amended) ? amended : undefined;
-    if (pending) throw ctx.alreadyDone(`compensation #${pending.n} already proposes exactly this and waits for ${pending.approval?.tierLabel ?? 'approval'}`);
+    const pending = fourEyes
+      ? (amended ? [amended] : comps().filter((c) => c.status === 'pending_approval')).find(same)
+      : amended && same(amended)
+        ? amended
+        : undefined;
+    if (pending)
+      throw ctx.alreadyDone(
+        `compensation #${pending.n} already proposes exactly this and waits for ${pending.approval?.tierLabel ?? 'approval'}`,
+      );
     if (!fourEyes) return { ...r, needsApproval: !canApprove(policy, i.actor.role as Role, r.totalCents) };
     // The tier comes from everything the case pays out in the window, and the first tier alone needs nobody else.
-    const others = comps().filter((c) => c !== amended).map((c) => ({ n: c.n, totalCents: c.totalCents, status: c.status, proposedAtMs: Date.parse(c.proposedAt) }));
+    const others = comps()
+      .filter((c) => c !== amended)
+      .map((c) => ({ n: c.n, totalCents: c.totalCents, status: c.status, proposedAtMs: Date.parse(c.proposedAt) }));
     const counted = amountForTier(r.totalCents, others, Date.now());
     let picked: ReturnType<typeof tierForAmount>;
     try {
@@ -131,75 +194,151 @@ export function compensationFeature(ctx: CaseContext): void {
     const a = c?.approval;
     if (!c || !a) return ctx.invalid(`case ${input.caseId} has no approval request '${i.approvalId}'`);
     if (a.status !== 'pending') {
-      return ctx.alreadyDone(`approval ${a.approvalId} is already ${a.status}${a.decidedBy ? ` by ${a.decidedBy.name}` : ''}`);
+      return ctx.alreadyDone(
+        `approval ${a.approvalId} is already ${a.status}${a.decidedBy ? ` by ${a.decidedBy.name}` : ''}`,
+      );
     }
     if (i.decision !== 'approve' && i.decision !== 'reject') return ctx.invalid('decision must be approve or reject');
-    if (c.status !== 'pending_approval') return ctx.alreadyDone(`compensation #${c.n} is ${c.status.replace('_', ' ')}: its approval can no longer be decided`);
-    if (i.actor.id === c.proposedBy.id) return notPermitted('the proposer of a compensation cannot decide its approval');
-    const denied = fourEyes ? decisionRefusal(policy, i.actor, c.proposedBy.id, a.tier) !== null : tierRank(i.actor.role) < tierRank(a.tier);
+    if (c.status !== 'pending_approval')
+      return ctx.alreadyDone(
+        `compensation #${c.n} is ${c.status.replace('_', ' ')}: its approval can no longer be decided`,
+      );
+    if (i.actor.id === c.proposedBy.id)
+      return notPermitted('the proposer of a compensation cannot decide its approval');
+    const denied = fourEyes
+      ? decisionRefusal(policy, i.actor, c.proposedBy.id, a.tier) !== null
+      : tierRank(i.actor.role) < tierRank(a.tier);
     if (denied) {
       const own = policy.approvalTiers.find((t) => t.role === i.actor.role);
-      return notPermitted(`${fmt(c.totalCents, c.currency)} needs ${a.tierLabel} approval or above`
-        + `${own ? `; ${own.label} approves up to ${own.maxCents === null ? 'any amount' : fmt(own.maxCents, c.currency)}` : ''}`);
+      return notPermitted(
+        `${fmt(c.totalCents, c.currency)} needs ${a.tierLabel} approval or above` +
+          `${own ? `; ${own.label} approves up to ${own.maxCents === null ? 'any amount' : fmt(own.maxCents, c.currency)}` : ''}`,
+      );
     }
     if (i.amountCents !== c.totalCents) {
-      return stale(`this decision is for ${fmt(i.amountCents, c.currency)}, but compensation #${c.n} is now ${fmt(c.totalCents, c.currency)}: decide on the current amount`);
+      return stale(
+        `this decision is for ${fmt(i.amountCents, c.currency)}, but compensation #${c.n} is now ${fmt(c.totalCents, c.currency)}: decide on the current amount`,
+      );
     }
     return null;
   }
 
   // ---- proposals ----
-  ctx.action<ProposeCompensationInput>(proposeCompensationUpdate, null, (i) => { plan(i); }, (i) => {
-    const r = plan(i);
-    const proposer = { id: i.actor.id, name: i.actor.name, role: i.actor.role };
-    const amended = amendedBy(i);
-    const c: CompensationRecord = amended ?? {
-      n: comps().length + 1, guideline: i.guideline, issue: '', proposedBy: proposer, proposedAt: now(),
-      refundCents: 0, creditCents: 0, freeSessionCreditCents: 0, totalCents: 0, currency: r.currency, lines: [], status: 'approved',
-    };
-    Object.assign(c, {
-      guideline: i.guideline, issue: i.issue?.trim() || input.subject, proposedBy: proposer, proposedAt: now(),
-      refundCents: r.refundCents, creditCents: r.creditCents, freeSessionCreditCents: r.freeSessionCreditCents,
-      totalCents: r.totalCents, currency: r.currency, lines: r.lines,
-    });
-    if (i.reason?.trim()) c.reason = i.reason.trim(); else delete c.reason;
-    if (!amended) comps().push(c);
-    const summary = `#${c.n}: ${r.lines.join(' + ')} = ${fmt(r.totalCents, r.currency)}`;
-    if (!r.needsApproval) {
-      const within = fourEyes ? `within ${r.tier.label}, no approval needed` : `within ${i.actor.name}'s own authority`;
-      c.status = 'approved';
-      if (c.approval) Object.assign(c.approval, { status: 'approved', decidedBy: proposer, decidedAt: now(), decidedVia: 'api', note: fourEyes ? within : 'within the proposer\'s own authority' });
-      record(i.actor, amended ? 'compensation_changed' : 'compensation_proposed', `${summary}, ${within}`);
-      return;
-    }
-    const t = Date.now();
-    const revision = (c.approval?.revision ?? 0) + 1;
-    c.status = 'pending_approval';
-    c.approval = {
-      approvalId: approvalIdOf(input.caseId, c.n), tier: r.tier.role, tierLabel: r.tier.label, contact: contactOf(r.tier), status: 'pending',
-      requestedAt: iso(t), remindAt: iso(t + clocks.reminderMinutes * MINUTE), escalateAt: iso(t + clocks.escalateMinutes * MINUTE),
-      expiresAt: iso(t + clocks.expireMinutes * MINUTE), escalations: [], revision,
-    };
-    record(i.actor, amended ? 'compensation_changed' : 'compensation_proposed', `${summary}, needs ${r.tier.label} approval (${c.approval.approvalId})`);
-    notifyApprovers(c, 'request');
-    if (!amended) void approvalClock(c);
-  });
+  ctx.action<ProposeCompensationInput>(
+    proposeCompensationUpdate,
+    null,
+    (i) => {
+      plan(i);
+    },
+    (i) => {
+      const r = plan(i);
+      const proposer = { id: i.actor.id, name: i.actor.name, role: i.actor.role };
+      const amended = amendedBy(i);
+      const c: CompensationRecord = amended ?? {
+        n: comps().length + 1,
+        guideline: i.guideline,
+        issue: '',
+        proposedBy: proposer,
+        proposedAt: now(),
+        refundCents: 0,
+        creditCents: 0,
+        freeSessionCreditCents: 0,
+        totalCents: 0,
+        currency: r.currency,
+        lines: [],
+        status: 'approved',
+      };
+      Object.assign(c, {
+        guideline: i.guideline,
+        issue: i.issue?.trim() || input.subject,
+        proposedBy: proposer,
+        proposedAt: now(),
+        refundCents: r.refundCents,
+        creditCents: r.creditCents,
+        freeSessionCreditCents: r.freeSessionCreditCents,
+        totalCents: r.totalCents,
+        currency: r.currency,
+        lines: r.lines,
+      });
+      if (i.reason?.trim()) c.reason = i.reason.trim();
+      else delete c.reason;
+      if (!amended) comps().push(c);
+      const summary = `#${c.n}: ${r.lines.join(' + ')} = ${fmt(r.totalCents, r.currency)}`;
+      if (!r.needsApproval) {
+        const within = fourEyes
+          ? `within ${r.tier.label}, no approval needed`
+          : `within ${i.actor.name}'s own authority`;
+        c.status = 'approved';
+        if (c.approval)
+          Object.assign(c.approval, {
+            status: 'approved',
+            decidedBy: proposer,
+            decidedAt: now(),
+            decidedVia: 'api',
+            note: fourEyes ? within : "within the proposer's own authority",
+          });
+        record(i.actor, amended ? 'compensation_changed' : 'compensation_proposed', `${summary}, ${within}`);
+        return;
+      }
+      const t = Date.now();
+      const revision = (c.approval?.revision ?? 0) + 1;
+      c.status = 'pending_approval';
+      c.approval = {
+        approvalId: approvalIdOf(input.caseId, c.n),
+        tier: r.tier.role,
+        tierLabel: r.tier.label,
+        contact: contactOf(r.tier),
+        status: 'pending',
+        requestedAt: iso(t),
+        remindAt: iso(t + clocks.reminderMinutes * MINUTE),
+        escalateAt: iso(t + clocks.escalateMinutes * MINUTE),
+        expiresAt: iso(t + clocks.expireMinutes * MINUTE),
+        escalations: [],
+        revision,
+      };
+      record(
+        i.actor,
+        amended ? 'compensation_changed' : 'compensation_proposed',
+        `${summary}, needs ${r.tier.label} approval (${c.approval.approvalId})`,
+      );
+      notifyApprovers(c, 'request');
+      if (!amended) void approvalClock(c);
+    },
+  );
 
   // ---- decisions: Update (API, Slack) and signal (Temporal CLI/UI) ----
   function decide(i: ApprovalDecisionInput, via: 'api' | 'slack' | 'signal') {
     const c = comps().find((x) => x.approval?.approvalId === i.approvalId)!;
     const a = c.approval!;
-    Object.assign(a, { status: i.decision === 'approve' ? 'approved' : 'rejected', decidedBy: { id: i.actor.id, name: i.actor.name, role: i.actor.role }, decidedAt: now(), decidedVia: via });
+    Object.assign(a, {
+      status: i.decision === 'approve' ? 'approved' : 'rejected',
+      decidedBy: { id: i.actor.id, name: i.actor.name, role: i.actor.role },
+      decidedAt: now(),
+      decidedVia: via,
+    });
     if (i.note?.trim()) a.note = i.note.trim();
     c.status = i.decision === 'approve' ? 'approved' : 'rejected';
-    record(i.actor, i.decision === 'approve' ? 'compensation_approved' : 'compensation_rejected',
-      `${a.approvalId}: ${fmt(c.totalCents, c.currency)} via ${via}${a.note ? ` (${a.note})` : ''}`);
-    if (c.status === 'rejected') tellAgent(c, `${i.actor.name} rejected compensation #${c.n} (${fmt(c.totalCents, c.currency)})${a.note ? `: ${a.note}` : ''}`);
+    record(
+      i.actor,
+      i.decision === 'approve' ? 'compensation_approved' : 'compensation_rejected',
+      `${a.approvalId}: ${fmt(c.totalCents, c.currency)} via ${via}${a.note ? ` (${a.note})` : ''}`,
+    );
+    if (c.status === 'rejected')
+      tellAgent(
+        c,
+        `${i.actor.name} rejected compensation #${c.n} (${fmt(c.totalCents, c.currency)})${a.note ? `: ${a.note}` : ''}`,
+      );
   }
 
-  ctx.action<ApprovalDecisionInput>(decideApprovalUpdate, null,
-    (i) => { const no = refusal(i); if (no) throw no; },
-    (i) => decide(i, i.via === 'slack' ? 'slack' : 'api'));
+  ctx.action<ApprovalDecisionInput>(
+    decideApprovalUpdate,
+    null,
+    (i) => {
+      const no = refusal(i);
+      if (no) throw no;
+    },
+    (i) => decide(i, i.via === 'slack' ? 'slack' : 'api'),
+  );
 
   // A signal cannot be refused, so the rules run here and a refused decision is recorded as an attempt.
   ctx.signal(approvalDecisionSignal, 'approval_decision', checkApprovalDecision, (i) => {
@@ -225,7 +364,8 @@ export function compensationFeature(ctx: CaseContext): void {
         { kind: 'expiry' as const, at: Date.parse(a.expiresAt) },
       ].sort((x, y) => x.at - y.at)[0];
       const moved = () => c.status !== 'pending_approval' || a.revision !== revision;
-      if (await condition(moved, Math.max(0, due.at - Date.now()), { summary: `Approval ${a.approvalId} ${due.kind}` })) continue;
+      if (await condition(moved, Math.max(0, due.at - Date.now()), { summary: `Approval ${a.approvalId} ${due.kind}` }))
+        continue;
       await ctx.exclusive(() => {
         if (moved()) return;
         if (due.kind === 'reminder') {
@@ -240,8 +380,15 @@ export function compensationFeature(ctx: CaseContext): void {
         } else {
           a.status = 'expired';
           c.status = 'expired';
-          record(SYSTEM, 'approval_expired', `${a.approvalId}: no decision within ${clocks.expireMinutes / 60} hours; the agent was told`);
-          tellAgent(c, `approval ${a.approvalId} for ${fmt(c.totalCents, c.currency)} expired unanswered; nothing was paid`);
+          record(
+            SYSTEM,
+            'approval_expired',
+            `${a.approvalId}: no decision within ${clocks.expireMinutes / 60} hours; the agent was told`,
+          );
+          tellAgent(
+            c,
+            `approval ${a.approvalId} for ${fmt(c.totalCents, c.currency)} expired unanswered; nothing was paid`,
+          );
         }
         ctx.publish();
       });
@@ -251,8 +398,17 @@ export function compensationFeature(ctx: CaseContext): void {
   function notifyApprovers(c: CompensationRecord, kind: 'request' | 'reminder' | 'escalation') {
     const a = c.approval!;
     const notice = {
-      caseId: input.caseId, approvalId: a.approvalId, kind, tierLabel: a.tierLabel, amountCents: c.totalCents, amountText: fmt(c.totalCents, c.currency),
-      lines: c.lines, proposedBy: c.proposedBy.name, guideline: c.guideline, ...(c.reason ? { reason: c.reason } : {}), expiresAt: a.expiresAt,
+      caseId: input.caseId,
+      approvalId: a.approvalId,
+      kind,
+      tierLabel: a.tierLabel,
+      amountCents: c.totalCents,
+      amountText: fmt(c.totalCents, c.currency),
+      lines: c.lines,
+      proposedBy: c.proposedBy.name,
+      guideline: c.guideline,
+      ...(c.reason ? { reason: c.reason } : {}),
+      expiresAt: a.expiresAt,
     };
     const { revision, contact } = a;
     void (async () => {
@@ -293,10 +449,19 @@ export function compensationFeature(ctx: CaseContext): void {
     ctx.publish();
     if (c.refundCents > 0 && !c.refund) {
       try {
-        const r = await money.createRefund({ idempotencyKey: key(c, 'refund'), paymentIntentId: view.payment!.paymentIntentId, amountCents: c.refundCents, caseId: input.caseId });
+        const r = await money.createRefund({
+          idempotencyKey: key(c, 'refund'),
+          paymentIntentId: view.payment!.paymentIntentId,
+          amountCents: c.refundCents,
+          caseId: input.caseId,
+        });
         c.refund = { id: r.refundId, amountCents: r.amountCents, status: r.status };
         if (view.payment) view.payment.amountRefundedCents = (view.payment.amountRefundedCents ?? 0) + r.amountCents;
-        record(SYSTEM, 'refund_created', `#${c.n}: ${r.refundId}, ${fmt(r.amountCents, c.currency)}${r.existing ? ' (found by its key: not repeated)' : ''}`);
+        record(
+          SYSTEM,
+          'refund_created',
+          `#${c.n}: ${r.refundId}, ${fmt(r.amountCents, c.currency)}${r.existing ? ' (found by its key: not repeated)' : ''}`,
+        );
         ctx.publish();
       } catch (err) {
         return failed(c, 'refund', err);
@@ -306,11 +471,19 @@ export function compensationFeature(ctx: CaseContext): void {
     if (creditCents > 0 && !c.credit) {
       try {
         const t = await money.creditCustomerBalance({
-          idempotencyKey: key(c, 'credit'), customerId: input.customer.stripeCustomerId!, amountCents: creditCents, currency: c.currency,
-          description: `EduStream goodwill credit, case ${input.caseId}, compensation #${c.n}`, caseId: input.caseId,
+          idempotencyKey: key(c, 'credit'),
+          customerId: input.customer.stripeCustomerId!,
+          amountCents: creditCents,
+          currency: c.currency,
+          description: `EduStream goodwill credit, case ${input.caseId}, compensation #${c.n}`,
+          caseId: input.caseId,
         });
         c.credit = { id: t.balanceTransactionId, amountCents: creditCents };
-        record(SYSTEM, 'credit_created', `#${c.n}: ${t.balanceTransactionId}, ${fmt(creditCents, c.currency)}${t.existing ? ' (found by its key: not repeated)' : ''}`);
+        record(
+          SYSTEM,
+          'credit_created',
+          `#${c.n}: ${t.balanceTransactionId}, ${fmt(creditCents, c.currency)}${t.existing ? ' (found by its key: not repeated)' : ''}`,
+        );
       } catch (err) {
         return failed(c, 'credit', err);
       }
@@ -318,20 +491,34 @@ export function compensationFeature(ctx: CaseContext): void {
     c.status = 'applied';
     c.appliedAt = now();
     ctx.queueEmail('compensation_offered', {
-      agent: c.proposedBy.name, issue: c.issue, compensation: `${fmt(c.totalCents, c.currency)} in compensation`,
+      agent: c.proposedBy.name,
+      issue: c.issue,
+      compensation: `${fmt(c.totalCents, c.currency)} in compensation`,
       compensationLines: c.lines.map((l) => `- ${l}`).join('\n'),
     });
-    record(SYSTEM, 'compensation_applied', `#${c.n}: ${fmt(c.totalCents, c.currency)}; Compensation Offered e-mail queued`);
+    record(
+      SYSTEM,
+      'compensation_applied',
+      `#${c.n}: ${fmt(c.totalCents, c.currency)}; Compensation Offered e-mail queued`,
+    );
     ctx.publish();
   }
 
   function failed(c: CompensationRecord, step: 'refund' | 'credit', err: unknown) {
-    const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? 'Error'
-      : err instanceof ActivityFailure && err.cause instanceof TimeoutFailure ? 'Timeout' : 'Error';
+    const type =
+      err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+        ? (err.cause.type ?? 'Error')
+        : err instanceof ActivityFailure && err.cause instanceof TimeoutFailure
+          ? 'Timeout'
+          : 'Error';
     const message = messageOf(err);
     c.status = 'failed';
     c.failure = { step, type, message };
-    record(SYSTEM, 'compensation_failed', `#${c.n} ${step}: ${type}: ${message}${step === 'credit' && c.refund ? ` (refund ${c.refund.id} stands)` : ''}`);
+    record(
+      SYSTEM,
+      'compensation_failed',
+      `#${c.n} ${step}: ${type}: ${message}${step === 'credit' && c.refund ? ` (refund ${c.refund.id} stands)` : ''}`,
+    );
     tellAgent(c, `compensation #${c.n} failed at the ${step}: ${message}`);
     ctx.publish();
   }
@@ -360,12 +547,20 @@ export function compensationFeature(ctx: CaseContext): void {
     switch (e.type) {
       case 'charge.dispute.created': {
         view.dispute = {
-          disputeId: e.objectId, openedAt: now(),
-          ...(e.chargeId ? { chargeId: e.chargeId } : {}), ...(e.amountCents !== undefined ? { amountCents: e.amountCents } : {}),
-          ...(e.currency ? { currency: e.currency } : {}), ...(e.reason ? { reason: e.reason } : {}), ...(e.status ? { status: e.status } : {}),
+          disputeId: e.objectId,
+          openedAt: now(),
+          ...(e.chargeId ? { chargeId: e.chargeId } : {}),
+          ...(e.amountCents !== undefined ? { amountCents: e.amountCents } : {}),
+          ...(e.currency ? { currency: e.currency } : {}),
+          ...(e.reason ? { reason: e.reason } : {}),
+          ...(e.status ? { status: e.status } : {}),
         };
         // The webhook route then flags the seed's "Disputed transactions" trigger, which escalates.
-        record(SYSTEM, 'dispute_opened', `${e.objectId}${e.reason ? ` (${e.reason})` : ''}${amountText(e.amountCents, e.currency)}`);
+        record(
+          SYSTEM,
+          'dispute_opened',
+          `${e.objectId}${e.reason ? ` (${e.reason})` : ''}${amountText(e.amountCents, e.currency)}`,
+        );
         break;
       }
       case 'refund.updated':
@@ -377,7 +572,11 @@ export function compensationFeature(ctx: CaseContext): void {
         }
         if (e.type === 'refund.failed' || e.status === 'failed') {
           record(SYSTEM, 'refund_failed', `${e.objectId}${e.failureReason ? `: ${e.failureReason}` : ''}`);
-          if (c) tellAgent(c, `Stripe reports refund ${e.objectId} of compensation #${c.n} failed${e.failureReason ? ` (${e.failureReason})` : ''}`);
+          if (c)
+            tellAgent(
+              c,
+              `Stripe reports refund ${e.objectId} of compensation #${c.n} failed${e.failureReason ? ` (${e.failureReason})` : ''}`,
+            );
         } else {
           record(SYSTEM, 'refund_updated', `${e.objectId}: ${e.status ?? 'updated'}`);
         }
@@ -385,10 +584,18 @@ export function compensationFeature(ctx: CaseContext): void {
       }
       case 'payment_intent.payment_failed': {
         const p = view.payment ?? { paymentIntentId: e.objectId, found: true, checkedAt: now() };
-        Object.assign(p, { status: e.status ?? 'requires_payment_method', succeeded: false, checkedAt: now() },
-          e.declineCode ? { declineCode: e.declineCode } : {}, e.declineMessage ? { declineMessage: e.declineMessage } : {});
+        Object.assign(
+          p,
+          { status: e.status ?? 'requires_payment_method', succeeded: false, checkedAt: now() },
+          e.declineCode ? { declineCode: e.declineCode } : {},
+          e.declineMessage ? { declineMessage: e.declineMessage } : {},
+        );
         view.payment = p;
-        record(SYSTEM, 'payment_failed', `${e.objectId}: ${e.declineCode ?? 'declined'}${e.declineMessage ? ` (${e.declineMessage})` : ''}`);
+        record(
+          SYSTEM,
+          'payment_failed',
+          `${e.objectId}: ${e.declineCode ?? 'declined'}${e.declineMessage ? ` (${e.declineMessage})` : ''}`,
+        );
         break;
       }
       default:

@@ -30,7 +30,10 @@ export interface ApprovalRecord {
 }
 
 /** A compensation: what was proposed, its approval, and what Stripe did. */
-export interface CompensationRecord extends Pick<CompensationAmounts, 'refundCents' | 'creditCents' | 'freeSessionCreditCents' | 'totalCents' | 'currency' | 'lines'> {
+export interface CompensationRecord extends Pick<
+  CompensationAmounts,
+  'refundCents' | 'creditCents' | 'freeSessionCreditCents' | 'totalCents' | 'currency' | 'lines'
+> {
   n: number;
   guideline: string;
   reason?: string;
@@ -49,7 +52,15 @@ export interface CompensationRecord extends Pick<CompensationAmounts, 'refundCen
 }
 
 /** A dispute Stripe reported on the case's payment. */
-export interface DisputeFacts { disputeId: string; chargeId?: string; amountCents?: number; currency?: string; reason?: string; status?: string; openedAt: string }
+export interface DisputeFacts {
+  disputeId: string;
+  chargeId?: string;
+  amountCents?: number;
+  currency?: string;
+  reason?: string;
+  status?: string;
+  openedAt: string;
+}
 
 /** Compensation's part of the case view. */
 export interface CompensationSlice {

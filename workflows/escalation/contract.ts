@@ -23,20 +23,38 @@ export interface EscalateInput {
   whatTried?: string;
 }
 /** Flag one of the category's escalation triggers. */
-export interface FlagTriggerInput { actor: Actor; triggerId: string; note?: string }
+export interface FlagTriggerInput {
+  actor: Actor;
+  triggerId: string;
+  note?: string;
+}
 /** Acknowledge an escalation (engineer or above): stops the ladder. */
-export interface AcknowledgeEscalationInput { actor: Actor; escalationId: string }
+export interface AcknowledgeEscalationInput {
+  actor: Actor;
+  escalationId: string;
+}
 /** Resolve an escalation. */
-export interface ResolveEscalationInput { actor: Actor; escalationId: string; note?: string }
+export interface ResolveEscalationInput {
+  actor: Actor;
+  escalationId: string;
+  note?: string;
+}
 /** Change an escalation's severity; re-plans its ladder. */
-export interface ChangeSeverityInput { actor: Actor; escalationId: string; severity: Severity; reason: string }
+export interface ChangeSeverityInput {
+  actor: Actor;
+  escalationId: string;
+  severity: Severity;
+  reason: string;
+}
 
 /** Escalate to Engineering. */
 export const escalateUpdate = defineUpdate<CaseView, [EscalateInput]>('escalate');
 /** Flag a category escalation trigger (escalates with the trigger's severity). */
 export const flagEscalationTriggerUpdate = defineUpdate<CaseView, [FlagTriggerInput]>('flagEscalationTrigger');
 /** Acknowledge an escalation. */
-export const acknowledgeEscalationUpdate = defineUpdate<CaseView, [AcknowledgeEscalationInput]>('acknowledgeEscalation');
+export const acknowledgeEscalationUpdate = defineUpdate<CaseView, [AcknowledgeEscalationInput]>(
+  'acknowledgeEscalation',
+);
 /** Resolve an escalation. */
 export const resolveEscalationUpdate = defineUpdate<CaseView, [ResolveEscalationInput]>('resolveEscalation');
 /** Change an escalation's severity. */

@@ -13,15 +13,32 @@ import { SYSTEM, type CaseContext } from '../case/context';
 import { queueEffect } from '../case/effects';
 import type { Actor } from '../case/state';
 import {
-  bump, calendarOf, clockDef, contactOf, localTime, planningPolicy, retarget, SLA_PATCH, startSlaClock, updateClock,
+  bump,
+  calendarOf,
+  clockDef,
+  contactOf,
+  localTime,
+  planningPolicy,
+  retarget,
+  SLA_PATCH,
+  startSlaClock,
+  updateClock,
 } from '../clocks/handlers';
 import {
-  acknowledgeEscalationUpdate, CaseEscalationLevelAttr, CaseSeverityAttr, changeSeverityUpdate, escalateUpdate, flagEscalationTriggerUpdate,
+  acknowledgeEscalationUpdate,
+  CaseEscalationLevelAttr,
+  CaseSeverityAttr,
+  changeSeverityUpdate,
+  escalateUpdate,
+  flagEscalationTriggerUpdate,
   resolveEscalationUpdate,
-  type AcknowledgeEscalationInput, type ChangeSeverityInput, type EscalateInput, type FlagTriggerInput, type ResolveEscalationInput,
+  type AcknowledgeEscalationInput,
+  type ChangeSeverityInput,
+  type EscalateInput,
+  type FlagTriggerInput,
+  type ResolveEscalationInput,
 } from './contract';
 import type { EscalationRecord, EscalationState, EscalationTemplate } from './state';
-
 
 const MINUTE = 60_000;
 /** Escalations per case are bounded, so the state stays small. */
@@ -35,7 +52,7 @@ export function escalationFeature(ctx: CaseContext): void {
   if (!patched(SLA_PATCH) || !ctx.state.sla) return;
   const { input, view, state } = ctx;
   const sla = ctx.state.sla;
-  const es: EscalationState = state.escalation ??= { technicalEscalated: false, reopensEscalated: false };
+  const es: EscalationState = (state.escalation ??= { technicalEscalated: false, reopensEscalated: false });
   view.escalations ??= [];
   view.escalationTriggers ??= [];
   const escalations = view.escalations;
@@ -51,7 +68,8 @@ export function escalationFeature(ctx: CaseContext): void {
     return esc;
   };
   const caseWorkable = () => {
-    if (view.status === 'resolved' || view.status === 'closed') throw ctx.forbidden(`the case is ${view.status}: escalate is not allowed`);
+    if (view.status === 'resolved' || view.status === 'closed')
+      throw ctx.forbidden(`the case is ${view.status}: escalate is not allowed`);
   };
   /** When a rung's wait for an acknowledgement ends: the severity's response time in its calendar. */
   const ackDue = (esc: EscalationRecord, startedAt: string) => {
@@ -73,51 +91,107 @@ export function escalationFeature(ctx: CaseContext): void {
     const k = esc.rungs.length + 1;
     const contact = rung.contactId ? contactOf(ctx, rung.contactId) : undefined;
     const rec = {
-      k, index, severity: esc.severity, via: rung.via, target: rung.target, state: 'pending' as const, startedAt: ctx.now(),
+      k,
+      index,
+      severity: esc.severity,
+      via: rung.via,
+      target: rung.target,
+      state: 'pending' as const,
+      startedAt: ctx.now(),
       ...(contact ? { contact } : {}),
       ...(rung.via === 'pagerduty' ? { dedupKey: `case-${input.caseId}:${esc.id}:rung-${k}` } : {}),
     };
     esc.rungs.push(rec);
     const ref = { escalationId: esc.id, k };
     const headline = `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id})`;
-    const waited = index > 0 ? ` Not acknowledged within ${describeMinutes(sev.responseMinutes)} by ${sev.ladder[index - 1].target}.` : '';
+    const waited =
+      index > 0
+        ? ` Not acknowledged within ${describeMinutes(sev.responseMinutes)} by ${sev.ladder[index - 1].target}.`
+        : '';
     const ackHint = `Acknowledge: POST /cases/${input.caseId}/escalations/${esc.id}/ack`;
     switch (rung.via) {
       case 'pagerduty':
-        queueEffect(sla.effects, { kind: 'page', ref, input: {
-          dedupKey: rec.dedupKey!, summary: `${headline}: ${rung.target}.${waited}`, severity: PAGE_SEVERITY[esc.severity], source: 'support-case-orchestrator',
-          customDetails: { caseId: input.caseId, escalationId: esc.id, rung: k, target: rung.target, issue: esc.issue, userImpact: esc.userImpact, acknowledge: ackHint },
-          links: [{ href: `${input.settings.publicBaseUrl}/cases/${input.caseId}`, text: `Case ${input.caseId}` }],
-        } });
+        queueEffect(sla.effects, {
+          kind: 'page',
+          ref,
+          input: {
+            dedupKey: rec.dedupKey!,
+            summary: `${headline}: ${rung.target}.${waited}`,
+            severity: PAGE_SEVERITY[esc.severity],
+            source: 'support-case-orchestrator',
+            customDetails: {
+              caseId: input.caseId,
+              escalationId: esc.id,
+              rung: k,
+              target: rung.target,
+              issue: esc.issue,
+              userImpact: esc.userImpact,
+              acknowledge: ackHint,
+            },
+            links: [{ href: `${input.settings.publicBaseUrl}/cases/${input.caseId}`, text: `Case ${input.caseId}` }],
+          },
+        });
         break;
       case 'email':
         if (contact) {
-          queueEffect(sla.effects, { kind: 'staffEmail', ref, input: {
-            key: `case-${input.caseId}:${esc.id}:rung-${k}`, caseId: input.caseId, kind: 'escalation_rung', to: contact,
-            subject: `ESCALATION ${headline}`,
-            text: `${rung.target},\n\n${headline} needs an engineer.${waited}\n\nIssue: ${esc.issue}\nAffected users: ${esc.affectedUsers}\nUser impact: ${esc.userImpact}\n`
-              + `What was tried: ${esc.whatTried}\nSteps to reproduce:\n${esc.stepsToReproduce.map((s, i) => `${i + 1}. ${s}`).join('\n') || '-'}\n\n${ackHint}\n`,
-          } });
+          queueEffect(sla.effects, {
+            kind: 'staffEmail',
+            ref,
+            input: {
+              key: `case-${input.caseId}:${esc.id}:rung-${k}`,
+              caseId: input.caseId,
+              kind: 'escalation_rung',
+              to: contact,
+              subject: `ESCALATION ${headline}`,
+              text:
+                `${rung.target},\n\n${headline} needs an engineer.${waited}\n\nIssue: ${esc.issue}\nAffected users: ${esc.affectedUsers}\nUser impact: ${esc.userImpact}\n` +
+                `What was tried: ${esc.whatTried}\nSteps to reproduce:\n${esc.stepsToReproduce.map((s, i) => `${i + 1}. ${s}`).join('\n') || '-'}\n\n${ackHint}\n`,
+            },
+          });
         }
-        queueEffect(sla.effects, { kind: 'slackNotify', input: { channel, mention: contact ?? rung.target, text: `${headline} is yours now.${waited} ${ackHint}` } });
+        queueEffect(sla.effects, {
+          kind: 'slackNotify',
+          input: { channel, mention: contact ?? rung.target, text: `${headline} is yours now.${waited} ${ackHint}` },
+        });
         break;
       case 'slack':
       case 'ticket':
         // The first rung of a Slack or ticket ladder is the template post itself.
-        if (!linkToPost) queueEffect(sla.effects, { kind: 'slackNotify', ref, input: { channel, text: `${headline}: ${rung.target}.${waited} ${ackHint}` } });
+        if (!linkToPost)
+          queueEffect(sla.effects, {
+            kind: 'slackNotify',
+            ref,
+            input: { channel, text: `${headline}: ${rung.target}.${waited} ${ackHint}` },
+          });
         break;
     }
     bump(ctx);
     ctx.record(SYSTEM, 'escalation_rung', `${esc.id} rung ${k}: ${rung.via} ${rung.target}`);
   };
 
-  const escalate = (actor: Actor, severity: Severity, fields: EscalationTemplate, source: EscalationRecord['source'], extra: Partial<EscalationRecord> = {}) => {
+  const escalate = (
+    actor: Actor,
+    severity: Severity,
+    fields: EscalationTemplate,
+    source: EscalationRecord['source'],
+    extra: Partial<EscalationRecord> = {},
+  ) => {
     const sev = severityDef(severity);
     const n = escalations.length + 1;
     const now = ctx.now();
     const esc: EscalationRecord = {
-      id: `esc-${n}`, n, severity, source, by: actor.name, createdAt: now, state: 'open', rungs: [], ladderStartedAt: now, ...fields,
-      followUp: { promised: '', dueAt: now }, ...extra,
+      id: `esc-${n}`,
+      n,
+      severity,
+      source,
+      by: actor.name,
+      createdAt: now,
+      state: 'open',
+      rungs: [],
+      ladderStartedAt: now,
+      ...fields,
+      followUp: { promised: '', dueAt: now },
+      ...extra,
     };
     const due = ackDue(esc, now);
     esc.followUp = { promised: timeframe(sev, due), dueAt: new Date(due).toISOString() };
@@ -128,8 +202,19 @@ export function escalationFeature(ctx: CaseContext): void {
     const first = sev.ladder[0];
     const linkToPost = first?.via === 'slack' || first?.via === 'ticket';
     queueEffect(sla.effects, {
-      kind: 'postEscalation', ...(linkToPost ? { ref: { escalationId: esc.id, k: 1 } } : {}),
-      input: { caseId: input.caseId, escalationId: esc.id, severity, title: esc.title, affectedUsers: esc.affectedUsers, issue: esc.issue, stepsToReproduce: esc.stepsToReproduce, userImpact: esc.userImpact, whatTried: esc.whatTried },
+      kind: 'postEscalation',
+      ...(linkToPost ? { ref: { escalationId: esc.id, k: 1 } } : {}),
+      input: {
+        caseId: input.caseId,
+        escalationId: esc.id,
+        severity,
+        title: esc.title,
+        affectedUsers: esc.affectedUsers,
+        issue: esc.issue,
+        stepsToReproduce: esc.stepsToReproduce,
+        userImpact: esc.userImpact,
+        whatTried: esc.whatTried,
+      },
     });
     notifyRung(esc, 0, linkToPost);
   };
@@ -152,10 +237,15 @@ export function escalationFeature(ctx: CaseContext): void {
     if (i.severity) return { severity: i.severity };
     const text = [input.subject, input.description, i.title, i.issue, i.userImpact].filter(Boolean).join('\n');
     const s = suggestSeverity(input.policy, text);
-    if (!s) throw ctx.invalid('no severity given, and nothing in the case matches the seed\'s "When to Escalate" signals: choose P0, P1, P2 or P3');
+    if (!s)
+      throw ctx.invalid(
+        'no severity given, and nothing in the case matches the seed\'s "When to Escalate" signals: choose P0, P1, P2 or P3',
+      );
     return { severity: s.severity, suggestion: s };
   };
-  ctx.action<EscalateInput>(escalateUpdate, null,
+  ctx.action<EscalateInput>(
+    escalateUpdate,
+    null,
     (i) => {
       caseWorkable();
       if (escalations.length >= MAX_ESCALATIONS) throw ctx.invalid(`a case has at most ${MAX_ESCALATIONS} escalations`);
@@ -171,12 +261,24 @@ export function escalationFeature(ctx: CaseContext): void {
     (i) => {
       const { severity, suggestion } = chosenSeverity(i);
       const d = fromCase('Escalation');
-      escalate(i.actor, severity, {
-        title: i.title?.trim() || input.subject, affectedUsers: i.affectedUsers?.trim() || d.affectedUsers, issue: i.issue?.trim() || d.issue,
-        stepsToReproduce: i.stepsToReproduce?.filter((s) => s.trim()).length ? i.stepsToReproduce.filter((s) => s.trim()) : d.stepsToReproduce,
-        userImpact: i.userImpact?.trim() || d.userImpact, whatTried: i.whatTried?.trim() || d.whatTried,
-      }, 'agent', suggestion ? { severitySuggestion: suggestion } : {});
-    });
+      escalate(
+        i.actor,
+        severity,
+        {
+          title: i.title?.trim() || input.subject,
+          affectedUsers: i.affectedUsers?.trim() || d.affectedUsers,
+          issue: i.issue?.trim() || d.issue,
+          stepsToReproduce: i.stepsToReproduce?.filter((s) => s.trim()).length
+            ? i.stepsToReproduce.filter((s) => s.trim())
+            : d.stepsToReproduce,
+          userImpact: i.userImpact?.trim() || d.userImpact,
+          whatTried: i.whatTried?.trim() || d.whatTried,
+        },
+        'agent',
+        suggestion ? { severitySuggestion: suggestion } : {},
+      );
+    },
+  );
 
   // ---- the category's triggers, flagged by an agent ----
   const triggerOf = (id: string) => {
@@ -184,25 +286,33 @@ export function escalationFeature(ctx: CaseContext): void {
     const t = cat?.escalationTriggers.find((x) => x.id === id);
     if (!t) {
       const known = cat?.escalationTriggers.map((x) => x.id).join(', ');
-      throw ctx.invalid(`'${id}' is not an escalation trigger of the ${view.category ?? 'uncategorized'} category${known ? ` (it has: ${known})` : ''}`);
+      throw ctx.invalid(
+        `'${id}' is not an escalation trigger of the ${view.category ?? 'uncategorized'} category${known ? ` (it has: ${known})` : ''}`,
+      );
     }
     return t;
   };
-  ctx.action<FlagTriggerInput>(flagEscalationTriggerUpdate, null,
+  ctx.action<FlagTriggerInput>(
+    flagEscalationTriggerUpdate,
+    null,
     ({ triggerId }) => {
       caseWorkable();
       triggerOf(triggerId);
-      if (view.escalationTriggers!.some((t) => t.id === triggerId)) throw ctx.alreadyDone(`trigger '${triggerId}' is already flagged`);
+      if (view.escalationTriggers!.some((t) => t.id === triggerId))
+        throw ctx.alreadyDone(`trigger '${triggerId}' is already flagged`);
       if (escalations.length >= MAX_ESCALATIONS) throw ctx.invalid(`a case has at most ${MAX_ESCALATIONS} escalations`);
     },
     ({ actor, triggerId, note }) => {
       const t = triggerOf(triggerId);
       view.escalationTriggers!.push({ id: t.id, label: t.label, by: actor.name, at: ctx.now() });
       escalate(actor, t.severity, fromCase(t.label, note), 'trigger', { triggerId: t.id });
-    });
+    },
+  );
 
   // ---- acknowledge, resolve, change severity ----
-  ctx.action<AcknowledgeEscalationInput>(acknowledgeEscalationUpdate, null,
+  ctx.action<AcknowledgeEscalationInput>(
+    acknowledgeEscalationUpdate,
+    null,
     ({ escalationId }) => {
       const esc = find(escalationId);
       if (esc.state !== 'open') throw ctx.alreadyDone(`${esc.id} is already ${esc.state}`);
@@ -213,23 +323,39 @@ export function escalationFeature(ctx: CaseContext): void {
       esc.acknowledged = { by: actor.name, role: actor.role, at: ctx.now() };
       updateClock(ctx, `engineering_response:${esc.id}`, (c) => meetClock(c, Date.now()));
       // Acknowledged here, so PagerDuty stops re-notifying whoever it paged.
-      for (const r of esc.rungs) if (r.dedupKey) queueEffect(sla.effects, { kind: 'acknowledgePage', input: { dedupKey: r.dedupKey } });
-      queueEffect(sla.effects, { kind: 'slackNotify', input: { channel, text: `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id}) acknowledged by ${actor.name}` } });
+      for (const r of esc.rungs)
+        if (r.dedupKey) queueEffect(sla.effects, { kind: 'acknowledgePage', input: { dedupKey: r.dedupKey } });
+      queueEffect(sla.effects, {
+        kind: 'slackNotify',
+        input: {
+          channel,
+          text: `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id}) acknowledged by ${actor.name}`,
+        },
+      });
       ctx.record(actor, 'escalation_acknowledged', esc.id);
-    });
+    },
+  );
 
-  ctx.action<ResolveEscalationInput>(resolveEscalationUpdate, null,
-    ({ escalationId }) => { if (find(escalationId).state === 'resolved') throw ctx.alreadyDone(`${escalationId} is already resolved`); },
+  ctx.action<ResolveEscalationInput>(
+    resolveEscalationUpdate,
+    null,
+    ({ escalationId }) => {
+      if (find(escalationId).state === 'resolved') throw ctx.alreadyDone(`${escalationId} is already resolved`);
+    },
     ({ actor, escalationId, note }) => {
       const esc = find(escalationId);
       esc.state = 'resolved';
       esc.resolved = { by: actor.name, at: ctx.now(), ...(note ? { note } : {}) };
       updateClock(ctx, `engineering_response:${esc.id}`, (c) => meetClock(c, Date.now()));
-      for (const r of esc.rungs) if (r.dedupKey) queueEffect(sla.effects, { kind: 'resolvePage', input: { dedupKey: r.dedupKey } });
+      for (const r of esc.rungs)
+        if (r.dedupKey) queueEffect(sla.effects, { kind: 'resolvePage', input: { dedupKey: r.dedupKey } });
       ctx.record(actor, 'escalation_resolved', `${esc.id}${note ? `: ${note}` : ''}`);
-    });
+    },
+  );
 
-  ctx.action<ChangeSeverityInput>(changeSeverityUpdate, null,
+  ctx.action<ChangeSeverityInput>(
+    changeSeverityUpdate,
+    null,
     ({ escalationId, severity, reason }) => {
       const esc = find(escalationId);
       if (esc.state === 'resolved') throw ctx.alreadyDone(`${esc.id} is resolved`);
@@ -248,7 +374,8 @@ export function escalationFeature(ctx: CaseContext): void {
         esc.ladderStartedAt = ctx.now();
         notifyRung(esc, 0);
       }
-    });
+    },
+  );
 
   // ---- automatic escalation ----
   if (!input.resume) {
@@ -257,7 +384,8 @@ export function escalationFeature(ctx: CaseContext): void {
       await condition(() => view.category === 'technical' && !es.technicalEscalated);
       await ctx.exclusive(() => {
         const cat = input.policy.categories.find((c) => c.id === 'technical');
-        if (es.technicalEscalated || !cat?.alwaysEscalate || view.status === 'resolved' || view.status === 'closed') return;
+        if (es.technicalEscalated || !cat?.alwaysEscalate || view.status === 'resolved' || view.status === 'closed')
+          return;
         es.technicalEscalated = true;
         escalate(SYSTEM, cat.alwaysEscalate.severity, fromCase(cat.name), 'category');
         ctx.publish();
@@ -265,10 +393,20 @@ export function escalationFeature(ctx: CaseContext): void {
     })();
   }
   ctx.on('statusChanged', ({ from, to }) => {
-    if ((from === 'resolved' || from === 'closed') && to === 'open' && view.reopens > input.policy.reopen.maxReopensBeforeEscalation && !es.reopensEscalated
-      && escalations.length < MAX_ESCALATIONS) {
+    if (
+      (from === 'resolved' || from === 'closed') &&
+      to === 'open' &&
+      view.reopens > input.policy.reopen.maxReopensBeforeEscalation &&
+      !es.reopensEscalated &&
+      escalations.length < MAX_ESCALATIONS
+    ) {
       es.reopensEscalated = true;
-      escalate(SYSTEM, input.policy.sla?.reopenEscalationSeverity ?? 'P3', fromCase(`Reopened ${view.reopens} times`), 'reopens');
+      escalate(
+        SYSTEM,
+        input.policy.sla?.reopenEscalationSeverity ?? 'P3',
+        fromCase(`Reopened ${view.reopens} times`),
+        'reopens',
+      );
     }
   });
   // The customer heard from us: the follow-up promise is kept.
@@ -279,19 +417,29 @@ export function escalationFeature(ctx: CaseContext): void {
 
   // ---- what ops and the Web UI see ----
   const openSeverity = (): Severity | null => {
-    const open = escalations.filter((e) => e.state !== 'resolved').map((e) => e.severity).sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b]);
+    const open = escalations
+      .filter((e) => e.state !== 'resolved')
+      .map((e) => e.severity)
+      .sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b]);
     return open[0] ?? null;
   };
-  const level = () => Math.max(0, ...escalations.flatMap((e) => e.rungs.filter((r) => r.severity === e.severity).map((r) => r.index + 1)));
+  const level = () =>
+    Math.max(
+      0,
+      ...escalations.flatMap((e) => e.rungs.filter((r) => r.severity === e.severity).map((r) => r.index + 1)),
+    );
   ctx.addPublisher({
     searchAttributes: () => [
       { key: CaseSeverityAttr, value: openSeverity() },
       { key: CaseEscalationLevelAttr, value: level() },
     ],
-    details: () => escalations.filter((e) => e.state !== 'resolved').map((e) => {
-      const rung = e.rungs.at(-1);
-      return `**Escalation ${e.id}:** ${e.severity} ${e.state}${rung ? ` · rung ${rung.index + 1} ${rung.target} (${rung.state})` : ''}`;
-    }),
+    details: () =>
+      escalations
+        .filter((e) => e.state !== 'resolved')
+        .map((e) => {
+          const rung = e.rungs.at(-1);
+          return `**Escalation ${e.id}:** ${e.severity} ${e.state}${rung ? ` · rung ${rung.index + 1} ${rung.target} (${rung.state})` : ''}`;
+        }),
     view: () => {
       view.severity = openSeverity();
       for (const e of escalations) {
@@ -308,12 +456,16 @@ export function escalationFeature(ctx: CaseContext): void {
   type Due = { atMs: number; escalationId: string; what: 'climb' | 'followUp' };
   const nextDue = (): Due | null => {
     let best: Due | null = null;
-    const consider = (d: Due) => { if (!best || d.atMs < best.atMs) best = d; };
+    const consider = (d: Due) => {
+      if (!best || d.atMs < best.atMs) best = d;
+    };
     if (view.status === 'resolved' || view.status === 'closed') return null; // a resolved case stops climbing
     for (const e of escalations) {
       const last = e.rungs.at(-1);
-      if (e.state === 'open' && last && last.index + 1 < severityDef(e.severity).ladder.length) consider({ atMs: ackDue(e, last.startedAt), escalationId: e.id, what: 'climb' });
-      if (!e.followUp.customerUpdatedAt && !e.followUp.remindedAt) consider({ atMs: Date.parse(e.followUp.dueAt), escalationId: e.id, what: 'followUp' });
+      if (e.state === 'open' && last && last.index + 1 < severityDef(e.severity).ladder.length)
+        consider({ atMs: ackDue(e, last.startedAt), escalationId: e.id, what: 'climb' });
+      if (!e.followUp.customerUpdatedAt && !e.followUp.remindedAt)
+        consider({ atMs: Date.parse(e.followUp.dueAt), escalationId: e.id, what: 'followUp' });
     }
     return best;
   };
@@ -325,11 +477,19 @@ export function escalationFeature(ctx: CaseContext): void {
     } else {
       esc.followUp.remindedAt = ctx.now();
       bump(ctx);
-      ctx.record(SYSTEM, 'follow_up_due', `${esc.id}: the customer was promised an update within ${esc.followUp.promised}`);
-      queueEffect(sla.effects, { kind: 'slackNotify', input: {
-        channel, ...(view.assignee ? { mention: view.assignee.name } : {}),
-        text: `Reminder: case ${input.caseId} (${esc.id}): the customer was promised an update within ${esc.followUp.promised}, and has not had one.`,
-      } });
+      ctx.record(
+        SYSTEM,
+        'follow_up_due',
+        `${esc.id}: the customer was promised an update within ${esc.followUp.promised}`,
+      );
+      queueEffect(sla.effects, {
+        kind: 'slackNotify',
+        input: {
+          channel,
+          ...(view.assignee ? { mention: view.assignee.name } : {}),
+          text: `Reminder: case ${input.caseId} (${esc.id}): the customer was promised an update within ${esc.followUp.promised}, and has not had one.`,
+        },
+      });
     }
     ctx.publish();
   };
@@ -337,7 +497,10 @@ export function escalationFeature(ctx: CaseContext): void {
     let planRev = -1;
     let plan: Due | null = null;
     const current = () => {
-      if (planRev !== sla.rev) { planRev = sla.rev; plan = nextDue(); }
+      if (planRev !== sla.rev) {
+        planRev = sla.rev;
+        plan = nextDue();
+      }
       return plan;
     };
     const key = (d: Due | null) => (d ? `${d.escalationId}:${d.what}:${d.atMs}` : '');
@@ -345,11 +508,26 @@ export function escalationFeature(ctx: CaseContext): void {
       const d = current();
       const k = key(d);
       // The view's status also stops a ladder; the predicate notices it without a rev change.
-      const moved = () => { if (view.status === 'resolved' || view.status === 'closed') planRev = -1; return key(current()) !== k; };
-      if (!d) { await condition(moved); continue; }
+      const moved = () => {
+        if (view.status === 'resolved' || view.status === 'closed') planRev = -1;
+        return key(current()) !== k;
+      };
+      if (!d) {
+        await condition(moved);
+        continue;
+      }
       const wait = d.atMs - Date.now();
-      if (wait > 0 && await condition(moved, wait, { summary: d.what === 'climb' ? `Escalation ${d.escalationId}: next rung` : `Escalation ${d.escalationId}: follow-up` })) continue;
-      await ctx.exclusive(() => { if (key(nextDue()) === k) fire(d); });
+      if (
+        wait > 0 &&
+        (await condition(moved, wait, {
+          summary:
+            d.what === 'climb' ? `Escalation ${d.escalationId}: next rung` : `Escalation ${d.escalationId}: follow-up`,
+        }))
+      )
+        continue;
+      await ctx.exclusive(() => {
+        if (key(nextDue()) === k) fire(d);
+      });
       planRev = -1;
     }
   })();

@@ -26,8 +26,12 @@ export async function weeklyReportWorkflow(input: WeeklyReportInput): Promise<We
   await notifySlack({ channel: input.slackChannel, text: '```\n' + report.text + '\n```' });
   if (lead) {
     await sendStaffEmail({
-      key: `weekly-report:${week}`, caseId: `weekly-report-${week}`, kind: 'weekly_report', to: lead.contact,
-      subject: `EduStream Support weekly report ${week}`, text: report.text,
+      key: `weekly-report:${week}`,
+      caseId: `weekly-report-${week}`,
+      kind: 'weekly_report',
+      to: lead.contact,
+      subject: `EduStream Support weekly report ${week}`,
+      text: report.text,
     });
   }
   return report;

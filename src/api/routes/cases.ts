@@ -3,9 +3,24 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import {
-  addNoteUpdate, assignUpdate, caseViewQuery, caseWorkflowId, closeUpdate, completeStepUpdate, customerReplySignal,
-  reopenUpdate, replyUpdate, requestVerificationUpdate, resolveUpdate, setCategoryUpdate, skipStepUpdate, waitForCustomerUpdate,
-  CASE_WORKFLOW_TYPE, type Actor, type CaseInput, type SupportCaseWorkflow,
+  addNoteUpdate,
+  assignUpdate,
+  caseViewQuery,
+  caseWorkflowId,
+  closeUpdate,
+  completeStepUpdate,
+  customerReplySignal,
+  reopenUpdate,
+  replyUpdate,
+  requestVerificationUpdate,
+  resolveUpdate,
+  setCategoryUpdate,
+  skipStepUpdate,
+  waitForCustomerUpdate,
+  CASE_WORKFLOW_TYPE,
+  type Actor,
+  type CaseInput,
+  type SupportCaseWorkflow,
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
 import { HttpError } from '../errors';
@@ -28,19 +43,32 @@ function idempotencyKeyOf(ctx: Ctx): string | undefined {
 function openCase(env: RouteEnv): RouteDef {
   const { client, config, policy } = env;
   return {
-    method: 'post', path: '/cases', summary: 'Open a case (Idempotency-Key makes a retry return the same case)', permission: 'case.open', body: s.openCaseBody,
+    method: 'post',
+    path: '/cases',
+    summary: 'Open a case (Idempotency-Key makes a retry return the same case)',
+    permission: 'case.open',
+    body: s.openCaseBody,
     headers: [IDEMPOTENCY_KEY_HEADER],
     async handle(ctx) {
       const body = ctx.body as z.infer<typeof s.openCaseBody>;
       const key = idempotencyKeyOf(ctx);
       const caseId = newCaseId(key ? { caller: ctx.caller!.id, key } : undefined);
       const input: CaseInput = {
-        caseId, ...body, openedBy: ctx.caller!, policy,
-        settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl, slackEscalationsChannel: config.slack.escalationsChannel },
+        caseId,
+        ...body,
+        openedBy: ctx.caller!,
+        policy,
+        settings: {
+          adminBaseUrl: config.adminBaseUrl,
+          publicBaseUrl: config.publicBaseUrl,
+          slackEscalationsChannel: config.slack.escalationsChannel,
+        },
       };
       try {
         await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-          workflowId: caseWorkflowId(caseId), taskQueue: config.temporal.taskQueue, args: [input],
+          workflowId: caseWorkflowId(caseId),
+          taskQueue: config.temporal.taskQueue,
+          args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // The summary is shown in the Web UI list; no customer data in it.
           staticSummary: `Support case ${caseId} · ${body.channel}${body.category ? ` · ${body.category}` : ''}`,
@@ -84,7 +112,11 @@ function caseListEntry(wf: WorkflowExecutionInfo): Record<string, unknown> {
 /** GET /cases: a page of cases from Temporal visibility. */
 function listCases(env: RouteEnv): RouteDef {
   return {
-    method: 'get', path: '/cases', summary: 'List cases from Temporal visibility', permission: 'case.read', query: s.listQuery,
+    method: 'get',
+    path: '/cases',
+    summary: 'List cases from Temporal visibility',
+    permission: 'case.read',
+    query: s.listQuery,
     async handle(ctx) {
       const q = ctx.query as z.infer<typeof s.listQuery>;
       const cases: Record<string, unknown>[] = [];
@@ -108,17 +140,75 @@ function assigneeOf(env: RouteEnv, agent: string | undefined, caller: Actor): { 
 /** The agent's actions on a case, one Update each. */
 function caseActions(env: RouteEnv): RouteDef[] {
   return [
-    env.caseAction('/cases/:caseId/assign', 'Assign the case (to the caller, or to the named agent)', s.assignBody, ({ body, caller }) => ({ def: assignUpdate, input: { actor: caller, assignee: assigneeOf(env, body.agent, caller) } })),
-    env.caseAction('/cases/:caseId/reply', 'Reply to the customer', s.replyBody, ({ body, caller }) => ({ def: replyUpdate, input: { actor: caller, message: body.message } })),
-    env.caseAction('/cases/:caseId/verification-request', 'Send the Account Verification e-mail', s.emptyBody, ({ caller }) => ({ def: requestVerificationUpdate, input: { actor: caller } })),
-    env.caseAction('/cases/:caseId/checklist/:stepId/complete', 'Complete a checklist step', s.completeStepBody, ({ body, caller, params }) => ({ def: completeStepUpdate, input: { actor: caller, stepId: params.stepId, ...body } })),
-    env.caseAction('/cases/:caseId/checklist/:stepId/skip', 'Skip a checklist step, with a note', s.skipStepBody, ({ body, caller, params }) => ({ def: skipStepUpdate, input: { actor: caller, stepId: params.stepId, note: body.note } })),
-    env.caseAction('/cases/:caseId/category', 'Change the category', s.categoryBody, ({ body, caller }) => ({ def: setCategoryUpdate, input: { actor: caller, category: body.category } })),
-    env.caseAction('/cases/:caseId/notes', 'Add an internal note', s.noteBody, ({ body, caller }) => ({ def: addNoteUpdate, input: { actor: caller, text: body.text } })),
-    env.caseAction('/cases/:caseId/wait-for-customer', 'Wait for the customer', s.waitBody, ({ body, caller }) => ({ def: waitForCustomerUpdate, input: { actor: caller, ...body } })),
-    env.caseAction('/cases/:caseId/resolve', 'Resolve (sends the Issue Resolved e-mail)', s.resolveBody, ({ body, caller }) => ({ def: resolveUpdate, input: { actor: caller, ...body } })),
-    env.caseAction('/cases/:caseId/close', 'Close a resolved case', s.closeBody, ({ body, caller }) => ({ def: closeUpdate, input: { actor: caller, ...body } }), 'case.close'),
-    env.caseAction('/cases/:caseId/reopen', 'Reopen a resolved case, or a closed one within the reopen window', s.reopenBody, ({ body, caller }) => ({ def: reopenUpdate, input: { actor: caller, reason: body.reason } }), 'case.reopen'),
+    env.caseAction(
+      '/cases/:caseId/assign',
+      'Assign the case (to the caller, or to the named agent)',
+      s.assignBody,
+      ({ body, caller }) => ({
+        def: assignUpdate,
+        input: { actor: caller, assignee: assigneeOf(env, body.agent, caller) },
+      }),
+    ),
+    env.caseAction('/cases/:caseId/reply', 'Reply to the customer', s.replyBody, ({ body, caller }) => ({
+      def: replyUpdate,
+      input: { actor: caller, message: body.message },
+    })),
+    env.caseAction(
+      '/cases/:caseId/verification-request',
+      'Send the Account Verification e-mail',
+      s.emptyBody,
+      ({ caller }) => ({ def: requestVerificationUpdate, input: { actor: caller } }),
+    ),
+    env.caseAction(
+      '/cases/:caseId/checklist/:stepId/complete',
+      'Complete a checklist step',
+      s.completeStepBody,
+      ({ body, caller, params }) => ({
+        def: completeStepUpdate,
+        input: { actor: caller, stepId: params.stepId, ...body },
+      }),
+    ),
+    env.caseAction(
+      '/cases/:caseId/checklist/:stepId/skip',
+      'Skip a checklist step, with a note',
+      s.skipStepBody,
+      ({ body, caller, params }) => ({
+        def: skipStepUpdate,
+        input: { actor: caller, stepId: params.stepId, note: body.note },
+      }),
+    ),
+    env.caseAction('/cases/:caseId/category', 'Change the category', s.categoryBody, ({ body, caller }) => ({
+      def: setCategoryUpdate,
+      input: { actor: caller, category: body.category },
+    })),
+    env.caseAction('/cases/:caseId/notes', 'Add an internal note', s.noteBody, ({ body, caller }) => ({
+      def: addNoteUpdate,
+      input: { actor: caller, text: body.text },
+    })),
+    env.caseAction('/cases/:caseId/wait-for-customer', 'Wait for the customer', s.waitBody, ({ body, caller }) => ({
+      def: waitForCustomerUpdate,
+      input: { actor: caller, ...body },
+    })),
+    env.caseAction(
+      '/cases/:caseId/resolve',
+      'Resolve (sends the Issue Resolved e-mail)',
+      s.resolveBody,
+      ({ body, caller }) => ({ def: resolveUpdate, input: { actor: caller, ...body } }),
+    ),
+    env.caseAction(
+      '/cases/:caseId/close',
+      'Close a resolved case',
+      s.closeBody,
+      ({ body, caller }) => ({ def: closeUpdate, input: { actor: caller, ...body } }),
+      'case.close',
+    ),
+    env.caseAction(
+      '/cases/:caseId/reopen',
+      'Reopen a resolved case, or a closed one within the reopen window',
+      s.reopenBody,
+      ({ body, caller }) => ({ def: reopenUpdate, input: { actor: caller, reason: body.reason } }),
+      'case.reopen',
+    ),
   ];
 }
 
@@ -128,16 +218,27 @@ export function caseRoutes(env: RouteEnv): RouteDef[] {
     openCase(env),
     listCases(env),
     {
-      method: 'get', path: '/cases/:caseId', summary: 'The case view', permission: 'case.read',
-      async handle(ctx) { return { body: await env.viewOf(ctx.params.caseId) }; },
+      method: 'get',
+      path: '/cases/:caseId',
+      summary: 'The case view',
+      permission: 'case.read',
+      async handle(ctx) {
+        return { body: await env.viewOf(ctx.params.caseId) };
+      },
     },
     ...caseActions(env),
     {
       // A signal, not an Update: intake must never be refused.
-      method: 'post', path: '/cases/:caseId/customer-replies', summary: 'Relay a customer message (intake)', permission: 'case.customerReply', body: s.customerReplyBody,
+      method: 'post',
+      path: '/cases/:caseId/customer-replies',
+      summary: 'Relay a customer message (intake)',
+      permission: 'case.customerReply',
+      body: s.customerReplyBody,
       async handle(ctx) {
         const handle = env.handleFor(ctx.params.caseId);
-        await handle.signal(customerReplySignal, { message: (ctx.body as z.infer<typeof s.customerReplyBody>).message });
+        await handle.signal(customerReplySignal, {
+          message: (ctx.body as z.infer<typeof s.customerReplyBody>).message,
+        });
         return { status: 202, body: await handle.query(caseViewQuery) };
       },
     },

@@ -5,7 +5,11 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import { decidableTiers } from '../../policy/compensation';
 import {
-  APPROVAL_ID_PATTERN, decideApprovalUpdate, proposeCompensationUpdate, type Actor, type ApprovalDecisionInput,
+  APPROVAL_ID_PATTERN,
+  decideApprovalUpdate,
+  proposeCompensationUpdate,
+  type Actor,
+  type ApprovalDecisionInput,
 } from '../../../workflows/contracts';
 import { HttpError } from '../errors';
 import type { RouteDef, RouteEnv } from '../route-table';
@@ -21,8 +25,11 @@ export async function decideApproval(env: RouteEnv, input: ApprovalDecisionInput
 /** The visibility query of GET /approvals: running cases pending a tier the caller decides, not proposed by the caller. */
 function pendingApprovalsQuery(tierRoles: string[], caller: Actor, q: z.infer<typeof s.approvalsQuery>): string {
   const clauses = [
-    `WorkflowType = 'supportCaseWorkflow'`, `ExecutionStatus = 'Running'`, 'CasePendingApproval = true',
-    `CaseApprovalTier IN (${tierRoles.map((r) => `'${r}'`).join(', ')})`, `CaseApprovalProposer != '${caller.name.replace(/'/g, "\\'")}'`,
+    `WorkflowType = 'supportCaseWorkflow'`,
+    `ExecutionStatus = 'Running'`,
+    'CasePendingApproval = true',
+    `CaseApprovalTier IN (${tierRoles.map((r) => `'${r}'`).join(', ')})`,
+    `CaseApprovalProposer != '${caller.name.replace(/'/g, "\\'")}'`,
   ];
   if (q.overCents !== undefined) clauses.push(`CaseApprovalCents > ${q.overCents}`);
   return clauses.join(' AND ');
@@ -44,14 +51,21 @@ function approvalEntry(wf: WorkflowExecutionInfo): Record<string, unknown> {
 /** GET /approvals: the pending approvals the caller may decide. */
 function listApprovals(env: RouteEnv): RouteDef {
   return {
-    method: 'get', path: '/approvals', summary: 'List pending approvals the caller may decide', permission: 'approval.decide', query: s.approvalsQuery,
+    method: 'get',
+    path: '/approvals',
+    summary: 'List pending approvals the caller may decide',
+    permission: 'approval.decide',
+    query: s.approvalsQuery,
     async handle(ctx) {
       const q = ctx.query as z.infer<typeof s.approvalsQuery>;
       const caller = ctx.caller!;
       const tierRoles = decidableTiers(env.policy, caller.role).map((t) => t.role);
       if (tierRoles.length === 0) return { body: { approvals: [] } };
       const approvals: Record<string, unknown>[] = [];
-      for await (const wf of env.client.workflow.list({ query: pendingApprovalsQuery(tierRoles, caller, q), pageSize: q.limit })) {
+      for await (const wf of env.client.workflow.list({
+        query: pendingApprovalsQuery(tierRoles, caller, q),
+        pageSize: q.limit,
+      })) {
         approvals.push(approvalEntry(wf));
         if (approvals.length >= q.limit) break;
       }
@@ -63,15 +77,28 @@ function listApprovals(env: RouteEnv): RouteDef {
 /** The compensation and approval routes. */
 export function compensationRoutes(env: RouteEnv): RouteDef[] {
   return [
-    env.caseAction('/cases/:caseId/compensation', 'Propose compensation (or change a proposal waiting for approval)', s.compensationBody,
-      ({ body, caller }) => ({ def: proposeCompensationUpdate, input: { actor: caller, ...body } }), 'compensation.propose'),
+    env.caseAction(
+      '/cases/:caseId/compensation',
+      'Propose compensation (or change a proposal waiting for approval)',
+      s.compensationBody,
+      ({ body, caller }) => ({ def: proposeCompensationUpdate, input: { actor: caller, ...body } }),
+      'compensation.propose',
+    ),
     listApprovals(env),
     {
-      method: 'post', path: '/approvals/:approvalId/decision', summary: 'Decide a pending approval (the body names the amount)',
-      permission: 'approval.decide', body: s.approvalDecisionBody,
+      method: 'post',
+      path: '/approvals/:approvalId/decision',
+      summary: 'Decide a pending approval (the body names the amount)',
+      permission: 'approval.decide',
+      body: s.approvalDecisionBody,
       async handle(ctx) {
         const body = ctx.body as z.infer<typeof s.approvalDecisionBody>;
-        const view = await decideApproval(env, { actor: ctx.caller!, approvalId: ctx.params.approvalId, ...body, via: 'api' });
+        const view = await decideApproval(env, {
+          actor: ctx.caller!,
+          approvalId: ctx.params.approvalId,
+          ...body,
+          via: 'api',
+        });
         return { body: view };
       },
     },

@@ -13,22 +13,33 @@ export function csatRoutes(env: RouteEnv): RouteDef[] {
   const { config } = env;
   return [
     {
-      method: 'get', path: '/csat/:token', summary: 'The survey page a customer opens from the e-mail', permission: null,
+      method: 'get',
+      path: '/csat/:token',
+      summary: 'The survey page a customer opens from the e-mail',
+      permission: null,
       async handle(ctx) {
-        if (!verifySurveyToken(config.csatSecret, ctx.params.token)) throw new HttpError(404, 'not_found', 'this survey link is not valid');
+        if (!verifySurveyToken(config.csatSecret, ctx.params.token))
+          throw new HttpError(404, 'not_found', 'this survey link is not valid');
         return { body: null, html: renderSurveyPage(ctx.params.token) };
       },
     },
     {
-      method: 'post', path: '/csat/:token', summary: 'Rate a resolved case (signed, single-use link; no bearer token)', permission: null, body: s.csatBody,
+      method: 'post',
+      path: '/csat/:token',
+      summary: 'Rate a resolved case (signed, single-use link; no bearer token)',
+      permission: null,
+      body: s.csatBody,
       async handle(ctx) {
         const claim = verifySurveyToken(config.csatSecret, ctx.params.token);
-        if (!claim || !CASE_ID_PATTERN.test(claim.caseId)) throw new HttpError(404, 'not_found', 'this survey link is not valid');
+        if (!claim || !CASE_ID_PATTERN.test(claim.caseId))
+          throw new HttpError(404, 'not_found', 'this survey link is not valid');
         const body = ctx.body as z.infer<typeof s.csatBody>;
         await env.handleFor(claim.caseId).executeUpdate(rateUpdate, { args: [{ surveyId: claim.surveyId, ...body }] });
         const wantsHtml = (ctx.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
         // The customer sees only their own rating, never the case's internal view.
-        return wantsHtml ? { body: null, html: renderSurveyThanks(body.rating) } : { body: { caseId: claim.caseId, rating: body.rating, thanks: true } };
+        return wantsHtml
+          ? { body: null, html: renderSurveyThanks(body.rating) }
+          : { body: { caseId: claim.caseId, rating: body.rating, thanks: true } };
       },
     },
   ];

@@ -17,22 +17,43 @@ async function metricsSummary(client: Client, policy: SupportPolicy, from: Date,
 
 /** The metrics and report routes. */
 export function metricsRoutes(env: RouteEnv): RouteDef[] {
-  return [{
-    method: 'get', path: '/reports/weekly', summary: 'The weekly report of an ISO week (default: last week) as JSON', permission: 'case.read', query: s.weeklyReportQuery,
-    async handle(ctx) {
-      const q = ctx.query as z.infer<typeof s.weeklyReportQuery>;
-      const week = q.week ?? previousWeek(Date.now(), env.policy.timeZone);
-      let bounds: { from: number; to: number };
-      try { bounds = weekBounds(week, env.policy.timeZone); } catch (err) { throw new HttpError(400, 'bad_request', `query week: ${(err as Error).message}`); }
-      return { body: buildWeeklyReport(env.policy, week, await closedCaseFacts(env.client, new Date(bounds.from), new Date(bounds.to))) };
+  return [
+    {
+      method: 'get',
+      path: '/reports/weekly',
+      summary: 'The weekly report of an ISO week (default: last week) as JSON',
+      permission: 'case.read',
+      query: s.weeklyReportQuery,
+      async handle(ctx) {
+        const q = ctx.query as z.infer<typeof s.weeklyReportQuery>;
+        const week = q.week ?? previousWeek(Date.now(), env.policy.timeZone);
+        let bounds: { from: number; to: number };
+        try {
+          bounds = weekBounds(week, env.policy.timeZone);
+        } catch (err) {
+          throw new HttpError(400, 'bad_request', `query week: ${(err as Error).message}`);
+        }
+        return {
+          body: buildWeeklyReport(
+            env.policy,
+            week,
+            await closedCaseFacts(env.client, new Date(bounds.from), new Date(bounds.to)),
+          ),
+        };
+      },
     },
-  }, {
-    method: 'get', path: '/metrics/summary', summary: 'Support metrics against the seed targets for a period', permission: 'case.read', query: s.metricsQuery,
-    async handle(ctx) {
-      const q = ctx.query as z.infer<typeof s.metricsQuery>;
-      const to = q.to ? new Date(q.to) : new Date();
-      const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * 24 * 3_600_000);
-      return { body: await metricsSummary(env.client, env.policy, from, to) };
+    {
+      method: 'get',
+      path: '/metrics/summary',
+      summary: 'Support metrics against the seed targets for a period',
+      permission: 'case.read',
+      query: s.metricsQuery,
+      async handle(ctx) {
+        const q = ctx.query as z.infer<typeof s.metricsQuery>;
+        const to = q.to ? new Date(q.to) : new Date();
+        const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * 24 * 3_600_000);
+        return { body: await metricsSummary(env.client, env.policy, from, to) };
+      },
     },
-  }];
+  ];
 }

@@ -5,8 +5,15 @@ import type { z } from 'zod/v4';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { verifyStripeSignature } from '../../security/stripe-webhook-signature';
 import {
-  CASE_ID_PATTERN, caseWorkflowId, flagEscalationTriggerUpdate, stripeEventSignal,
-  CASE_WORKFLOW_TYPE, type Actor, type CaseInput, type StripeEventInput, type SupportCaseWorkflow,
+  CASE_ID_PATTERN,
+  caseWorkflowId,
+  flagEscalationTriggerUpdate,
+  stripeEventSignal,
+  CASE_WORKFLOW_TYPE,
+  type Actor,
+  type CaseInput,
+  type StripeEventInput,
+  type SupportCaseWorkflow,
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
 import { HttpError } from '../errors';
@@ -22,20 +29,54 @@ const STRIPE_ACTOR: Actor = { id: 'stripe', name: 'Stripe webhook', role: 'syste
 const PI = /^pi_[A-Za-z0-9_]{1,64}$/;
 
 /** The fields of a Stripe event a case acts on; null for events the orchestrator does not handle. */
-export function stripeEventInput(event: z.infer<typeof s.stripeEvent>): { input: StripeEventInput; caseId?: string } | null {
+export function stripeEventInput(
+  event: z.infer<typeof s.stripeEvent>,
+): { input: StripeEventInput; caseId?: string } | null {
   const o = event.data.object;
   const base = { id: event.id, objectId: String(o.id ?? '') };
   switch (event.type) {
     case 'charge.dispute.created':
-      return { input: { ...base, type: event.type, paymentIntentId: idOf(o.payment_intent), chargeId: idOf(o.charge), amountCents: int(o.amount), currency: str(o.currency), reason: str(o.reason), status: str(o.status) } };
+      return {
+        input: {
+          ...base,
+          type: event.type,
+          paymentIntentId: idOf(o.payment_intent),
+          chargeId: idOf(o.charge),
+          amountCents: int(o.amount),
+          currency: str(o.currency),
+          reason: str(o.reason),
+          status: str(o.status),
+        },
+      };
     case 'refund.updated':
     case 'refund.failed': {
       const caseId = str((o.metadata as Record<string, unknown> | undefined)?.case_id);
-      return { input: { ...base, type: event.type, paymentIntentId: idOf(o.payment_intent), chargeId: idOf(o.charge), amountCents: int(o.amount), currency: str(o.currency), status: str(o.status), failureReason: str(o.failure_reason) }, caseId };
+      return {
+        input: {
+          ...base,
+          type: event.type,
+          paymentIntentId: idOf(o.payment_intent),
+          chargeId: idOf(o.charge),
+          amountCents: int(o.amount),
+          currency: str(o.currency),
+          status: str(o.status),
+          failureReason: str(o.failure_reason),
+        },
+        caseId,
+      };
     }
     case 'payment_intent.payment_failed': {
       const err = (o.last_payment_error ?? {}) as Record<string, unknown>;
-      return { input: { ...base, type: event.type, paymentIntentId: base.objectId, status: str(o.status), declineCode: str(err.decline_code) ?? str(err.code), declineMessage: str(err.message) } };
+      return {
+        input: {
+          ...base,
+          type: event.type,
+          paymentIntentId: base.objectId,
+          status: str(o.status),
+          declineCode: str(err.decline_code) ?? str(err.code),
+          declineMessage: str(err.message),
+        },
+      };
     }
     default:
       return null;
@@ -69,63 +110,94 @@ async function flagDispute(env: RouteEnv, caseId: string, disputeId: string): Pr
 /** The Stripe webhook route. */
 export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
   const { client, config, policy } = env;
-  return [{
-    method: 'post', path: '/webhooks/stripe', summary: 'Stripe webhook events (signed by Stripe)', permission: null,
-    async handle(ctx) {
-      const verdict = verifyStripeSignature({ payload: ctx.rawBody ?? '', header: ctx.header('stripe-signature'), secret: config.compensation.stripeWebhookSecret });
-      if (!verdict.ok || !ctx.rawBody) throw new HttpError(400, 'bad_signature', `Stripe signature refused: ${verdict.ok ? 'no body' : verdict.reason}`);
-      let event: z.infer<typeof s.stripeEvent>;
-      try {
-        event = s.stripeEvent.parse(JSON.parse(ctx.rawBody.toString('utf8')));
-      } catch {
-        throw new HttpError(400, 'bad_request', 'not a Stripe event');
-      }
-      const extracted = stripeEventInput(event);
-      if (!extracted) return { body: { received: true, handled: false, reason: `${event.type} is not handled` } };
-      const { input } = extracted;
-      // Each case remembers the event ids it handled, so Stripe's retries and replays have no second effect.
-      const signal = async (caseId: string) => {
-        await env.handleFor(caseId).signal(stripeEventSignal, input);
-        return { body: { received: true, handled: true, caseId } };
-      };
-      const ignored = (reason: string) => ({ body: { received: true, handled: false, reason } });
-      try {
-        if (input.type === 'refund.updated' || input.type === 'refund.failed') {
-          const caseId = extracted.caseId;
-          return caseId && CASE_ID_PATTERN.test(caseId) ? await signal(caseId) : ignored('the refund was not made by a case');
-        }
-        const open = await openCaseOf(env, input.paymentIntentId);
-        if (open && input.type === 'charge.dispute.created') {
-          const reply = await signal(open);
-          return { body: { ...reply.body, escalated: await flagDispute(env, open, input.objectId) } };
-        }
-        if (open) return await signal(open);
-        if (input.type === 'payment_intent.payment_failed') return ignored('no open case for this payment');
-        // A dispute with no open case opens one; its id derives from the dispute, so a replay finds the same case.
-        const caseId = newCaseId({ caller: 'stripe-dispute', key: input.objectId });
-        const caseInput: CaseInput = {
-          caseId, channel: 'email', category: 'payment',
-          // A dispute names no customer we can write to; the agent fills the facts in from Stripe.
-          customer: { name: 'Customer of a disputed payment', email: 'unknown-customer@disputes.invalid' },
-          subject: `Dispute ${input.objectId} on a payment`,
-          description: `Stripe reported a dispute${input.reason ? ` (${input.reason})` : ''} on charge ${input.chargeId ?? 'unknown'}.`,
-          ...(input.paymentIntentId && PI.test(input.paymentIntentId) ? { paymentIntentId: input.paymentIntentId } : {}),
-          openedBy: STRIPE_ACTOR,
-          settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl },
-          policy,
-        };
-        await client.workflow.signalWithStart<SupportCaseWorkflow, [typeof input]>(CASE_WORKFLOW_TYPE, {
-          workflowId: caseWorkflowId(caseId), taskQueue: config.temporal.taskQueue, args: [caseInput],
-          signal: stripeEventSignal, signalArgs: [input],
-          staticSummary: `Support case ${caseId} · payment dispute`,
-          staticDetails: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
+  return [
+    {
+      method: 'post',
+      path: '/webhooks/stripe',
+      summary: 'Stripe webhook events (signed by Stripe)',
+      permission: null,
+      async handle(ctx) {
+        const verdict = verifyStripeSignature({
+          payload: ctx.rawBody ?? '',
+          header: ctx.header('stripe-signature'),
+          secret: config.compensation.stripeWebhookSecret,
         });
-        return { body: { received: true, handled: true, caseId, opened: true, escalated: await flagDispute(env, caseId, input.objectId) } };
-      } catch (err) {
-        // An archived case has finished; Stripe must not retry for days over it.
-        if (err instanceof WorkflowNotFoundError) return ignored('the case is archived');
-        throw err;
-      }
+        if (!verdict.ok || !ctx.rawBody)
+          throw new HttpError(
+            400,
+            'bad_signature',
+            `Stripe signature refused: ${verdict.ok ? 'no body' : verdict.reason}`,
+          );
+        let event: z.infer<typeof s.stripeEvent>;
+        try {
+          event = s.stripeEvent.parse(JSON.parse(ctx.rawBody.toString('utf8')));
+        } catch {
+          throw new HttpError(400, 'bad_request', 'not a Stripe event');
+        }
+        const extracted = stripeEventInput(event);
+        if (!extracted) return { body: { received: true, handled: false, reason: `${event.type} is not handled` } };
+        const { input } = extracted;
+        // Each case remembers the event ids it handled, so Stripe's retries and replays have no second effect.
+        const signal = async (caseId: string) => {
+          await env.handleFor(caseId).signal(stripeEventSignal, input);
+          return { body: { received: true, handled: true, caseId } };
+        };
+        const ignored = (reason: string) => ({ body: { received: true, handled: false, reason } });
+        try {
+          if (input.type === 'refund.updated' || input.type === 'refund.failed') {
+            const caseId = extracted.caseId;
+            return caseId && CASE_ID_PATTERN.test(caseId)
+              ? await signal(caseId)
+              : ignored('the refund was not made by a case');
+          }
+          const open = await openCaseOf(env, input.paymentIntentId);
+          if (open && input.type === 'charge.dispute.created') {
+            const reply = await signal(open);
+            return { body: { ...reply.body, escalated: await flagDispute(env, open, input.objectId) } };
+          }
+          if (open) return await signal(open);
+          if (input.type === 'payment_intent.payment_failed') return ignored('no open case for this payment');
+          // A dispute with no open case opens one; its id derives from the dispute, so a replay finds the same case.
+          const caseId = newCaseId({ caller: 'stripe-dispute', key: input.objectId });
+          const caseInput: CaseInput = {
+            caseId,
+            channel: 'email',
+            category: 'payment',
+            // A dispute names no customer we can write to; the agent fills the facts in from Stripe.
+            customer: { name: 'Customer of a disputed payment', email: 'unknown-customer@disputes.invalid' },
+            subject: `Dispute ${input.objectId} on a payment`,
+            description: `Stripe reported a dispute${input.reason ? ` (${input.reason})` : ''} on charge ${input.chargeId ?? 'unknown'}.`,
+            ...(input.paymentIntentId && PI.test(input.paymentIntentId)
+              ? { paymentIntentId: input.paymentIntentId }
+              : {}),
+            openedBy: STRIPE_ACTOR,
+            settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl },
+            policy,
+          };
+          await client.workflow.signalWithStart<SupportCaseWorkflow, [typeof input]>(CASE_WORKFLOW_TYPE, {
+            workflowId: caseWorkflowId(caseId),
+            taskQueue: config.temporal.taskQueue,
+            args: [caseInput],
+            signal: stripeEventSignal,
+            signalArgs: [input],
+            staticSummary: `Support case ${caseId} · payment dispute`,
+            staticDetails: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
+          });
+          return {
+            body: {
+              received: true,
+              handled: true,
+              caseId,
+              opened: true,
+              escalated: await flagDispute(env, caseId, input.objectId),
+            },
+          };
+        } catch (err) {
+          // An archived case has finished; Stripe must not retry for days over it.
+          if (err instanceof WorkflowNotFoundError) return ignored('the case is archived');
+          throw err;
+        }
+      },
     },
-  }];
+  ];
 }

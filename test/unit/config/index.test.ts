@@ -85,13 +85,22 @@ describe('config', () => {
     });
 
     it('refuses a CSAT_SIGNING_SECRET shorter than 32 characters without echoing it', () => {
-      const message = configError({ NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: 'too-short-secret' });
+      const message = configError({
+        NODE_ENV: 'production',
+        API_TOKENS: validTokens,
+        CSAT_SIGNING_SECRET: 'too-short-secret',
+      });
       assert.match(message, /^CSAT_SIGNING_SECRET/);
       assert.ok(!message.includes('too-short-secret'));
     });
 
     it('loads a complete production environment', () => {
-      const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET, ...COMPENSATION_SECRETS });
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        API_TOKENS: validTokens,
+        CSAT_SIGNING_SECRET: SECRET,
+        ...COMPENSATION_SECRETS,
+      });
       assert.equal(config.production, true);
       assert.equal(config.demoTokens, false);
       assert.equal(config.csatSecret, SECRET);
@@ -100,15 +109,28 @@ describe('config', () => {
 
     it('requires STRIPE_WEBHOOK_SECRET and SLACK_SIGNING_SECRET in production, naming each', () => {
       const base = { NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET };
-      assert.match(configError({ ...base, SLACK_SIGNING_SECRET: COMPENSATION_SECRETS.SLACK_SIGNING_SECRET }), /^STRIPE_WEBHOOK_SECRET: required in production/);
-      assert.match(configError({ ...base, STRIPE_WEBHOOK_SECRET: COMPENSATION_SECRETS.STRIPE_WEBHOOK_SECRET }), /^SLACK_SIGNING_SECRET: required in production/);
+      assert.match(
+        configError({ ...base, SLACK_SIGNING_SECRET: COMPENSATION_SECRETS.SLACK_SIGNING_SECRET }),
+        /^STRIPE_WEBHOOK_SECRET: required in production/,
+      );
+      assert.match(
+        configError({ ...base, STRIPE_WEBHOOK_SECRET: COMPENSATION_SECRETS.STRIPE_WEBHOOK_SECRET }),
+        /^SLACK_SIGNING_SECRET: required in production/,
+      );
     });
 
     it('maps SLACK_APPROVERS to staff of API_TOKENS and names an unknown one', () => {
       const base = { API_TOKENS: validTokens };
       const name = Object.values(JSON.parse(validTokens) as Record<string, { name: string }>)[0].name;
-      assert.equal(loadConfig({ ...base, SLACK_APPROVERS: JSON.stringify({ U0TEST1: name }) }).compensation.slackApprovers.U0TEST1.name, name);
-      assert.match(configError({ ...base, SLACK_APPROVERS: JSON.stringify({ U0TEST1: 'Nobody' }) }), /^SLACK_APPROVERS: U0TEST1: no staff member named 'Nobody'/);
+      assert.equal(
+        loadConfig({ ...base, SLACK_APPROVERS: JSON.stringify({ U0TEST1: name }) }).compensation.slackApprovers.U0TEST1
+          .name,
+        name,
+      );
+      assert.match(
+        configError({ ...base, SLACK_APPROVERS: JSON.stringify({ U0TEST1: 'Nobody' }) }),
+        /^SLACK_APPROVERS: U0TEST1: no staff member named 'Nobody'/,
+      );
     });
 
     it('uses a development CSAT secret outside production', () => {
@@ -142,10 +164,16 @@ describe('config', () => {
     it('reads PORT and derives the public URL from it, dropping a trailing slash of PUBLIC_BASE_URL', () => {
       assert.equal(loadConfig({ PORT: '8080' }).port, 8080);
       assert.equal(loadConfig({ PORT: '8080' }).publicBaseUrl, 'http://localhost:8080');
-      assert.equal(loadConfig({ PUBLIC_BASE_URL: 'https://support.example.com/' }).publicBaseUrl, 'https://support.example.com');
+      assert.equal(
+        loadConfig({ PUBLIC_BASE_URL: 'https://support.example.com/' }).publicBaseUrl,
+        'https://support.example.com',
+      );
     });
   });
 });
 
 /** The webhook and Slack secrets production needs. */
-const COMPENSATION_SECRETS = { STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef', SLACK_SIGNING_SECRET: 'slack-signing-secret-0123456789' };
+const COMPENSATION_SECRETS = {
+  STRIPE_WEBHOOK_SECRET: 'whsec_test_0123456789abcdef',
+  SLACK_SIGNING_SECRET: 'slack-signing-secret-0123456789',
+};

@@ -12,7 +12,10 @@ describe('weekly report', () => {
   });
 
   it('bounds a week by local Mondays at midnight, across a DST change', () => {
-    assert.deepEqual(weekBounds('2026-W48', 'America/New_York'), { from: Date.parse('2026-11-23T05:00:00Z'), to: Date.parse('2026-11-30T05:00:00Z') });
+    assert.deepEqual(weekBounds('2026-W48', 'America/New_York'), {
+      from: Date.parse('2026-11-23T05:00:00Z'),
+      to: Date.parse('2026-11-30T05:00:00Z'),
+    });
     // The week of 2026-11-01 (fall back) is 169 hours long in New York.
     const { from, to } = weekBounds('2026-W44', 'America/New_York');
     assert.equal(from, Date.parse('2026-10-26T04:00:00Z'));
@@ -27,10 +30,37 @@ describe('weekly report', () => {
 
   it('lists totals by category, targets met or missed, top issues and escalations', () => {
     const r = buildWeeklyReport(DEFAULT_POLICY, '2026-W48', [
-      { caseId: 'ES-A', category: 'payment', channel: 'email', closedAt: '2026-11-24T15:00:00Z', firstResponseMs: 3_600_000, resolutionMs: 7_200_000,
-        firstContactResolution: true, reopens: 0, escalated: false, csat: 5, compensationCents: 1500, breaches: 0, issues: ['payment-failed'] },
-      { caseId: 'ES-B', category: 'technical', channel: 'chat', closedAt: '2026-11-25T15:00:00Z', firstResponseMs: 60_000, resolutionMs: 90_000_000,
-        firstContactResolution: false, reopens: 0, escalated: true, highestSeverity: 'P2', csat: 3, compensationCents: 0, breaches: 1, issues: [] },
+      {
+        caseId: 'ES-A',
+        category: 'payment',
+        channel: 'email',
+        closedAt: '2026-11-24T15:00:00Z',
+        firstResponseMs: 3_600_000,
+        resolutionMs: 7_200_000,
+        firstContactResolution: true,
+        reopens: 0,
+        escalated: false,
+        csat: 5,
+        compensationCents: 1500,
+        breaches: 0,
+        issues: ['payment-failed'],
+      },
+      {
+        caseId: 'ES-B',
+        category: 'technical',
+        channel: 'chat',
+        closedAt: '2026-11-25T15:00:00Z',
+        firstResponseMs: 60_000,
+        resolutionMs: 90_000_000,
+        firstContactResolution: false,
+        reopens: 0,
+        escalated: true,
+        highestSeverity: 'P2',
+        csat: 3,
+        compensationCents: 0,
+        breaches: 1,
+        issues: [],
+      },
     ]);
     assert.equal(r.from, '2026-11-23T05:00:00.000Z');
     assert.match(r.text, /^EduStream Support weekly report 2026-W48 \(2026-11-23 to 2026-11-29, America\/New_York\)/);

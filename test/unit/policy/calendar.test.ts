@@ -57,10 +57,7 @@ describe('policy/calendar', () => {
     });
 
     it('skips the lunch gap on a day with several intervals', () => {
-      const split = calendar('America/New_York', [
-        ...weekdays('09:00', '12:00'),
-        ...weekdays('13:00', '18:00'),
-      ]);
+      const split = calendar('America/New_York', [...weekdays('09:00', '12:00'), ...weekdays('13:00', '18:00')]);
       // Mon 2026-01-12 11:30 EST + 1h -> 13:30 EST.
       assert.equal(addBusinessTime(split, utc('2026-01-12T16:30:00Z'), HOUR), utc('2026-01-12T18:30:00Z'));
     });
@@ -126,14 +123,26 @@ describe('policy/calendar', () => {
 
     it('gives a 00:00–24:00 spring-forward Sunday 23 hours of open time', () => {
       // Sun 2026-03-08 00:00 EST -> Mon 2026-03-09 00:00 EDT.
-      assert.equal(businessTimeBetween(weekendAllDayNewYork, utc('2026-03-08T05:00:00Z'), utc('2026-03-09T04:00:00Z')), 23 * HOUR);
-      assert.equal(businessTimeBetween(weekendAllDayNewYork, utc('2026-03-06T00:00:00Z'), utc('2026-03-10T00:00:00Z')), 47 * HOUR);
+      assert.equal(
+        businessTimeBetween(weekendAllDayNewYork, utc('2026-03-08T05:00:00Z'), utc('2026-03-09T04:00:00Z')),
+        23 * HOUR,
+      );
+      assert.equal(
+        businessTimeBetween(weekendAllDayNewYork, utc('2026-03-06T00:00:00Z'), utc('2026-03-10T00:00:00Z')),
+        47 * HOUR,
+      );
     });
 
     it('gives a 00:00–24:00 fall-back Sunday 25 hours of open time', () => {
       // Sun 2026-11-01 00:00 EDT -> Mon 2026-11-02 00:00 EST.
-      assert.equal(businessTimeBetween(weekendAllDayNewYork, utc('2026-11-01T04:00:00Z'), utc('2026-11-02T05:00:00Z')), 25 * HOUR);
-      assert.equal(businessTimeBetween(weekendAllDayNewYork, utc('2026-10-30T00:00:00Z'), utc('2026-11-03T00:00:00Z')), 49 * HOUR);
+      assert.equal(
+        businessTimeBetween(weekendAllDayNewYork, utc('2026-11-01T04:00:00Z'), utc('2026-11-02T05:00:00Z')),
+        25 * HOUR,
+      );
+      assert.equal(
+        businessTimeBetween(weekendAllDayNewYork, utc('2026-10-30T00:00:00Z'), utc('2026-11-03T00:00:00Z')),
+        49 * HOUR,
+      );
     });
 
     it('lands on the right local wall-clock time after spring-forward', () => {
@@ -148,7 +157,10 @@ describe('policy/calendar', () => {
 
     it('counts elapsed UTC time on an all-day calendar across the spring-forward night', () => {
       // Sat 2026-03-07 12:00 EST + 24 open hours -> Sun 13:00 EDT, which is 24 real hours later.
-      assert.equal(addBusinessTime(weekendAllDayNewYork, utc('2026-03-07T17:00:00Z'), 24 * HOUR), utc('2026-03-08T17:00:00Z'));
+      assert.equal(
+        addBusinessTime(weekendAllDayNewYork, utc('2026-03-07T17:00:00Z'), 24 * HOUR),
+        utc('2026-03-08T17:00:00Z'),
+      );
     });
 
     it('opens at the first valid instant when the opening time falls in the spring-forward gap', () => {
@@ -298,13 +310,18 @@ describe('policy/calendar', () => {
     });
 
     it('reports an out-of-range weekday', () => {
-      const problems = validateCalendar(calendar('UTC', [{ day: 7 as WeeklyHours['day'], open: '09:00', close: '18:00' }]));
+      const problems = validateCalendar(
+        calendar('UTC', [{ day: 7 as WeeklyHours['day'], open: '09:00', close: '18:00' }]),
+      );
       assert.equal(problems.length, 1);
       assert.match(problems[0], /hours\[0\]\.day 7/);
     });
 
     it('reports bad holiday dates', () => {
-      const problems = validateCalendar({ ...newYork, holidays: ['2026-02-30', '2026/01/01', '2027-02-29', '2026-13-01'] });
+      const problems = validateCalendar({
+        ...newYork,
+        holidays: ['2026-02-30', '2026/01/01', '2027-02-29', '2026-13-01'],
+      });
       assert.equal(problems.length, 4, problems.join('\n'));
       assert.match(problems[0], /holidays\[0\] "2026-02-30"/);
     });

@@ -29,8 +29,14 @@ const DAY = 24 * HOUR;
 const utc = (iso: string): number => Date.parse(iso);
 const calendars = DEFAULT_POLICY.calendars;
 
-function defOf(channel: 'email' | 'chat' | 'in_app', kind: SlaClockDef['kind'], severity?: 'P0' | 'P1' | 'P2' | 'P3'): SlaClockDef {
-  const found = clockDefsFor(DEFAULT_POLICY, { channel, ...(severity ? { severity } : {}) }).find((d) => d.kind === kind);
+function defOf(
+  channel: 'email' | 'chat' | 'in_app',
+  kind: SlaClockDef['kind'],
+  severity?: 'P0' | 'P1' | 'P2' | 'P3',
+): SlaClockDef {
+  const found = clockDefsFor(DEFAULT_POLICY, { channel, ...(severity ? { severity } : {}) }).find(
+    (d) => d.kind === kind,
+  );
   assert.ok(found, `no ${kind} clock for ${channel}`);
   return found;
 }
@@ -43,22 +49,31 @@ describe('policy/clocks', () => {
   describe('clockDefsFor', () => {
     it('gives a chat case first response and next reply in 5 business minutes, and resolution', () => {
       const defs = clockDefsFor(DEFAULT_POLICY, { channel: 'chat' });
-      assert.deepEqual(defs.map((d) => [d.kind, d.targetMinutes, d.calendarId, d.customerFacing]), [
-        ['first_response', 5, 'business-hours', true],
-        ['next_reply', 5, 'business-hours', true],
-        ['resolution', 24 * 60, 'business-hours', true],
-      ]);
+      assert.deepEqual(
+        defs.map((d) => [d.kind, d.targetMinutes, d.calendarId, d.customerFacing]),
+        [
+          ['first_response', 5, 'business-hours', true],
+          ['next_reply', 5, 'business-hours', true],
+          ['resolution', 24 * 60, 'business-hours', true],
+        ],
+      );
     });
 
     it('gives an e-mail case a 24-hour first response around the clock', () => {
       const first = defOf('email', 'first_response');
       assert.equal(first.targetMinutes, 24 * 60);
       assert.equal(first.calendarId, '24x7');
-      assert.equal(clockDefsFor(DEFAULT_POLICY, { channel: 'email' }).some((d) => d.kind === 'next_reply'), false);
+      assert.equal(
+        clockDefsFor(DEFAULT_POLICY, { channel: 'email' }).some((d) => d.kind === 'next_reply'),
+        false,
+      );
     });
 
     it('starts no first-response clock for in-app help, whose target is immediate', () => {
-      assert.deepEqual(clockDefsFor(DEFAULT_POLICY, { channel: 'in_app' }).map((d) => d.kind), ['resolution']);
+      assert.deepEqual(
+        clockDefsFor(DEFAULT_POLICY, { channel: 'in_app' }).map((d) => d.kind),
+        ['resolution'],
+      );
     });
 
     it('adds the engineering response of the severity, not customer-facing', () => {
@@ -85,7 +100,11 @@ describe('policy/clocks', () => {
       const clock = startClock(defOf('chat', 'first_response'), FRIDAY_1758);
       assert.equal(deadlineOf(clock, calendars), MONDAY_0903);
       assert.notEqual(deadlineOf(clock, calendars), FRIDAY_1758 + 5 * MIN);
-      assert.deepEqual(nextDueEvent([clock], calendars, FRIDAY_1758), { clockId: 'first_response', kind: 'warn', atMs: MONDAY_0903 - MIN });
+      assert.deepEqual(nextDueEvent([clock], calendars, FRIDAY_1758), {
+        clockId: 'first_response',
+        kind: 'warn',
+        atMs: MONDAY_0903 - MIN,
+      });
       // Saturday: two business minutes gone, three left, however long the weekend lasts.
       assert.equal(remainingMs(clock, calendars, utc('2026-01-10T17:00:00Z')), 3 * MIN);
       assert.equal(elapsedBusinessMs(clock, calendars, utc('2026-01-10T17:00:00Z')), 2 * MIN);
@@ -99,7 +118,9 @@ describe('policy/clocks', () => {
 
     it('moves a running deadline to Tuesday when the Monday becomes a holiday', () => {
       const clock = startClock(defOf('chat', 'first_response'), FRIDAY_1758);
-      const changed: BusinessCalendar[] = calendars.map((c) => (c.id === 'business-hours' ? { ...c, holidays: [...c.holidays, '2026-01-12'] } : c));
+      const changed: BusinessCalendar[] = calendars.map((c) =>
+        c.id === 'business-hours' ? { ...c, holidays: [...c.holidays, '2026-01-12'] } : c,
+      );
       assert.equal(deadlineOf(clock, calendars), MONDAY_0903);
       assert.equal(deadlineOf(clock, changed), utc('2026-01-13T14:03:00Z'));
       assert.equal(nextDeadline([clock], changed), utc('2026-01-13T14:03:00Z'));
@@ -110,7 +131,9 @@ describe('policy/clocks', () => {
       clock = pauseClock(clock, FRIDAY_1758 + MIN);
       clock = resumeClock(clock, utc('2026-01-12T14:30:00Z')); // Mon 09:30, 4 minutes left
       assert.equal(deadlineOf(clock, calendars), utc('2026-01-12T14:34:00Z'));
-      const later: BusinessCalendar[] = calendars.map((c) => (c.id === 'business-hours' ? { ...c, hours: c.hours.map((h) => ({ ...h, open: '10:00' })) } : c));
+      const later: BusinessCalendar[] = calendars.map((c) =>
+        c.id === 'business-hours' ? { ...c, hours: c.hours.map((h) => ({ ...h, open: '10:00' })) } : c,
+      );
       assert.equal(deadlineOf(clock, later), utc('2026-01-12T15:04:00Z'));
       assert.equal(clock.pauses.length, 1);
     });
@@ -149,7 +172,10 @@ describe('policy/clocks', () => {
       clock = pauseClock(clock, start + HOUR);
       assert.equal(pauseClock(clock, start + 2 * HOUR), clock);
       clock = resumeClock(pauseClock(resumeClock(clock, start + 3 * HOUR), start + 4 * HOUR), start + 6 * HOUR);
-      assert.deepEqual(clock.pauses, [{ from: start + HOUR, to: start + 3 * HOUR }, { from: start + 4 * HOUR, to: start + 6 * HOUR }]);
+      assert.deepEqual(clock.pauses, [
+        { from: start + HOUR, to: start + 3 * HOUR },
+        { from: start + 4 * HOUR, to: start + 6 * HOUR },
+      ]);
       assert.equal(deadlineOf(clock, calendars), start + DAY + 4 * HOUR);
       assert.equal(elapsedBusinessMs(clock, calendars, start + 7 * HOUR), 3 * HOUR);
     });
@@ -163,7 +189,10 @@ describe('policy/clocks', () => {
 
     it('survives a JSON round trip, as workflow state and continue-as-new input do', () => {
       const start = utc('2026-01-12T10:00:00Z');
-      const clock = resumeClock(pauseClock(startClock(defOf('email', 'first_response'), start), start + HOUR), start + 5 * HOUR);
+      const clock = resumeClock(
+        pauseClock(startClock(defOf('email', 'first_response'), start), start + HOUR),
+        start + 5 * HOUR,
+      );
       const copy = JSON.parse(JSON.stringify(clock)) as SlaClock;
       assert.deepEqual(copy, clock);
       assert.equal(deadlineOf(copy, calendars), start + DAY + 4 * HOUR);
@@ -176,10 +205,18 @@ describe('policy/clocks', () => {
       let clock = startClock(defOf('email', 'first_response'), start);
       const warnAt = start + (24 * 60 - 288) * MIN;
       assert.equal(warnAtOf(clock, calendars), warnAt);
-      assert.deepEqual(nextDueEvent([clock], calendars, start), { clockId: 'first_response', kind: 'warn', atMs: warnAt });
+      assert.deepEqual(nextDueEvent([clock], calendars, start), {
+        clockId: 'first_response',
+        kind: 'warn',
+        atMs: warnAt,
+      });
       clock = markWarned(clock, warnAt);
       assert.equal(markWarned(clock, warnAt + MIN).warnedAt, warnAt);
-      assert.deepEqual(nextDueEvent([clock], calendars, warnAt), { clockId: 'first_response', kind: 'breach', atMs: start + DAY });
+      assert.deepEqual(nextDueEvent([clock], calendars, warnAt), {
+        clockId: 'first_response',
+        kind: 'breach',
+        atMs: start + DAY,
+      });
       clock = markBreached(clock, start + DAY);
       assert.equal(clock.state, 'breached');
       assert.equal(deadlineOf(clock, calendars), null);
@@ -189,7 +226,11 @@ describe('policy/clocks', () => {
     it('skips a warning whose breach is already due', () => {
       const start = utc('2026-01-12T10:00:00Z');
       const clock = startClock(defOf('email', 'first_response'), start);
-      assert.deepEqual(nextDueEvent([clock], calendars, start + DAY), { clockId: 'first_response', kind: 'breach', atMs: start + DAY });
+      assert.deepEqual(nextDueEvent([clock], calendars, start + DAY), {
+        clockId: 'first_response',
+        kind: 'breach',
+        atMs: start + DAY,
+      });
     });
 
     it('records a response before the deadline as met, with the margin frozen', () => {
@@ -213,7 +254,10 @@ describe('policy/clocks', () => {
 
     it('closes an open pause when a paused clock is met', () => {
       const start = utc('2026-01-12T10:00:00Z');
-      const clock = meetClock(pauseClock(startClock(defOf('email', 'resolution'), start), start + HOUR), start + 5 * HOUR);
+      const clock = meetClock(
+        pauseClock(startClock(defOf('email', 'resolution'), start), start + HOUR),
+        start + 5 * HOUR,
+      );
       assert.deepEqual(clock.pauses, [{ from: start + HOUR, to: start + 5 * HOUR }]);
       assert.equal(elapsedBusinessMs(clock, calendars, start + 9 * HOUR), HOUR);
     });
@@ -231,13 +275,28 @@ describe('policy/clocks', () => {
     it('picks the earliest warning or breach among running clocks', () => {
       const chat = startClock(defOf('chat', 'first_response'), monday0900);
       const resolution = startClock(defOf('chat', 'resolution'), monday0900);
-      const engineering = startClock({ ...defOf('chat', 'engineering_response', 'P0'), id: 'engineering_response:esc-1' }, monday0900 + MIN);
+      const engineering = startClock(
+        { ...defOf('chat', 'engineering_response', 'P0'), id: 'engineering_response:esc-1' },
+        monday0900 + MIN,
+      );
       const clocks = [resolution, engineering, chat];
-      assert.deepEqual(nextDueEvent(clocks, calendars, monday0900), { clockId: 'first_response', kind: 'warn', atMs: monday0900 + 4 * MIN });
+      assert.deepEqual(nextDueEvent(clocks, calendars, monday0900), {
+        clockId: 'first_response',
+        kind: 'warn',
+        atMs: monday0900 + 4 * MIN,
+      });
       const afterWarn = [resolution, engineering, markWarned(chat, monday0900 + 4 * MIN)];
-      assert.deepEqual(nextDueEvent(afterWarn, calendars, monday0900 + 4 * MIN), { clockId: 'first_response', kind: 'breach', atMs: monday0900 + 5 * MIN });
+      assert.deepEqual(nextDueEvent(afterWarn, calendars, monday0900 + 4 * MIN), {
+        clockId: 'first_response',
+        kind: 'breach',
+        atMs: monday0900 + 5 * MIN,
+      });
       const afterReply = [resolution, engineering, meetClock(chat, monday0900 + 4 * MIN)];
-      assert.deepEqual(nextDueEvent(afterReply, calendars, monday0900 + 4 * MIN), { clockId: 'engineering_response:esc-1', kind: 'warn', atMs: monday0900 + 13 * MIN });
+      assert.deepEqual(nextDueEvent(afterReply, calendars, monday0900 + 4 * MIN), {
+        clockId: 'engineering_response:esc-1',
+        kind: 'warn',
+        atMs: monday0900 + 13 * MIN,
+      });
       assert.equal(nextDeadline(afterReply, calendars), monday0900 + 16 * MIN);
     });
 
@@ -245,16 +304,45 @@ describe('policy/clocks', () => {
       const clocks = [
         pauseClock(startClock(defOf('email', 'first_response'), monday0900), monday0900 + MIN),
         meetClock(startClock(defOf('email', 'resolution'), monday0900), monday0900 + MIN),
-        markBreached(startClock({ ...defOf('email', 'engineering_response', 'P0'), id: 'eng' }, monday0900), monday0900 + 15 * MIN),
+        markBreached(
+          startClock({ ...defOf('email', 'engineering_response', 'P0'), id: 'eng' }, monday0900),
+          monday0900 + 15 * MIN,
+        ),
       ];
       assert.equal(nextDueEvent(clocks, calendars, monday0900 + 2 * MIN), null);
       assert.equal(nextDeadline(clocks, calendars), null);
     });
 
     it('puts a breach before a warning due at the same instant', () => {
-      const a = startClock({ id: 'a', kind: 'next_reply', label: 'A', calendarId: '24x7', targetMinutes: 10, warnBeforeMinutes: 5, customerFacing: true }, monday0900);
-      const b = startClock({ id: 'b', kind: 'next_reply', label: 'B', calendarId: '24x7', targetMinutes: 5, warnBeforeMinutes: 1, customerFacing: true }, monday0900);
-      assert.deepEqual(nextDueEvent([a, markWarned(b, monday0900 + 4 * MIN)], calendars, monday0900 + 4 * MIN), { clockId: 'b', kind: 'breach', atMs: monday0900 + 5 * MIN });
+      const a = startClock(
+        {
+          id: 'a',
+          kind: 'next_reply',
+          label: 'A',
+          calendarId: '24x7',
+          targetMinutes: 10,
+          warnBeforeMinutes: 5,
+          customerFacing: true,
+        },
+        monday0900,
+      );
+      const b = startClock(
+        {
+          id: 'b',
+          kind: 'next_reply',
+          label: 'B',
+          calendarId: '24x7',
+          targetMinutes: 5,
+          warnBeforeMinutes: 1,
+          customerFacing: true,
+        },
+        monday0900,
+      );
+      assert.deepEqual(nextDueEvent([a, markWarned(b, monday0900 + 4 * MIN)], calendars, monday0900 + 4 * MIN), {
+        clockId: 'b',
+        kind: 'breach',
+        atMs: monday0900 + 5 * MIN,
+      });
     });
   });
 
@@ -262,10 +350,19 @@ describe('policy/clocks', () => {
     it('shows deadline, warning, remaining time and state in ISO form', () => {
       const clock = startClock(defOf('chat', 'first_response'), FRIDAY_1758);
       assert.deepEqual(clockView(clock, calendars, utc('2026-01-10T17:00:00Z')), {
-        id: 'first_response', kind: 'first_response', label: 'First response (Live Chat)', state: 'running', customerFacing: true,
-        calendarId: 'business-hours', targetMinutes: 5, startedAt: '2026-01-09T22:58:00.000Z',
-        deadline: '2026-01-12T14:03:00.000Z', warnAt: '2026-01-12T14:02:00.000Z',
-        remainingMs: 3 * MIN, elapsedBusinessMs: 2 * MIN, pauses: [],
+        id: 'first_response',
+        kind: 'first_response',
+        label: 'First response (Live Chat)',
+        state: 'running',
+        customerFacing: true,
+        calendarId: 'business-hours',
+        targetMinutes: 5,
+        startedAt: '2026-01-09T22:58:00.000Z',
+        deadline: '2026-01-12T14:03:00.000Z',
+        warnAt: '2026-01-12T14:02:00.000Z',
+        remainingMs: 3 * MIN,
+        elapsedBusinessMs: 2 * MIN,
+        pauses: [],
       });
     });
 
@@ -281,29 +378,48 @@ describe('policy/clocks', () => {
   describe('calendars', () => {
     it('names calendars a changed policy dropped', () => {
       const clocks = [startClock(defOf('chat', 'first_response'), 0), startClock(defOf('email', 'first_response'), 0)];
-      assert.deepEqual(unknownCalendarIds(clocks, calendars.filter((c) => c.id !== 'business-hours')), ['business-hours']);
+      assert.deepEqual(
+        unknownCalendarIds(
+          clocks,
+          calendars.filter((c) => c.id !== 'business-hours'),
+        ),
+        ['business-hours'],
+      );
       assert.throws(() => deadlineOf(clocks[0]!, []), /calendar "business-hours", which the policy does not define/);
     });
   });
 
   describe('suggestSeverity', () => {
     it('suggests P0 for a complete service outage', () => {
-      assert.deepEqual(suggestSeverity(DEFAULT_POLICY, 'Complete service outage'), { severity: 'P0', matched: ['Complete service outage'] });
+      assert.deepEqual(suggestSeverity(DEFAULT_POLICY, 'Complete service outage'), {
+        severity: 'P0',
+        matched: ['Complete service outage'],
+      });
     });
 
     it('suggests P1 for a broken login system', () => {
-      assert.deepEqual(suggestSeverity(DEFAULT_POLICY, 'Login system broken'), { severity: 'P1', matched: ['Login system broken'] });
-      assert.equal(suggestSeverity(DEFAULT_POLICY, 'Since this morning the LOGIN system is broken for everyone.')?.severity, 'P1');
+      assert.deepEqual(suggestSeverity(DEFAULT_POLICY, 'Login system broken'), {
+        severity: 'P1',
+        matched: ['Login system broken'],
+      });
+      assert.equal(
+        suggestSeverity(DEFAULT_POLICY, 'Since this morning the LOGIN system is broken for everyone.')?.severity,
+        'P1',
+      );
     });
 
     it('matches plurals and skips glue words', () => {
       assert.deepEqual(suggestSeverity(DEFAULT_POLICY, 'payment failing for several schools, multiple user reports'), {
-        severity: 'P1', matched: ['Payments failing for multiple users'],
+        severity: 'P1',
+        matched: ['Payments failing for multiple users'],
       });
     });
 
     it('picks the most severe level when several match', () => {
-      const s = suggestSeverity(DEFAULT_POLICY, 'Performance degradation, and now a security vulnerability was reported');
+      const s = suggestSeverity(
+        DEFAULT_POLICY,
+        'Performance degradation, and now a security vulnerability was reported',
+      );
       assert.deepEqual(s, { severity: 'P0', matched: ['Security vulnerability'] });
     });
 

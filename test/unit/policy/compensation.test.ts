@@ -14,7 +14,11 @@ import { DEFAULT_POLICY } from '../../../src/policy/default-policy';
 import type { ApprovalTier, Role, SupportPolicy } from '../../../src/policy/types';
 
 const policy = DEFAULT_POLICY;
-const paid = (amountCents: number, amountRefundedCents = 0, currency = 'usd'): CompensationPayment => ({ amountCents, amountRefundedCents, currency });
+const paid = (amountCents: number, amountRefundedCents = 0, currency = 'usd'): CompensationPayment => ({
+  amountCents,
+  amountRefundedCents,
+  currency,
+});
 
 function ok(result: CompensationResult): CompensationAmounts {
   if (!result.ok) assert.fail(`expected a valid compensation, got: ${result.error}`);
@@ -26,14 +30,21 @@ function error(result: CompensationResult): string {
   return result.error;
 }
 
-const compute = (proposal: CompensationProposal, payment: CompensationPayment | null = paid(4500)) => computeCompensation(policy, proposal, payment);
+const compute = (proposal: CompensationProposal, payment: CompensationPayment | null = paid(4500)) =>
+  computeCompensation(policy, proposal, payment);
 
 describe('compensation policy', () => {
   describe('computeCompensation: the seed guidelines', () => {
     it('service outage: full refund plus a 10% credit', () => {
       const c = ok(compute({ guideline: 'service_outage' }));
       assert.deepEqual(
-        { refund: c.refundCents, credit: c.creditCents, free: c.freeSessionCreditCents, total: c.totalCents, currency: c.currency },
+        {
+          refund: c.refundCents,
+          credit: c.creditCents,
+          free: c.freeSessionCreditCents,
+          total: c.totalCents,
+          currency: c.currency,
+        },
         { refund: 4500, credit: 450, free: 0, total: 4950, currency: 'usd' },
       );
       assert.deepEqual(c.lines, ['Refund of $45.00 to your card', 'Account credit of $4.50']);
@@ -69,7 +80,9 @@ describe('compensation policy', () => {
         assert.deepEqual([c.refundCents, c.creditCents, c.totalCents], [0, credit, credit]);
         assert.equal(c.tier.role, 'agent');
       }
-      assert.deepEqual(ok(compute({ guideline: 'minor_inconvenience', creditCents: 750 })).lines, ['Account credit of $7.50']);
+      assert.deepEqual(ok(compute({ guideline: 'minor_inconvenience', creditCents: 750 })).lines, [
+        'Account credit of $7.50',
+      ]);
     });
 
     it('major inconvenience: the agent picks a credit from $15 to $25', () => {
@@ -79,10 +92,22 @@ describe('compensation policy', () => {
     });
 
     it('refuses a credit outside the range, or no pick at all', () => {
-      assert.match(error(compute({ guideline: 'minor_inconvenience', creditCents: 499 })), /between \$5\.00 and \$10\.00/);
-      assert.match(error(compute({ guideline: 'minor_inconvenience', creditCents: 1001 })), /between \$5\.00 and \$10\.00/);
-      assert.match(error(compute({ guideline: 'major_inconvenience', creditCents: 1499 })), /between \$15\.00 and \$25\.00/);
-      assert.match(error(compute({ guideline: 'major_inconvenience', creditCents: 2501 })), /between \$15\.00 and \$25\.00/);
+      assert.match(
+        error(compute({ guideline: 'minor_inconvenience', creditCents: 499 })),
+        /between \$5\.00 and \$10\.00/,
+      );
+      assert.match(
+        error(compute({ guideline: 'minor_inconvenience', creditCents: 1001 })),
+        /between \$5\.00 and \$10\.00/,
+      );
+      assert.match(
+        error(compute({ guideline: 'major_inconvenience', creditCents: 1499 })),
+        /between \$15\.00 and \$25\.00/,
+      );
+      assert.match(
+        error(compute({ guideline: 'major_inconvenience', creditCents: 2501 })),
+        /between \$15\.00 and \$25\.00/,
+      );
       assert.match(error(compute({ guideline: 'major_inconvenience' })), /pick a credit between \$15\.00 and \$25\.00/);
     });
 
@@ -107,8 +132,14 @@ describe('compensation policy', () => {
     });
 
     it('refuses a guideline the policy does not have', () => {
-      const noOutage: SupportPolicy = { ...policy, compensation: policy.compensation.filter((g) => g.id !== 'service_outage') };
-      assert.match(error(computeCompensation(noOutage, { guideline: 'service_outage' }, paid(4500))), /unknown compensation guideline/);
+      const noOutage: SupportPolicy = {
+        ...policy,
+        compensation: policy.compensation.filter((g) => g.id !== 'service_outage'),
+      };
+      assert.match(
+        error(computeCompensation(noOutage, { guideline: 'service_outage' }, paid(4500))),
+        /unknown compensation guideline/,
+      );
     });
   });
 
@@ -126,7 +157,10 @@ describe('compensation policy', () => {
     });
 
     it('a custom refund may not exceed what remains', () => {
-      assert.equal(ok(compute({ guideline: 'custom', refundCents: 2500, reason: 'partial' }, paid(4500, 2000))).refundCents, 2500);
+      assert.equal(
+        ok(compute({ guideline: 'custom', refundCents: 2500, reason: 'partial' }, paid(4500, 2000))).refundCents,
+        2500,
+      );
       assert.match(
         error(compute({ guideline: 'custom', refundCents: 2501, reason: 'partial' }, paid(4500, 2000))),
         /refund of \$25\.01 exceeds the \$25\.00 still refundable/,
@@ -135,8 +169,10 @@ describe('compensation policy', () => {
   });
 
   describe('computeCompensation: custom', () => {
-    it('takes the agent\'s refund and credit with a reason', () => {
-      const c = ok(compute({ guideline: 'custom', refundCents: 1000, creditCents: 300, reason: 'Double-booked twice' }));
+    it("takes the agent's refund and credit with a reason", () => {
+      const c = ok(
+        compute({ guideline: 'custom', refundCents: 1000, creditCents: 300, reason: 'Double-booked twice' }),
+      );
       assert.deepEqual([c.refundCents, c.creditCents, c.freeSessionCreditCents, c.totalCents], [1000, 300, 0, 1300]);
       assert.deepEqual(c.lines, ['Refund of $10.00 to your card', 'Account credit of $3.00']);
     });
@@ -157,13 +193,18 @@ describe('compensation policy', () => {
   });
 
   describe('approval tiers of the total (DESIGN.md decision 2)', () => {
-    const tierOf = (cents: number) => ok(compute({ guideline: 'custom', creditCents: cents, reason: 'tier check' }, null)).tier.role;
+    const tierOf = (cents: number) =>
+      ok(compute({ guideline: 'custom', creditCents: cents, reason: 'tier check' }, null)).tier.role;
 
     it('picks the tier at each boundary', () => {
-      assert.deepEqual(
-        [1000, 1001, 5000, 5001, 10000, 10001].map(tierOf),
-        ['agent', 'support_lead', 'support_lead', 'support_manager', 'support_manager', 'ops_director'],
-      );
+      assert.deepEqual([1000, 1001, 5000, 5001, 10000, 10001].map(tierOf), [
+        'agent',
+        'support_lead',
+        'support_lead',
+        'support_manager',
+        'support_manager',
+        'ops_director',
+      ]);
     });
 
     it('counts refund, credit and free-session value together', () => {
@@ -220,13 +261,22 @@ describe('compensation policy', () => {
       for (const role of ['engineer', 'intake', 'system', 'customer']) assert.deepEqual(decides(role), [], role);
     });
 
-    it('follows the order of the policy\'s tiers, not a fixed list of roles', () => {
-      const custom: SupportPolicy = { ...policy, approvalTiers: [
-        { role: 'support_lead', label: 'Lead', maxCents: 2000 },
-        { role: 'ops_director', label: 'Director', maxCents: null },
-      ] };
-      assert.deepEqual(decidableTiers(custom, 'support_lead').map((t) => t.label), ['Lead']);
-      assert.deepEqual(decidableTiers(custom, 'ops_director').map((t) => t.label), ['Lead', 'Director']);
+    it("follows the order of the policy's tiers, not a fixed list of roles", () => {
+      const custom: SupportPolicy = {
+        ...policy,
+        approvalTiers: [
+          { role: 'support_lead', label: 'Lead', maxCents: 2000 },
+          { role: 'ops_director', label: 'Director', maxCents: null },
+        ],
+      };
+      assert.deepEqual(
+        decidableTiers(custom, 'support_lead').map((t) => t.label),
+        ['Lead'],
+      );
+      assert.deepEqual(
+        decidableTiers(custom, 'ops_director').map((t) => t.label),
+        ['Lead', 'Director'],
+      );
       assert.deepEqual(decidableTiers(custom, 'agent'), []);
     });
   });

@@ -120,12 +120,15 @@ describe('policy rules', () => {
   describe('buildChecklist', () => {
     it("gives the seed's four payment Tier 1 steps in order, linking to the payment in Stripe", () => {
       const steps = buildChecklist(policy, 'payment', [], { adminBaseUrl: ADMIN, paymentIntentId: 'pi_3Abc123' });
-      assert.deepEqual(steps.map((s) => s.title), [
-        'Verify transaction in Stripe dashboard',
-        'Check booking status in admin',
-        'Process refund if appropriate',
-        'Credit wallet for compensation',
-      ]);
+      assert.deepEqual(
+        steps.map((s) => s.title),
+        [
+          'Verify transaction in Stripe dashboard',
+          'Check booking status in admin',
+          'Process refund if appropriate',
+          'Credit wallet for compensation',
+        ],
+      );
       assert.ok(steps.every((s) => s.source === 'tier1' && s.state === 'pending'));
       assert.equal(steps[0].adminLink, 'https://dashboard.stripe.com/payments/pi_3Abc123');
       assert.equal(steps[0].automation, 'stripe.lookupPayment');
@@ -158,7 +161,10 @@ describe('policy rules', () => {
       const playbooks = matchCommonIssues(policy, "I didn't receive my refund");
       const steps = buildChecklist(policy, 'payment', playbooks, { adminBaseUrl: ADMIN, paymentIntentId: 'pi_1' });
       assert.equal(steps.length, 4 + 4);
-      assert.deepEqual(steps.slice(4).map((s) => s.source), Array(4).fill('playbook:refund-not-received'));
+      assert.deepEqual(
+        steps.slice(4).map((s) => s.source),
+        Array(4).fill('playbook:refund-not-received'),
+      );
       assert.equal(steps[4].title, 'Check Stripe dashboard for refund status');
       assert.equal(steps[6].customerFacing, true);
       assert.equal(steps[7].adminLink, undefined);
@@ -190,7 +196,12 @@ describe('policy rules', () => {
       current = worked(current, 'process-refund', 'skipped');
       const next = recategorizeChecklist(policy, current, 'booking', ctx);
       const ids = next.map((s) => s.id);
-      assert.deepEqual(ids.slice(0, 4), ['check-booking-state', 'verify-tutor-availability', 'check-conflicts', 'update-booking-state']);
+      assert.deepEqual(ids.slice(0, 4), [
+        'check-booking-state',
+        'verify-tutor-availability',
+        'check-conflicts',
+        'update-booking-state',
+      ]);
       assert.ok(ids.includes('verify-transaction'));
       assert.ok(ids.includes('process-refund'));
       assert.ok(!ids.includes('check-booking-status'), 'pending payment step dropped');
@@ -221,17 +232,29 @@ describe('policy rules', () => {
     const ALL: CaseStatus[] = ['new', 'open', 'awaiting_customer', 'resolved', 'closed'];
 
     it('allows closing only a resolved case', () => {
-      assert.deepEqual(ALL.filter((s) => statusAllows('close', s)), ['resolved']);
+      assert.deepEqual(
+        ALL.filter((s) => statusAllows('close', s)),
+        ['resolved'],
+      );
     });
 
     it('allows reopening only resolved or closed cases', () => {
-      assert.deepEqual(ALL.filter((s) => statusAllows('reopen', s)), ['resolved', 'closed']);
+      assert.deepEqual(
+        ALL.filter((s) => statusAllows('reopen', s)),
+        ['resolved', 'closed'],
+      );
     });
 
     // A rating reaches a closed case too, so a second click hears 'already rated' from the workflow.
     it('lets a rating reach only resolved and closed cases, and waiting for the customer only open ones', () => {
-      assert.deepEqual(ALL.filter((s) => statusAllows('rate', s)), ['resolved', 'closed']);
-      assert.deepEqual(ALL.filter((s) => statusAllows('waitForCustomer', s)), ['open']);
+      assert.deepEqual(
+        ALL.filter((s) => statusAllows('rate', s)),
+        ['resolved', 'closed'],
+      );
+      assert.deepEqual(
+        ALL.filter((s) => statusAllows('waitForCustomer', s)),
+        ['open'],
+      );
     });
 
     it('refuses work on a closed case except notes, reopen and (already-rated) ratings', () => {
@@ -240,7 +263,14 @@ describe('policy rules', () => {
     });
 
     it('refuses replies, steps and resolving once resolved', () => {
-      for (const a of ['reply', 'completeStep', 'skipStep', 'setCategory', 'resolve', 'requestVerification'] as CaseAction[]) {
+      for (const a of [
+        'reply',
+        'completeStep',
+        'skipStep',
+        'setCategory',
+        'resolve',
+        'requestVerification',
+      ] as CaseAction[]) {
         assert.equal(statusAllows(a, 'resolved'), false, a);
         assert.equal(statusAllows(a, 'awaiting_customer'), true, a);
       }
@@ -249,7 +279,10 @@ describe('policy rules', () => {
     it('names only real statuses, each at most once', () => {
       for (const [action, statuses] of Object.entries(ACTION_STATUSES)) {
         assert.ok(statuses.length > 0, action);
-        assert.ok(statuses.every((s) => ALL.includes(s)), action);
+        assert.ok(
+          statuses.every((s) => ALL.includes(s)),
+          action,
+        );
         assert.equal(new Set(statuses).size, statuses.length, action);
       }
     });
@@ -275,7 +308,10 @@ describe('policy rules', () => {
     }
 
     it('throws when no tier covers the amount', () => {
-      const capped = { ...policy, approvalTiers: [{ role: 'agent' as const, label: 'Tier 1 Support', maxCents: 1000 }] };
+      const capped = {
+        ...policy,
+        approvalTiers: [{ role: 'agent' as const, label: 'Tier 1 Support', maxCents: 1000 }],
+      };
       assert.throws(() => approvalTierFor(capped, 1001), /no approval tier covers 1001 cents/);
     });
   });
@@ -326,7 +362,13 @@ describe('policy rules', () => {
     });
 
     it('HTML-escapes values in the html part but not in the text part', () => {
-      const vars = { name: '<b>Tom & "Jerry"</b>', agent: "O'Brien", subject: 'x', caseRef: 'ES-ABC123', message: '<script>alert(1)</script>' };
+      const vars = {
+        name: '<b>Tom & "Jerry"</b>',
+        agent: "O'Brien",
+        subject: 'x',
+        caseRef: 'ES-ABC123',
+        message: '<script>alert(1)</script>',
+      };
       const out = renderTemplate(policy, 'agent_reply', vars);
       assert.ok(out.html.includes('&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;'), out.html);
       assert.ok(out.html.includes('O&#39;Brien'), out.html);
@@ -339,14 +381,26 @@ describe('policy rules', () => {
     });
 
     it('turns blank-line separated paragraphs into <p> and single newlines into <br>', () => {
-      const out = renderTemplate(policy, 'agent_reply', { name: 'Ana', agent: 'Alex', subject: 's', caseRef: 'ES-ABC123', message: 'line one\nline two' });
+      const out = renderTemplate(policy, 'agent_reply', {
+        name: 'Ana',
+        agent: 'Alex',
+        subject: 's',
+        caseRef: 'ES-ABC123',
+        message: 'line one\nline two',
+      });
       assert.ok(out.html.includes('<p>Hi Ana,</p>'), out.html);
       assert.ok(out.html.includes('<p>line one<br>\nline two</p>'), out.html);
       assert.match(out.html, /^<!doctype html>/);
     });
 
     it('inserts values literally, even ones that look like replacement patterns', () => {
-      const out = renderTemplate(policy, 'agent_reply', { name: '$& $1 $$', agent: 'A', subject: 's', caseRef: 'ES-ABC123', message: 'm' });
+      const out = renderTemplate(policy, 'agent_reply', {
+        name: '$& $1 $$',
+        agent: 'A',
+        subject: 's',
+        caseRef: 'ES-ABC123',
+        message: 'm',
+      });
       assert.ok(out.text.startsWith('Hi $& $1 $$,'), out.text);
     });
 
@@ -358,21 +412,35 @@ describe('policy rules', () => {
     });
 
     it('strips newlines from subjects', () => {
-      const out = renderTemplate(policy, 'agent_reply', { name: 'Ana', agent: 'Alex', subject: 'Help\r\nBcc: evil@example.com\nmore', caseRef: 'ES-ABC123', message: 'm' });
+      const out = renderTemplate(policy, 'agent_reply', {
+        name: 'Ana',
+        agent: 'Alex',
+        subject: 'Help\r\nBcc: evil@example.com\nmore',
+        caseRef: 'ES-ABC123',
+        message: 'm',
+      });
       assert.doesNotMatch(out.subject, /[\r\n]/);
       assert.equal(out.subject, 'Re: Help Bcc: evil@example.com more [ES-ABC123]');
     });
 
     it('keeps the seed wording in the seed-sourced templates', () => {
       const wording: Record<string, string[]> = {
-        welcome: ['Thank you for contacting EduStream Support!', "and I'll be helping you today.", 'Let me look into this for you.'],
+        welcome: [
+          'Thank you for contacting EduStream Support!',
+          "and I'll be helping you today.",
+          'Let me look into this for you.',
+        ],
         account_verification: [
           'For security purposes, I need to verify your account before proceeding.',
           '1. The email address associated with your account',
           '2. The last 4 digits of the payment method on file (if applicable)',
           "Once verified, I'll be happy to assist with your request.",
         ],
-        issue_resolved: ['Great news!', 'and let me know if everything is working as expected.', 'Is there anything else I can help you with?'],
+        issue_resolved: [
+          'Great news!',
+          'and let me know if everything is working as expected.',
+          'Is there anything else I can help you with?',
+        ],
         escalation_notice: [
           "Thank you for your patience. I've escalated your case to our technical team for further investigation.",
           'Reference number: {{caseRef}}',
@@ -405,8 +473,16 @@ describe('policy rules', () => {
 
   describe('describeMinutes', () => {
     const cases: Array<[number, string]> = [
-      [1, '1 minute'], [5, '5 minutes'], [15, '15 minutes'], [90, '90 minutes'],
-      [60, '1 hour'], [240, '4 hours'], [1440, '24 hours'], [2880, '2 days'], [10080, '7 days'], [20160, '14 days'],
+      [1, '1 minute'],
+      [5, '5 minutes'],
+      [15, '15 minutes'],
+      [90, '90 minutes'],
+      [60, '1 hour'],
+      [240, '4 hours'],
+      [1440, '24 hours'],
+      [2880, '2 days'],
+      [10080, '7 days'],
+      [20160, '14 days'],
       [1500, '25 hours'],
     ];
     for (const [minutes, text] of cases) {
@@ -430,15 +506,31 @@ describe('DEFAULT_POLICY encodes the seed', () => {
   });
 
   it('has the internal escalation channels: Slack 30 min, PagerDuty 15 min, engineering e-mail 24h', () => {
-    assert.deepEqual(policy.internalChannels.map((c) => [c.id, c.responseMinutes]), [['slack', 30], ['pagerduty', 15], ['engineering-email', 1440]]);
+    assert.deepEqual(
+      policy.internalChannels.map((c) => [c.id, c.responseMinutes]),
+      [
+        ['slack', 30],
+        ['pagerduty', 15],
+        ['engineering-email', 1440],
+      ],
+    );
   });
 
   it('has the severities P0 15 / P1 60 / P2 240 / P3 1440 minutes', () => {
-    assert.deepEqual(policy.severities.map((s) => [s.id, s.responseMinutes]), [['P0', 15], ['P1', 60], ['P2', 240], ['P3', 1440]]);
+    assert.deepEqual(
+      policy.severities.map((s) => [s.id, s.responseMinutes]),
+      [
+        ['P0', 15],
+        ['P1', 60],
+        ['P2', 240],
+        ['P3', 1440],
+      ],
+    );
   });
 
   it('has the escalation ladders of the matrix', () => {
-    const ladder = (id: string) => policy.severities.find((s) => s.id === id)?.ladder.map((r) => `${r.via}:${r.target}`);
+    const ladder = (id: string) =>
+      policy.severities.find((s) => s.id === id)?.ladder.map((r) => `${r.via}:${r.target}`);
     assert.deepEqual(ladder('P0'), ['pagerduty:PagerDuty', 'pagerduty:On-call', 'email:CTO']);
     assert.deepEqual(ladder('P1'), ['slack:#support-escalations', 'email:Engineering Lead']);
     assert.deepEqual(ladder('P2'), ['slack:#support-escalations', 'email:Engineering']);
@@ -447,19 +539,37 @@ describe('DEFAULT_POLICY encodes the seed', () => {
 
   it('has the "When to Escalate" signals of P0, P1 and P2', () => {
     const when = (id: string) => policy.severities.find((s) => s.id === id)?.whenToEscalate;
-    assert.deepEqual(when('P0'), ['Complete service outage', 'Payment system failure', 'Data breach suspected', 'Security vulnerability']);
-    assert.deepEqual(when('P1'), ['Login system broken', 'Bookings not processing', 'Payments failing for multiple users', 'Real-time features down']);
-    assert.deepEqual(when('P2'), ['Single user critical issue', 'Integration failures', 'Performance degradation', 'Feature bugs']);
+    assert.deepEqual(when('P0'), [
+      'Complete service outage',
+      'Payment system failure',
+      'Data breach suspected',
+      'Security vulnerability',
+    ]);
+    assert.deepEqual(when('P1'), [
+      'Login system broken',
+      'Bookings not processing',
+      'Payments failing for multiple users',
+      'Real-time features down',
+    ]);
+    assert.deepEqual(when('P2'), [
+      'Single user critical issue',
+      'Integration failures',
+      'Performance degradation',
+      'Feature bugs',
+    ]);
   });
 
   it('has the five compensation guidelines', () => {
-    assert.deepEqual(policy.compensation.map((c) => [c.issueType, c.description]), [
-      ['Service outage affecting booking', 'Full refund + 10% credit'],
-      ['Tutor no-show', 'Full refund + free session credit'],
-      ['Payment processing error', 'Refund + $5 credit'],
-      ['Minor inconvenience', '$5-10 credit'],
-      ['Major inconvenience', '$15-25 credit'],
-    ]);
+    assert.deepEqual(
+      policy.compensation.map((c) => [c.issueType, c.description]),
+      [
+        ['Service outage affecting booking', 'Full refund + 10% credit'],
+        ['Tutor no-show', 'Full refund + free session credit'],
+        ['Payment processing error', 'Refund + $5 credit'],
+        ['Minor inconvenience', '$5-10 credit'],
+        ['Major inconvenience', '$15-25 credit'],
+      ],
+    );
     const byId = Object.fromEntries(policy.compensation.map((c) => [c.id, c]));
     assert.equal(byId.service_outage.refund, 'full');
     assert.equal(byId.service_outage.creditPercent, 0.1);
@@ -470,43 +580,75 @@ describe('DEFAULT_POLICY encodes the seed', () => {
   });
 
   it('has the five metric targets', () => {
-    assert.deepEqual(policy.metrics.map((m) => [m.name, m.target, m.comparator, m.value, m.unit]), [
-      ['First Response Time', '<4 hours', '<', 4, 'hours'],
-      ['Resolution Time', '<24 hours', '<', 24, 'hours'],
-      ['Customer Satisfaction (CSAT)', '>90%', '>', 90, 'percent'],
-      ['First Contact Resolution', '>70%', '>', 70, 'percent'],
-      ['Escalation Rate', '<20%', '<', 20, 'percent'],
-    ]);
+    assert.deepEqual(
+      policy.metrics.map((m) => [m.name, m.target, m.comparator, m.value, m.unit]),
+      [
+        ['First Response Time', '<4 hours', '<', 4, 'hours'],
+        ['Resolution Time', '<24 hours', '<', 24, 'hours'],
+        ['Customer Satisfaction (CSAT)', '>90%', '>', 90, 'percent'],
+        ['First Contact Resolution', '>70%', '>', 70, 'percent'],
+        ['Escalation Rate', '<20%', '<', 20, 'percent'],
+      ],
+    );
     assert.equal(policy.resolutionTargetMinutes, 24 * 60);
   });
 
   it('has the five categories, each with four Tier 1 steps in seed order', () => {
-    assert.deepEqual(policy.categories.map((c) => c.id), ['account', 'payment', 'booking', 'tutor', 'technical']);
+    assert.deepEqual(
+      policy.categories.map((c) => c.id),
+      ['account', 'payment', 'booking', 'tutor', 'technical'],
+    );
     for (const c of policy.categories) assert.equal(c.tier1.length, 4, c.id);
     const titles = (id: Category) => policy.categories.find((c) => c.id === id)?.tier1.map((s) => s.title);
-    assert.deepEqual(titles('account'), ['Verify user identity (email + last 4 of payment method)', 'Check account status in admin panel', 'Reset password if needed', 'Unlock account if locked']);
-    assert.deepEqual(titles('booking'), ['Check booking state in admin', 'Verify tutor availability', 'Check for conflicts', 'Manually update state if appropriate']);
-    assert.deepEqual(titles('tutor'), ['Check tutor status in admin', 'Verify profile completeness', 'Check Stripe Connect status', 'Review availability settings']);
-    assert.deepEqual(titles('technical'), ['Gather browser/device info', 'Check for known issues', 'Clear cache instructions', 'Collect screenshots/logs']);
+    assert.deepEqual(titles('account'), [
+      'Verify user identity (email + last 4 of payment method)',
+      'Check account status in admin panel',
+      'Reset password if needed',
+      'Unlock account if locked',
+    ]);
+    assert.deepEqual(titles('booking'), [
+      'Check booking state in admin',
+      'Verify tutor availability',
+      'Check for conflicts',
+      'Manually update state if appropriate',
+    ]);
+    assert.deepEqual(titles('tutor'), [
+      'Check tutor status in admin',
+      'Verify profile completeness',
+      'Check Stripe Connect status',
+      'Review availability settings',
+    ]);
+    assert.deepEqual(titles('technical'), [
+      'Gather browser/device info',
+      'Check for known issues',
+      'Clear cache instructions',
+      'Collect screenshots/logs',
+    ]);
   });
 
   it('sends every technical issue to Engineering', () => {
     assert.ok(policy.categories.find((c) => c.id === 'technical')?.alwaysEscalate);
-    for (const c of policy.categories.filter((x) => x.id !== 'technical')) assert.equal(c.escalationTriggers.length, 3, c.id);
+    for (const c of policy.categories.filter((x) => x.id !== 'technical'))
+      assert.equal(c.escalationTriggers.length, 3, c.id);
   });
 
   it("has the seed's five common issues with their step counts", () => {
-    assert.deepEqual(policy.commonIssues.map((i) => [i.title, i.category, i.steps.length]), [
-      ["I can't log in", 'account', 7],
-      ['My payment failed', 'payment', 4],
-      ["My booking wasn't confirmed", 'booking', 5],
-      ["I didn't receive my refund", 'payment', 4],
-      ["Tutor didn't show up", 'booking', 5],
-    ]);
+    assert.deepEqual(
+      policy.commonIssues.map((i) => [i.title, i.category, i.steps.length]),
+      [
+        ["I can't log in", 'account', 7],
+        ['My payment failed', 'payment', 4],
+        ["My booking wasn't confirmed", 'booking', 5],
+        ["I didn't receive my refund", 'payment', 4],
+        ["Tutor didn't show up", 'booking', 5],
+      ],
+    );
   });
 
   it('gives every step a unique id across categories and playbooks', () => {
-    const stepIds = [...policy.categories.flatMap((c) => c.tier1), ...policy.commonIssues.flatMap((i) => i.steps)].map((s) => s.id);
+    const stepIds = [...policy.categories.flatMap((c) => c.tier1), ...policy.commonIssues.flatMap((i) => i.steps)].map(
+      (s) => s.id,
+    );
     const dupes = stepIds.filter((id, i) => stepIds.indexOf(id) !== i);
     assert.deepEqual(dupes, []);
     assert.equal(stepIds.length, 20 + 25);
@@ -519,7 +661,15 @@ describe('DEFAULT_POLICY encodes the seed', () => {
   });
 
   it('has the approval levels of the seed in cents with no gaps', () => {
-    assert.deepEqual(policy.approvalTiers.map((t) => [t.role, t.maxCents]), [['agent', 1000], ['support_lead', 5000], ['support_manager', 10000], ['ops_director', null]]);
+    assert.deepEqual(
+      policy.approvalTiers.map((t) => [t.role, t.maxCents]),
+      [
+        ['agent', 1000],
+        ['support_lead', 5000],
+        ['support_manager', 10000],
+        ['ops_director', null],
+      ],
+    );
   });
 
   it('refers only to calendars, contacts and admin areas it defines', () => {
@@ -537,7 +687,12 @@ describe('DEFAULT_POLICY encodes the seed', () => {
   });
 
   it("has the seed's admin panel locations and contact directory", () => {
-    assert.deepEqual(policy.adminPanel, { users: '/admin/users', bookings: '/admin/bookings', tutors: '/admin/tutors', stripe: 'https://dashboard.stripe.com' });
+    assert.deepEqual(policy.adminPanel, {
+      users: '/admin/users',
+      bookings: '/admin/bookings',
+      tutors: '/admin/tutors',
+      stripe: 'https://dashboard.stripe.com',
+    });
     const contact = (id: string) => policy.contacts.find((c) => c.id === id)?.contact;
     assert.equal(contact('support-lead'), 'support-lead@edustream.com');
     assert.equal(contact('eng-oncall'), 'PagerDuty');

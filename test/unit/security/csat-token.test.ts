@@ -4,7 +4,8 @@ import { signSurveyToken, surveyLink, verifySurveyToken } from '../../../src/sec
 
 const SECRET = 'test-csat-secret-0123456789abcdef';
 const claim = { caseId: 'ES-ABC123', surveyId: 'survey-1' };
-const signRaw = (secret: string, body: string) => `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+const signRaw = (secret: string, body: string) =>
+  `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
 describe('csat-token', () => {
@@ -60,7 +61,11 @@ describe('csat-token', () => {
   });
 
   it('builds a survey link under the public base URL whose token names the case and survey', () => {
-    const link = surveyLink({ publicBaseUrl: 'https://support.example.com', csatSecret: SECRET }, claim.caseId, claim.surveyId);
+    const link = surveyLink(
+      { publicBaseUrl: 'https://support.example.com', csatSecret: SECRET },
+      claim.caseId,
+      claim.surveyId,
+    );
     const m = /^https:\/\/support\.example\.com\/csat\/([^/]+)$/.exec(link);
     assert.ok(m, link);
     assert.deepEqual(verifySurveyToken(SECRET, m[1]), claim);

@@ -8,11 +8,15 @@ describe('staff-directory', () => {
 
   it('slugs a name into an id', () => {
     assert.equal(slug('Alex Agent'), 'alex-agent');
-    assert.equal(slug('  Dana O\'Director, Jr. '), 'dana-o-director-jr');
+    assert.equal(slug("  Dana O'Director, Jr. "), 'dana-o-director-jr');
   });
 
   it('makes a staff member an actor whose id derives from the name', () => {
-    assert.deepEqual(actorOf({ name: 'Lee Lead', role: 'support_lead' }), { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' });
+    assert.deepEqual(actorOf({ name: 'Lee Lead', role: 'support_lead' }), {
+      id: 'lee-lead',
+      name: 'Lee Lead',
+      role: 'support_lead',
+    });
   });
 
   it('finds the staff member of a bearer token, and nobody for an unknown one', () => {
@@ -22,7 +26,9 @@ describe('staff-directory', () => {
 
   it('lists the staff whose role may work cases, in token order', () => {
     const names = directory.staff().map((t) => t.name);
-    const expected = Object.values(DEMO_TOKENS).filter((t) => DEFAULT_POLICY.permissions['case.work'].includes(t.role)).map((t) => t.name);
+    const expected = Object.values(DEMO_TOKENS)
+      .filter((t) => DEFAULT_POLICY.permissions['case.work'].includes(t.role))
+      .map((t) => t.name);
     assert.deepEqual(names, expected);
     assert.ok(names.includes('Alex Agent'));
     assert.ok(!names.includes('Intake Bot'), 'intake may not work cases');
