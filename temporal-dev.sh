@@ -17,15 +17,15 @@ PORT=${TEMPORAL_PORT:-7233}
 UI_PORT=${TEMPORAL_UI_PORT:-8233}
 DB_FILE=${TEMPORAL_DB_FILE:-.data/temporal.db}
 NAMESPACE=${TEMPORAL_NAMESPACE:-default}
-# Keep in step with workflows/shared.ts (SEARCH_ATTRIBUTES); test/unit checks they agree.
+# Keep in step with workflows/contracts.ts (SEARCH_ATTRIBUTES); test/unit checks they agree.
 SEARCH_ATTRIBUTES=(
   CaseStatus=Keyword CaseCategory=Keyword CaseChannel=Keyword CaseAssignee=Keyword
-  # compensation, issue 4
+  # compensation
   CasePendingApproval=Bool CaseApprovalTier=Keyword CaseApprovalCents=Int CaseApprovalId=Keyword CaseApprovalProposer=Keyword
   CasePaymentIntent=Keyword
-  # SLA clocks and escalation (issue 3)
+  # SLA clocks and escalation
   CaseSeverity=Keyword CaseNextDeadline=Datetime CaseBreached=Bool CaseEscalationLevel=Int
-  # metrics (issue 5)
+  # metrics
   CaseClosedAt=Datetime CaseFacts=Text
 )
 

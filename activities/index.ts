@@ -1,13 +1,10 @@
 import { emailActivities, type Mailer } from './email';
 import { stripeActivities, type StripeGateway } from './stripe';
-// ---- escalation (issue 3) ----
 import { pagerDutyActivities, type PagerDutyGateway } from './pagerduty';
 import { slackActivities, type SlackActivitiesOptions, type SlackGateway } from './slack';
 import { staffEmailActivities } from './staff-email';
-// ---- compensation (issue 4) ----
 import { approvalActivities } from './approvals';
 import { compensationActivities, type MoneyGateway } from './compensation';
-// ---- metrics (issue 5) ----
 import type { Client } from '@temporalio/client';
 import { reportActivities } from './reports';
 
@@ -16,18 +13,15 @@ export interface ActivityDeps {
   mailer: Mailer;
   stripe: StripeGateway;
   csatLink: (caseId: string, surveyId: string) => string;
-  // ---- escalation (issue 3) ----
   /** Slack for escalation posts and ladder mentions. */
   slack: SlackGateway;
   slackOptions: SlackActivitiesOptions;
   /** PagerDuty Events API v2 for P0 pages. */
   pagerDuty: PagerDutyGateway;
-  // ---- compensation (issue 4) ----
   /** Stripe refunds and customer balance credits. */
   money: MoneyGateway;
   /** Slack channel of approval requests (Approve/Reject buttons) and compensation notices. */
   approvalsChannel: string;
-  // ---- metrics (issue 5) ----
   /** The worker process's Temporal client, for reports that read visibility. */
   temporal?: Client;
 }
@@ -36,11 +30,9 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...emailActivities({ mailer: deps.mailer, csatLink: deps.csatLink }),
     ...stripeActivities(deps.stripe),
-    // ---- escalation (issue 3) ----
     ...slackActivities(deps.slack, deps.slackOptions),
     ...pagerDutyActivities(deps.pagerDuty),
     ...staffEmailActivities({ mailer: deps.mailer }),
-    // ---- compensation (issue 4) ----
     ...compensationActivities(deps.money),
     ...approvalActivities({
       mailer: deps.mailer,
@@ -48,7 +40,6 @@ export function createActivities(deps: ActivityDeps) {
       channel: deps.approvalsChannel,
       caseLinkBase: deps.slackOptions.caseLinkBase,
     }),
-    // ---- metrics (issue 5) ----
     ...reportActivities({ temporal: deps.temporal }),
   };
 }

@@ -23,7 +23,6 @@ function show(v: CaseView): string {
       ? [`  csat: ${v.csat.rating ? `${v.csat.rating}/5` : `survey sent ${v.csat.surveySentAt ?? '-'}`}`]
       : []),
     `  timeline: ${v.timeline.map((t) => `${t.action}(${t.actor.name})`).join(' > ')}`,
-    // ---- SLA clocks and escalation (issue 3) ----
     ...(v.clocks?.length
       ? [
           '  clocks:',

@@ -18,7 +18,8 @@ export function factsFromView(policy: SupportPolicy, view: CaseView): CaseFacts 
     .map((e) => e.severity)
     .sort((a, b) => SEVERITY_ORDER.indexOf(b) - SEVERITY_ORDER.indexOf(a))[0];
   const replies = view.timeline.filter((t) => t.action === 'replied').length;
-  const business = policy.calendars.find((c) => c.id === 'business-hours');
+  // Policies pinned before `reporting` existed count in the seed's business hours.
+  const business = policy.calendars.find((c) => c.id === (policy.reporting?.businessCalendarId ?? 'business-hours'));
   const resolvedAt = view.times.resolvedAt ? Date.parse(view.times.resolvedAt) : undefined;
   const paid = (view.compensations ?? []).filter((c) => c.status === 'applied').reduce((n, c) => n + c.totalCents, 0);
   return {

@@ -200,7 +200,7 @@ export const DEFAULT_POLICY: SupportPolicy = {
       ],
       escalationTriggers: [
         { id: 'stripe-webhook-failure', label: 'Stripe webhook failures', severity: 'P1' },
-        { id: 'disputed-transaction', label: 'Disputed transactions', severity: 'P2' },
+        { id: 'disputed-transaction', label: 'Disputed transactions', severity: 'P2', raisedBy: 'stripe.dispute' },
         { id: 'system-wide-payment', label: 'System-wide payment issues', severity: 'P0' },
       ],
     },
@@ -544,19 +544,17 @@ export const DEFAULT_POLICY: SupportPolicy = {
     'case.customerReply': ['intake', 'admin'],
     'case.reopen': ['agent', 'support_lead', 'support_manager', 'ops_director', 'admin', 'intake'],
     'case.close': ['agent', 'support_lead', 'support_manager', 'ops_director', 'admin'],
-    // ---- compensation (issue 4) ----
     'compensation.propose': ['agent', 'support_lead', 'support_manager', 'ops_director', 'admin'],
     'approval.decide': ['support_lead', 'support_manager', 'ops_director', 'admin'],
-    // ---- escalation (issue 3): engineers and everyone above an agent acknowledge and resolve escalations ----
     'escalation.ack': ['engineer', 'support_lead', 'support_manager', 'ops_director', 'admin'],
   },
-  // ---- compensation (issue 4) ----
   // The seed sets no approval deadlines; ours: a reminder after 4 hours, the next tier after a day,
   // expiry after 3 days (calendar time: money waits for nobody's business hours).
   approvals: { reminderMinutes: 4 * 60, escalateMinutes: 24 * 60, expireMinutes: 3 * 24 * 60 },
-  // ---- SLA clocks (issue 3) ----
   // The seed sets no warning time; ours: 20% of the target before the deadline (1 of 5 chat minutes,
   // 3 of a P0's 15). A case reopened more often than reopen.maxReopensBeforeEscalation escalates as
   // the seed's "Repeated complaints": P3.
-  sla: { warnBeforePercent: 20, reopenEscalationSeverity: 'P3' },
+  sla: { warnBeforePercent: 20, reopenEscalationSeverity: 'P3', noticeContactId: 'support-lead' },
+  // The seed's weekly report goes to the Support Lead; business time is the support team's hours.
+  reporting: { contactId: 'support-lead', businessCalendarId: 'business-hours' },
 };

@@ -69,6 +69,8 @@ export interface StepDef {
 
 /** An escalation trigger an agent can flag on a case of the category. */
 export interface EscalationTriggerDef {
+  /** Raised without an agent: `stripe.dispute` when Stripe reports a dispute on the case's payment. */
+  raisedBy?: 'stripe.dispute';
   id: string;
   label: string;
   severity: Severity;
@@ -210,7 +212,14 @@ export interface SupportPolicy {
   /** Approval request clocks; absent in policies pinned before approvals existed (the workflow then uses the default's). */
   approvals?: ApprovalClocks;
   /** When clocks warn: this share of the target before the deadline (absent: 20%). */
-  sla?: { warnBeforePercent: number; reopenEscalationSeverity: Severity };
+  sla?: {
+    warnBeforePercent: number;
+    reopenEscalationSeverity: Severity;
+    /** Contact (of `contacts`) told of customer-facing SLA warnings and breaches. */
+    noticeContactId?: string;
+  };
+  /** Who gets the weekly report, and the calendar business-time figures count in. */
+  reporting?: { contactId: string; businessCalendarId: string };
 }
 
 /** When an unanswered approval request is reminded, moved to the next tier and expired, in minutes after the request. */

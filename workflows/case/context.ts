@@ -53,7 +53,9 @@ export const MINUTE = 60_000;
 export type CaseEvent =
   | { type: 'statusChanged'; from: CaseStatus; to: CaseStatus }
   | { type: 'customerMessage' }
-  | { type: 'agentResponse'; actor: Actor };
+  | { type: 'agentResponse'; actor: Actor }
+  /** Something outside the agents (a Stripe dispute) raises one of the category's escalation triggers. */
+  | { type: 'triggerRaised'; actor: Actor; triggerId: string; note?: string };
 
 /** The shared toolkit a case's parts are built from. */
 export interface CaseContext {

@@ -310,7 +310,8 @@ export function clocksFeature(ctx: CaseContext): void {
   if (input.resume) ctx.publish();
 
   // ---- the timer: the earliest warning or breach ----
-  const supportLead = contactOf(ctx, 'support-lead');
+  // Policies pinned before noticeContactId existed told the seed's Support Lead.
+  const supportLead = contactOf(ctx, input.policy.sla?.noticeContactId ?? 'support-lead');
   const fire = (ev: DueClockEvent) => {
     const c = clock(ev.clockId);
     if (!c || c.state !== 'running') return;

@@ -76,6 +76,9 @@ const PROPOSABLE = ['new', 'open', 'awaiting_customer', 'resolved'];
 /** Patch ids of compensation rules changed while cases were running. */
 const FOUR_EYES_PATCH = 'compensation-four-eyes';
 const APPROVAL_CLOCK_PATCH = 'approval-clock-follows-amendments';
+const DISPUTE_PATCH = 'dispute-raises-trigger-in-workflow';
+/** Stripe, as the actor of what its webhooks bring. */
+const STRIPE: Actor = { id: 'stripe', name: 'Stripe webhook', role: 'system' };
 /** How many handled Stripe event ids a case remembers (Stripe retries an event for 3 days, not forever). */
 const EVENT_MEMORY = 50;
 
@@ -128,6 +131,13 @@ export function compensationFeature(ctx: CaseContext): void {
     const p = view.payment;
     if (!p?.found || !p.succeeded || p.amountCents === undefined || !p.currency) return null;
     return { amountCents: p.amountCents, amountRefundedCents: p.amountRefundedCents ?? 0, currency: p.currency };
+  };
+  /** The category's escalation trigger a Stripe dispute raises (policies pinned before `raisedBy` name it by id). */
+  const disputeTrigger = (): string | undefined => {
+    const triggers = policy.categories.find((c) => c.id === view.category)?.escalationTriggers ?? [];
+    return (
+      triggers.find((t) => t.raisedBy === 'stripe.dispute') ?? triggers.find((t) => t.id === 'disputed-transaction')
+    )?.id;
   };
   const pendingComp = () => comps().find((c) => c.status === 'pending_approval');
   /** The pending compensation a proposal changes: the one it names (four-eyes rules), else the only pending one. */
@@ -555,12 +565,23 @@ export function compensationFeature(ctx: CaseContext): void {
           ...(e.reason ? { reason: e.reason } : {}),
           ...(e.status ? { status: e.status } : {}),
         };
-        // The webhook route then flags the seed's "Disputed transactions" trigger, which escalates.
         record(
           SYSTEM,
           'dispute_opened',
           `${e.objectId}${e.reason ? ` (${e.reason})` : ''}${amountText(e.amountCents, e.currency)}`,
         );
+        // The seed escalates disputed transactions. Cases whose history has no marker here had the
+        // webhook route flag the trigger with a second Update instead.
+        if (patched(DISPUTE_PATCH)) {
+          const trigger = disputeTrigger();
+          if (trigger)
+            ctx.emit({
+              type: 'triggerRaised',
+              actor: STRIPE,
+              triggerId: trigger,
+              note: `Stripe dispute ${e.objectId}`,
+            });
+        }
         break;
       }
       case 'refund.updated':

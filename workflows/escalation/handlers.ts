@@ -292,22 +292,34 @@ export function escalationFeature(ctx: CaseContext): void {
     }
     return t;
   };
+  const checkTrigger = (triggerId: string) => {
+    caseWorkable();
+    triggerOf(triggerId);
+    if (view.escalationTriggers!.some((t) => t.id === triggerId))
+      throw ctx.alreadyDone(`trigger '${triggerId}' is already flagged`);
+    if (escalations.length >= MAX_ESCALATIONS) throw ctx.invalid(`a case has at most ${MAX_ESCALATIONS} escalations`);
+  };
+  const flagTrigger = (actor: Actor, triggerId: string, note?: string) => {
+    const t = triggerOf(triggerId);
+    view.escalationTriggers!.push({ id: t.id, label: t.label, by: actor.name, at: ctx.now() });
+    escalate(actor, t.severity, fromCase(t.label, note), 'trigger', { triggerId: t.id });
+  };
   ctx.action<FlagTriggerInput>(
     flagEscalationTriggerUpdate,
     null,
-    ({ triggerId }) => {
-      caseWorkable();
-      triggerOf(triggerId);
-      if (view.escalationTriggers!.some((t) => t.id === triggerId))
-        throw ctx.alreadyDone(`trigger '${triggerId}' is already flagged`);
-      if (escalations.length >= MAX_ESCALATIONS) throw ctx.invalid(`a case has at most ${MAX_ESCALATIONS} escalations`);
-    },
-    ({ actor, triggerId, note }) => {
-      const t = triggerOf(triggerId);
-      view.escalationTriggers!.push({ id: t.id, label: t.label, by: actor.name, at: ctx.now() });
-      escalate(actor, t.severity, fromCase(t.label, note), 'trigger', { triggerId: t.id });
-    },
+    ({ triggerId }) => checkTrigger(triggerId),
+    ({ actor, triggerId, note }) => flagTrigger(actor, triggerId, note),
   );
+  // A trigger raised from outside (a dispute) escalates under the same rules; one that is already
+  // flagged, or that the case cannot take, changes nothing.
+  ctx.on('triggerRaised', ({ actor, triggerId, note }) => {
+    try {
+      checkTrigger(triggerId);
+    } catch {
+      return;
+    }
+    flagTrigger(actor, triggerId, note);
+  });
 
   // ---- acknowledge, resolve, change severity ----
   ctx.action<AcknowledgeEscalationInput>(
@@ -381,9 +393,10 @@ export function escalationFeature(ctx: CaseContext): void {
   if (!input.resume) {
     void (async () => {
       // The seed: "All technical issues -> Engineering", at the severity the policy gives the category.
-      await condition(() => view.category === 'technical' && !es.technicalEscalated);
+      const category = () => input.policy.categories.find((c) => c.id === view.category);
+      await condition(() => category()?.alwaysEscalate !== undefined && !es.technicalEscalated);
       await ctx.exclusive(() => {
-        const cat = input.policy.categories.find((c) => c.id === 'technical');
+        const cat = category();
         if (es.technicalEscalated || !cat?.alwaysEscalate || view.status === 'resolved' || view.status === 'closed')
           return;
         es.technicalEscalated = true;

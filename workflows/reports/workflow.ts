@@ -22,7 +22,7 @@ export async function weeklyReportWorkflow(input: WeeklyReportInput): Promise<We
   const { from, to } = weekBounds(week, policy.timeZone);
   const facts = await collectClosedCaseFacts({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
   const report = buildWeeklyReport(policy, week, facts);
-  const lead = policy.contacts.find((c) => c.id === 'support-lead');
+  const lead = policy.contacts.find((c) => c.id === (policy.reporting?.contactId ?? 'support-lead'));
   await notifySlack({ channel: input.slackChannel, text: '```\n' + report.text + '\n```' });
   if (lead) {
     await sendStaffEmail({

@@ -2,12 +2,11 @@
 // Stripe signs each event; a case remembers the event ids it handled, so retries and replays of
 // an event have no second effect.
 import type { z } from 'zod/v4';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { verifyStripeSignature } from '../../security/stripe-webhook-signature';
 import {
   CASE_ID_PATTERN,
   caseWorkflowId,
-  flagEscalationTriggerUpdate,
   stripeEventSignal,
   CASE_WORKFLOW_TYPE,
   type Actor,
@@ -91,22 +90,6 @@ async function openCaseOf(env: RouteEnv, paymentIntentId: string | undefined): P
   return undefined;
 }
 
-/**
- * A dispute escalates per the seed ("Disputed transactions", a payment trigger) through the
- * escalation feature's own Update; a replayed event finds it already flagged and changes nothing.
- */
-async function flagDispute(env: RouteEnv, caseId: string, disputeId: string): Promise<boolean> {
-  try {
-    await env.handleFor(caseId).executeUpdate(flagEscalationTriggerUpdate, {
-      args: [{ actor: STRIPE_ACTOR, triggerId: 'disputed-transaction', note: `Stripe dispute ${disputeId}` }],
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return false; // already flagged, or the case's category has no such trigger
-    throw err;
-  }
-}
-
 /** The Stripe webhook route. */
 export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
   const { client, config, policy } = env;
@@ -150,15 +133,14 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
               ? await signal(caseId)
               : ignored('the refund was not made by a case');
           }
+          // The case decides what the event means (a dispute raises the category's escalation trigger).
           const open = await openCaseOf(env, input.paymentIntentId);
-          if (open && input.type === 'charge.dispute.created') {
-            const reply = await signal(open);
-            return { body: { ...reply.body, escalated: await flagDispute(env, open, input.objectId) } };
-          }
           if (open) return await signal(open);
           if (input.type === 'payment_intent.payment_failed') return ignored('no open case for this payment');
-          // A dispute with no open case opens one; its id derives from the dispute, so a replay finds the same case.
-          const caseId = newCaseId({ caller: 'stripe-dispute', key: input.objectId });
+          // A dispute with no open case opens one. Its id derives from the payment (or, without one,
+          // the dispute), and a finished case is never started again: a replayed dispute, or a
+          // second one on the same payment, opens no second case.
+          const caseId = newCaseId({ caller: 'stripe-dispute', key: input.paymentIntentId ?? input.objectId });
           const caseInput: CaseInput = {
             caseId,
             channel: 'email',
@@ -180,6 +162,7 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
             args: [caseInput],
             signal: stripeEventSignal,
             signalArgs: [input],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
             staticSummary: `Support case ${caseId} · payment dispute`,
             staticDetails: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
           });
@@ -189,12 +172,13 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
               handled: true,
               caseId,
               opened: true,
-              escalated: await flagDispute(env, caseId, input.objectId),
             },
           };
         } catch (err) {
           // An archived case has finished; Stripe must not retry for days over it.
-          if (err instanceof WorkflowNotFoundError) return ignored('the case is archived');
+          if (err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError) {
+            return ignored('the case is archived');
+          }
           throw err;
         }
       },
