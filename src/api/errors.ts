@@ -25,6 +25,7 @@ const FAILURE_STATUS: Record<string, [number, string]> = {
   [FailureType.InvalidAction]: [422, 'invalid_action'],
   [FailureType.ApprovalNotPermitted]: [403, 'approval_not_permitted'],
   [FailureType.StaleApproval]: [409, 'stale_approval'],
+  [FailureType.IdempotencyKeyReused]: [422, 'idempotency_key_reused'],
 };
 
 /** Status, code and message for anything a route may throw. */

@@ -7,8 +7,18 @@ import type { z } from 'zod/v4';
 import type { Config } from '../config';
 import type { Permission, SupportPolicy } from '../policy/types';
 import type { StaffDirectory } from '../security/staff-directory';
-import { CASE_ID_PATTERN, caseViewQuery, caseWorkflowId, type Actor, type CaseView } from '../../workflows/contracts';
+import {
+  actionKeyQuery,
+  actionUpdateId,
+  CASE_ID_PATTERN,
+  caseViewQuery,
+  caseWorkflowId,
+  inputFingerprint,
+  type Actor,
+  type CaseView,
+} from '../../workflows/contracts';
 import { HttpError } from './errors';
+import * as s from './schemas';
 
 /** What a route handler gets. */
 export interface Ctx {
@@ -43,6 +53,51 @@ export interface RouteDef {
   /** Optional request headers the route reads. */
   headers?: HeaderDoc[];
   handle(ctx: Ctx): Promise<Reply>;
+}
+
+/** The Idempotency-Key header every mutating route reads, as /openapi.json documents it. */
+export const IDEMPOTENCY_KEY_HEADER: HeaderDoc = {
+  name: 'Idempotency-Key',
+  schema: { type: 'string', maxLength: 255 },
+};
+
+/** The caller's Idempotency-Key, validated; undefined without one. */
+export function idempotencyKeyOf(ctx: Ctx): string | undefined {
+  const rawKey = ctx.header('idempotency-key');
+  if (rawKey === undefined) return undefined;
+  const k = s.idempotencyKey.safeParse(rawKey);
+  if (!k.success) throw new HttpError(400, 'bad_request', k.error.issues[0].message);
+  return k.data;
+}
+
+/** The header that tells a client its retry found the first request's result. */
+export const REPLAYED = { 'Idempotent-Replayed': 'true' };
+
+/**
+ * What the case remembers of this caller's key: nothing yet, the same request, or another body.
+ * The key becomes the Update id `<caller>:<key>` (DESIGN.md, decision 10), so Temporal itself
+ * attaches a retry to the first execution; the case's own memory covers continue-as-new.
+ */
+export async function priorUse(handle: WorkflowHandle, updateId: string, input: unknown): Promise<'new' | 'replay'> {
+  const seen = await handle.query(actionKeyQuery, updateId);
+  if (!seen) return 'new';
+  if (seen.fp !== inputFingerprint(input))
+    throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
+  return 'replay';
+}
+
+/** Runs one case Update; with an Idempotency-Key, a retry runs nothing twice and is told so. */
+export async function runCaseUpdate<R>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<R, [any]>,
+  input: unknown,
+  idempotency: { callerId: string; key: string | undefined },
+): Promise<{ result: R; headers?: Record<string, string> }> {
+  if (!idempotency.key) return { result: await handle.executeUpdate(def, { args: [input] }) };
+  const updateId = actionUpdateId(idempotency.callerId, idempotency.key);
+  const prior = await priorUse(handle, updateId, input);
+  const result = await handle.executeUpdate(def, { args: [input], updateId });
+  return { result, ...(prior === 'replay' ? { headers: REPLAYED } : {}) };
 }
 
 /** What a case action maps its request to: the Update and its input. */
@@ -101,10 +156,15 @@ export function createRouteEnv(deps: {
     summary,
     permission,
     body,
+    headers: [IDEMPOTENCY_KEY_HEADER],
     async handle(ctx) {
       const { def, input } = toUpdate(ctx as Ctx & { body: B; caller: Actor });
-      const view = await handleFor(ctx.params.caseId).executeUpdate(def, { args: [input] });
-      return { body: view };
+      const key = idempotencyKeyOf(ctx);
+      const { result, headers } = await runCaseUpdate(handleFor(ctx.params.caseId), def, input, {
+        callerId: ctx.caller!.id,
+        key,
+      });
+      return { body: result, headers };
     },
   });
   return { ...deps, handleFor, viewOf, caseAction };

@@ -14,6 +14,7 @@ const arrayOf = (v: unknown, item: (x: unknown) => boolean) => Array.isArray(v) 
 export function checkCustomerReply(i: unknown): string | null {
   if (!isObj(i) || !isStr(i.message, 100_000)) return 'a customer reply needs a message text';
   if (!optStr(i.at, 40)) return 'at must be a timestamp';
+  if (!optStr(i.idempotencyKey, 600)) return 'idempotencyKey must be a string';
   return null;
 }
 

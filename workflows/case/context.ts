@@ -89,6 +89,11 @@ export interface CaseContext {
    * unexpected error in `run` is recorded the same way instead of failing every workflow task.
    */
   signal<I>(def: SignalDefinition<[I]>, name: string, check: (i: unknown) => string | null, run: (i: I) => void): void;
+  /**
+   * Claims an idempotency key for work that is not an Update (a signal): true the first time,
+   * false for a repeat of the same input, and a refusal for the same key with another input.
+   */
+  claimKey(id: string, input: unknown): boolean;
   invalid(message: string): ApplicationFailure;
   forbidden(message: string): ApplicationFailure;
   alreadyDone(message: string): ApplicationFailure;
@@ -277,6 +282,16 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
           ctx.publish();
         });
       });
+    },
+
+    claimKey(id, input) {
+      const fp = inputFingerprint(input);
+      const seen = keys().find((k) => k.id === id);
+      if (seen && seen.fp !== fp)
+        throw failure(CaseFailure.IdempotencyKeyReused)('this Idempotency-Key was used with another message');
+      if (seen) return false;
+      rememberKey(id, fp);
+      return true;
     },
 
     async drained() {

@@ -124,6 +124,8 @@ export interface RateInput {
 }
 /** A customer message relayed by intake. */
 export interface CustomerReplyInput {
+  /** `<caller>:<Idempotency-Key>` when intake sent one: a repeat of it changes nothing. */
+  idempotencyKey?: string;
   message: string;
   at?: string;
 }

@@ -313,7 +313,8 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   }
 
   // A signal, not an Update: intake must never be refused, so the workflow decides what a reply means.
-  ctx.signal(customerReplySignal, 'customer_reply', checkCustomerReply, ({ message }) => {
+  ctx.signal(customerReplySignal, 'customer_reply', checkCustomerReply, ({ message, idempotencyKey }) => {
+    if (idempotencyKey && !ctx.claimKey(idempotencyKey, { message })) return; // intake sent it before
     record(CUSTOMER, 'customer_replied', `${message.length} characters`);
     ctx.emit({ type: 'customerMessage' });
     if (view.status === 'awaiting_customer' || view.status === 'new') setStatus('open');

@@ -9,6 +9,7 @@ import {
   caseWorkflowId,
   closeUpdate,
   completeStepUpdate,
+  actionUpdateId,
   customerReplySignal,
   reopenUpdate,
   replyUpdate,
@@ -24,20 +25,15 @@ import {
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
 import { HttpError } from '../errors';
-import type { Ctx, HeaderDoc, RouteDef, RouteEnv } from '../route-table';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  idempotencyKeyOf,
+  priorUse,
+  REPLAYED,
+  type RouteDef,
+  type RouteEnv,
+} from '../route-table';
 import * as s from '../schemas';
-
-/** The Idempotency-Key header of POST /cases, as the OpenAPI document describes it. */
-const IDEMPOTENCY_KEY_HEADER: HeaderDoc = { name: 'Idempotency-Key', schema: { type: 'string', maxLength: 255 } };
-
-/** The caller's Idempotency-Key, validated; undefined without one. */
-function idempotencyKeyOf(ctx: Ctx): string | undefined {
-  const rawKey = ctx.header('idempotency-key');
-  if (rawKey === undefined) return undefined;
-  const k = s.idempotencyKey.safeParse(rawKey);
-  if (!k.success) throw new HttpError(400, 'bad_request', k.error.issues[0].message);
-  return k.data;
-}
 
 /** POST /cases: starts the case's workflow; a retry with the same Idempotency-Key finds the same case. */
 function openCase(env: RouteEnv): RouteDef {
@@ -234,11 +230,17 @@ export function caseRoutes(env: RouteEnv): RouteDef[] {
       summary: 'Relay a customer message (intake)',
       permission: 'case.customerReply',
       body: s.customerReplyBody,
+      headers: [IDEMPOTENCY_KEY_HEADER],
       async handle(ctx) {
         const handle = env.handleFor(ctx.params.caseId);
-        await handle.signal(customerReplySignal, {
-          message: (ctx.body as z.infer<typeof s.customerReplyBody>).message,
-        });
+        const reply = { message: (ctx.body as z.infer<typeof s.customerReplyBody>).message };
+        const key = idempotencyKeyOf(ctx);
+        // Signals have no ids of their own: the key rides in the payload and the case ignores a repeat.
+        const idempotencyKey = key ? actionUpdateId(ctx.caller!.id, key) : undefined;
+        if (idempotencyKey && (await priorUse(handle, idempotencyKey, reply)) === 'replay') {
+          return { status: 202, body: await handle.query(caseViewQuery), headers: REPLAYED };
+        }
+        await handle.signal(customerReplySignal, { ...reply, ...(idempotencyKey ? { idempotencyKey } : {}) });
         return { status: 202, body: await handle.query(caseViewQuery) };
       },
     },

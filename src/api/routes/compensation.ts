@@ -12,14 +12,14 @@ import {
   type ApprovalDecisionInput,
 } from '../../../workflows/contracts';
 import { HttpError } from '../errors';
-import type { RouteDef, RouteEnv } from '../route-table';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, runCaseUpdate, type RouteDef, type RouteEnv } from '../route-table';
 import * as s from '../schemas';
 
 /** Runs the decision Update on the approval's case (the approval id names the case); Slack's buttons decide through it too. */
-export async function decideApproval(env: RouteEnv, input: ApprovalDecisionInput) {
+export async function decideApproval(env: RouteEnv, input: ApprovalDecisionInput, key?: string) {
   const m = APPROVAL_ID_PATTERN.exec(input.approvalId);
   if (!m) throw new HttpError(404, 'not_found', 'no such approval request');
-  return env.handleFor(m[1]).executeUpdate(decideApprovalUpdate, { args: [input] });
+  return runCaseUpdate(env.handleFor(m[1]), decideApprovalUpdate, input, { callerId: input.actor.id, key });
 }
 
 /** The visibility query of GET /approvals: running cases pending a tier the caller decides, not proposed by the caller. */
@@ -91,15 +91,12 @@ export function compensationRoutes(env: RouteEnv): RouteDef[] {
       summary: 'Decide a pending approval (the body names the amount)',
       permission: 'approval.decide',
       body: s.approvalDecisionBody,
+      headers: [IDEMPOTENCY_KEY_HEADER],
       async handle(ctx) {
         const body = ctx.body as z.infer<typeof s.approvalDecisionBody>;
-        const view = await decideApproval(env, {
-          actor: ctx.caller!,
-          approvalId: ctx.params.approvalId,
-          ...body,
-          via: 'api',
-        });
-        return { body: view };
+        const input = { actor: ctx.caller!, approvalId: ctx.params.approvalId, ...body, via: 'api' as const };
+        const { result, headers } = await decideApproval(env, input, idempotencyKeyOf(ctx));
+        return { body: result, headers };
       },
     },
   ];

@@ -4,7 +4,7 @@ import type { z } from 'zod/v4';
 import { verifySurveyToken } from '../../security/csat-token';
 import { CASE_ID_PATTERN, rateUpdate } from '../../../workflows/contracts';
 import { HttpError } from '../errors';
-import type { RouteDef, RouteEnv } from '../route-table';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, runCaseUpdate, type RouteDef, type RouteEnv } from '../route-table';
 import * as s from '../schemas';
 import { renderSurveyPage, renderSurveyThanks } from '../survey-page';
 
@@ -29,12 +29,22 @@ export function csatRoutes(env: RouteEnv): RouteDef[] {
       summary: 'Rate a resolved case (signed, single-use link; no bearer token)',
       permission: null,
       body: s.csatBody,
+      headers: [IDEMPOTENCY_KEY_HEADER],
       async handle(ctx) {
         const claim = verifySurveyToken(config.csatSecret, ctx.params.token);
         if (!claim || !CASE_ID_PATTERN.test(claim.caseId))
           throw new HttpError(404, 'not_found', 'this survey link is not valid');
         const body = ctx.body as z.infer<typeof s.csatBody>;
-        await env.handleFor(claim.caseId).executeUpdate(rateUpdate, { args: [{ surveyId: claim.surveyId, ...body }] });
+        // The survey link is the caller: a retried rating with the same key is answered, not refused.
+        await runCaseUpdate(
+          env.handleFor(claim.caseId),
+          rateUpdate,
+          { surveyId: claim.surveyId, ...body },
+          {
+            callerId: `survey-${claim.surveyId.replace(/[^A-Za-z0-9-]/g, '-')}`,
+            key: idempotencyKeyOf(ctx),
+          },
+        );
         const wantsHtml = (ctx.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
         // The customer sees only their own rating, never the case's internal view.
         return wantsHtml
