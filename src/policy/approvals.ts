@@ -57,6 +57,8 @@ export function decisionRefusal(
   if (decider.id === proposerId) return 'the proposer of a compensation cannot decide its approval';
   const rank = approverRank(policy, decider.role);
   if (rank < 0) return `role '${decider.role}' approves no compensation under this policy`;
-  if (rank < approverRank(policy, tierRole)) return 'below the tier this compensation needs';
+  const needed = approverRank(policy, tierRole);
+  if (needed < 0) return `the policy has no approval tier '${tierRole}'`;
+  if (rank < needed) return 'below the tier this compensation needs';
   return null;
 }
