@@ -9,14 +9,14 @@ import type { SupportPolicy } from '../../src/policy/types';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/contracts';
 import { eventually } from '../helpers/wait';
-import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 
 // The dev server does not skip time, so this policy sends the survey as soon as a case resolves.
 const policy: SupportPolicy = { ...DEFAULT_POLICY, csat: { surveyDelayMinutes: 0, responseWindowMinutes: 60 } };
 
-const AGENT = { Authorization: 'Bearer demo-agent' };
-const INTAKE = { Authorization: 'Bearer demo-intake' };
-const ENGINEER = { Authorization: 'Bearer demo-engineer' };
+const AGENT = bearer('agent');
+const INTAKE = bearer('intake');
+const ENGINEER = bearer('engineer');
 
 const newCase = (over: Record<string, unknown> = {}) => ({
   channel: 'email',
@@ -37,9 +37,8 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     rig = await startCaseRig({ server: 'dev', prefix: 'api' });
     ({ env, inbox } = rig);
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: rig.taskQueue,
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
     });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
