@@ -3,7 +3,7 @@
 //   npm run build && node dist/bench/api-overhead.js [cases=200] [actions=200]
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../dev/fixtures';
+import { agent, bearer, caseInput, caseWorker, TEST_ENV } from '../dev/fixtures';
 import { startSmtpInbox } from '../dev/standins/smtp-inbox';
 import { startStripeStandin } from '../dev/standins/stripe-standin';
 import { createDevServerEnv, uniqueTaskQueue } from '../dev/temporal-servers';
@@ -54,15 +54,11 @@ async function main() {
   const taskQueue = uniqueTaskQueue('bench');
   const worker = await caseWorker(env, taskQueue, { inbox, stripe });
   const running = worker.run();
-  const config = loadConfig({
-    NODE_ENV: 'bench',
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
-  });
+  const config = loadConfig({ ...TEST_ENV, NODE_ENV: 'bench', TEMPORAL_TASK_QUEUE: taskQueue });
   const server = createServer(createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const headers = { Authorization: 'Bearer demo-agent', 'Content-Type': 'application/json' };
+  const headers = { ...bearer('agent'), 'Content-Type': 'application/json' };
   const body = (i: CaseInput) =>
     JSON.stringify({ channel: i.channel, customer: i.customer, subject: i.subject, description: i.description });
 

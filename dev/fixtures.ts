@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import type { MoneyGateway } from '../activities/compensation';
 import type { PagerDutyGateway } from '../activities/pagerduty';
 import type { SlackGateway } from '../activities/slack';
+import { DEMO_SLACK_APPROVERS, DEMO_TOKENS } from '../src/config';
 import { surveyLink } from '../src/security/csat-token';
 import { createSmtpMailer } from '../src/integrations/mailer';
 import { createPagerDutyGateway } from '../src/integrations/pagerduty-client';
@@ -23,6 +24,43 @@ import { quietRuntime, workflowBundle } from './temporal-servers';
 
 /** The secret tests sign survey links with. */
 export const TEST_CSAT_SECRET = 'test-csat-secret-0123456789abcdef0123456789';
+
+/**
+ * Bearer tokens of the tests: the demo tokens' staff (same names and roles), under tokens long
+ * enough for API_TOKENS. Tests run outside development mode, so the demo tokens do not work there.
+ */
+export const TEST_TOKENS = {
+  agent: 'test-token-demo-agent',
+  agent2: 'test-token-demo-agent-2',
+  lead: 'test-token-demo-lead',
+  manager: 'test-token-demo-manager',
+  director: 'test-token-demo-director',
+  engineer: 'test-token-demo-engineer',
+  intake: 'test-token-demo-intake',
+  admin: 'test-token-demo-admin',
+} as const;
+
+/** The Authorization header of a test token's holder. */
+export const bearer = (who: keyof typeof TEST_TOKENS) => ({ Authorization: `Bearer ${TEST_TOKENS[who]}` });
+
+/** API_TOKENS of the tests: each TEST_TOKENS entry mapped to the demo token's staff member of the same name. */
+export const TEST_API_TOKENS = JSON.stringify(
+  Object.fromEntries(Object.values(TEST_TOKENS).map((t) => [t, DEMO_TOKENS[t.replace(/^test-token-/, '')]])),
+);
+
+/**
+ * Everything loadConfig requires outside development mode, with the tests' values; a test adds its
+ * own keys (task queue, peers) over it.
+ */
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  API_TOKENS: TEST_API_TOKENS,
+  CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+  STRIPE_WEBHOOK_SECRET: 'whsec_test_only_0123456789abcdef',
+  SLACK_SIGNING_SECRET: 'test-only-slack-signing-secret-0123456789',
+  APPROVAL_SIGNING_SECRET: 'test-only-approval-signing-secret-0123456789abcdef',
+  SLACK_APPROVERS: JSON.stringify(DEMO_SLACK_APPROVERS),
+} as const;
 
 /** An agent as the API would pass it. */
 export const agent: Actor = { id: 'alex-agent', name: 'Alex Agent', role: 'agent' };

@@ -1,7 +1,14 @@
 // `npm start`: the whole product on one machine. Starts the Temporal dev server (unless
 // TEMPORAL_ADDRESS names a running one), local stand-ins for every integration that is not
 // configured, the worker and the API. Ctrl-C stops everything it started.
+//
+// This is the one place development mode is turned on (loadConfig's `devMode` option): the demo
+// tokens and the public development secrets work, and every listener this command starts (API,
+// worker metrics, Temporal dev server and UI, stand-ins) is bound to loopback; a non-loopback
+// HOST, WORKER_METRICS_ADDRESS or TEMPORAL_IP is refused before anything starts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { buildActivityDeps } from '../src/activity-deps';
@@ -9,7 +16,7 @@ import { createApp } from '../src/api/app';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
 import { ensureWeeklyReportSchedule } from '../src/schedules';
 import { installWorkerRuntime } from '../src/observability/worker-runtime';
-import { loadConfig } from '../src/config';
+import { ConfigError, DEMO_TOKENS, isLoopback, loadConfig } from '../src/config';
 import { deploymentPolicy } from '../src/config/policy-file';
 import { connectClient, connectWorker, dataConverterFor, DEFAULT_TEMPORAL_ADDRESS } from '../src/temporal';
 import { bundleWorkflows, createCaseWorker } from '../src/worker';
@@ -20,6 +27,22 @@ import { startStripeStandin } from './standins/stripe-standin';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const say = (line: string) => console.log(`[start] ${line}`);
+/** Where every listener of development mode is bound. */
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * The codec endpoint's own credential for the dev UI: CODEC_AUTH_TOKEN, or one generated once and
+ * kept in DATA_DIR, so a Temporal dev server that outlives this command still holds a valid URL.
+ */
+function codecAuthToken(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.CODEC_AUTH_TOKEN) return env.CODEC_AUTH_TOKEN;
+  const file = path.join(dataDir, 'codec-auth-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
 
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -79,15 +102,19 @@ async function main() {
   try {
     const env = { ...process.env };
     // Checked before anything starts, so a bad setting fails fast.
-    const early = loadConfig(env);
+    const early = loadConfig(env, { devMode: true });
     const policy = deploymentPolicy(early); // POLICY_FILE is checked here, before anything starts
-    if (early.encryption && !env.TEMPORAL_UI_CODEC_ENDPOINT) {
-      // The dev UI cannot send headers, so it reaches the codec endpoint with a reader's token in the path.
-      const reader =
-        Object.entries(early.tokens).find(([, who]) => who.role === 'engineer') ?? Object.entries(early.tokens)[0];
-      env.TEMPORAL_UI_CODEC_ENDPOINT = `${early.publicBaseUrl}/codec/${reader[0]}`;
-    }
+    if (env.TEMPORAL_IP && !isLoopback(env.TEMPORAL_IP))
+      throw new ConfigError(
+        `TEMPORAL_IP: development mode (npm start) listens on loopback only (127.0.0.1), not '${env.TEMPORAL_IP}'`,
+      );
     const dataDir = path.resolve(ROOT, env.DATA_DIR ?? '.data');
+    if (early.encryption && !env.TEMPORAL_UI_CODEC_ENDPOINT) {
+      // The dev UI has no access token to send, so its endpoint URL carries the codec's own
+      // credential; an API token never goes into a URL.
+      env.CODEC_AUTH_TOKEN = codecAuthToken(env, dataDir);
+      env.TEMPORAL_UI_CODEC_ENDPOINT = `${early.publicBaseUrl}/codec/${env.CODEC_AUTH_TOKEN}`;
+    }
     if (!env.TEMPORAL_ADDRESS) {
       const temporal = await startTemporal(env);
       if (temporal) {
@@ -107,6 +134,7 @@ async function main() {
     const standins: string[] = [];
     if (!env.SMTP_URL) {
       const inbox = await startSmtpInbox({
+        host: LOOPBACK,
         port: Number(env.SMTP_INBOX_PORT ?? 2525),
         dir: path.join(dataDir, 'inbox'),
         log: say,
@@ -119,6 +147,7 @@ async function main() {
     }
     if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE) {
       const stripe = await startStripeStandin({
+        host: LOOPBACK,
         port: Number(env.STRIPE_STANDIN_PORT ?? 12111),
         seedDemoData: true,
         log: say,
@@ -132,6 +161,7 @@ async function main() {
     if (!env.SLACK_BOT_TOKEN) {
       env.SLACK_BOT_TOKEN = 'xoxb-local-standin';
       const slack = await startSlackStandin({
+        host: LOOPBACK,
         port: Number(env.SLACK_STANDIN_PORT ?? 12112),
         token: env.SLACK_BOT_TOKEN,
         log: say,
@@ -145,6 +175,7 @@ async function main() {
     if (!env.PAGERDUTY_ROUTING_KEY) {
       env.PAGERDUTY_ROUTING_KEY = 'R0LOCALSTANDIN000000000000000000';
       const pd = await startPagerDutyStandin({
+        host: LOOPBACK,
         port: Number(env.PAGERDUTY_STANDIN_PORT ?? 12113),
         routingKey: env.PAGERDUTY_ROUTING_KEY,
         log: say,
@@ -156,7 +187,7 @@ async function main() {
       );
     }
 
-    const config = loadConfig(env);
+    const config = loadConfig(env, { devMode: true });
     installWorkerRuntime({ metricsAddress: config.workerMetricsAddress, level: 'WARN' });
     const deps = buildActivityDeps(config);
     stops.push(() => deps.close());
@@ -204,18 +235,21 @@ async function main() {
         `  Temporal:     ${config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS}, namespace ${config.temporal.namespace}`,
         `  Metrics:      ${config.publicBaseUrl}/metrics (API)${config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''}`,
         ...standins.map((s) => `  ${s}`),
+        `  Mode:         development (loopback only${config.demoTokens ? '; demo tokens' : ''}; unset secrets use public development values)`,
         config.demoTokens
           ? `  Auth:         Authorization: Bearer <token>; demo tokens (API_TOKENS unset): ${Object.entries(
-              config.tokens,
+              DEMO_TOKENS,
             )
               .map(([t, w]) => `${t} (${w.role})`)
               .join(', ')}`
           : '  Auth:         Authorization: Bearer <token> from API_TOKENS',
         config.encryption
-          ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/…`
+          ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/<CODEC_AUTH_TOKEN>/ (${env.CODEC_AUTH_TOKEN && !process.env.CODEC_AUTH_TOKEN ? `generated, in ${path.relative(process.cwd(), path.join(dataDir, 'codec-auth-token'))}` : 'yours'})`
           : '  Encryption:   off (set ENCRYPTION_KEYS to seal payloads)',
         `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${policy.timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
-        '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`,
+        config.demoTokens
+          ? '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`
+          : '  Try:          curl -s -H "Authorization: Bearer <token>" ' + `${config.publicBaseUrl}/cases`,
         'Ctrl-C stops everything this command started.',
         '',
       ].join('\n'),

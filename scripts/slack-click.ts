@@ -12,7 +12,8 @@ async function main(argv: string[]): Promise<number> {
     console.error('usage: node dist/scripts/slack-click.js <approvalId> <amountCents> approve|reject [slackUserId]');
     return 2;
   }
-  const config = loadConfig(process.env);
+  // A tool for `npm start`'s Slack stand-in: it signs with the secret development mode uses (yours if set).
+  const config = loadConfig(process.env, { devMode: true });
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user },

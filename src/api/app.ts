@@ -62,8 +62,13 @@ export function createApp(deps: AppDeps): express.Express {
   const keepRaw = (req: Request, _res: Response, buf: Buffer) => {
     (req as Request & { rawBody?: Buffer }).rawBody = buf;
   };
-  app.use(express.json({ limit: '100kb', verify: keepRaw }));
-  app.use(express.urlencoded({ extended: false, limit: '20kb', verify: keepRaw }));
+  // Bodies are parsed per route, after authentication and the Content-Type check (readBody), never
+  // by a global parser: a parser that skips a body it does not understand leaves `{}` behind, and a
+  // text/plain body would be executed as if it were an empty JSON object.
+  const parsers: BodyParsers = {
+    json: express.json({ limit: '100kb', verify: keepRaw }),
+    form: express.urlencoded({ extended: false, limit: '20kb', verify: keepRaw }),
+  };
 
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response) => {
@@ -74,6 +79,7 @@ export function createApp(deps: AppDeps): express.Express {
         if (route.permission && caller && !roleMay(policy, caller.role as never, route.permission)) {
           throw new HttpError(403, 'forbidden', `role '${caller.role}' may not ${route.summary.toLowerCase()}`);
         }
+        if (route.method === 'post') await readBody(req, res, route, parsers);
         const body = route.method === 'post' ? parse(route.body, req.body, 'body') : undefined;
         const query = parse(route.query, req.query, 'query');
         const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
@@ -90,7 +96,7 @@ export function createApp(deps: AppDeps): express.Express {
         if (reply.html !== undefined) res.status(status).type('html').send(reply.html);
         else res.status(status).json(reply.body);
       } catch (err) {
-        const e = toHttpError(err);
+        const e = httpErrorOf(err);
         status = e.status;
         if (status >= 500)
           log({ level: 'error', msg: 'request failed', route: route.path, error: (err as Error).message });
@@ -124,12 +130,69 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((_req: Request, res: Response) => {
     res.status(404).json(errorBody(new HttpError(404, 'not_found', 'no such route')));
   });
-  // Body-parser failures (bad JSON, too large) arrive here.
+  // Failures before a route runs arrive here: a path parameter that is not valid percent-encoding,
+  // the codec endpoint's body.
   app.use((err: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
-    const e = toHttpError(err);
+    const e = httpErrorOf(err);
     res.status(e.status).json(errorBody(e));
   });
   return app;
+}
+
+/** The body parsers a route may use. */
+interface BodyParsers {
+  json: express.RequestHandler;
+  form: express.RequestHandler;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * Reads a POST's body if its Content-Type is one the route takes: application/json, and for the
+ * routes that take forms by design (`form: true`: the survey page's form, Slack's interactions)
+ * application/x-www-form-urlencoded as well. Anything else is 415, whatever the body holds.
+ *
+ * A POST with no body at all and no Content-Type is allowed and reads as `{}`, so a body-less
+ * action (verification-request, ack) works as a bare `curl -X POST`; it carries nothing that could
+ * be misread. A body without a Content-Type is 415 like any other unknown type.
+ */
+async function readBody(req: Request, res: Response, route: RouteDef, parsers: BodyParsers): Promise<void> {
+  const type = req.header('content-type');
+  const length = req.header('content-length');
+  const hasBody = req.header('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+  if (type === undefined && !hasBody) {
+    req.body = undefined;
+    return;
+  }
+  const media = (type ?? '').split(';')[0].trim().toLowerCase();
+  const parser = media === 'application/json' ? parsers.json : route.form && media === FORM ? parsers.form : null;
+  if (!parser)
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `Content-Type must be application/json${route.form ? ` or ${FORM}` : ''}`,
+    );
+  await new Promise<void>((resolve, reject) => parser(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * The HTTP answer to a failure. Reading a request can fail in ways errors.ts does not map (a charset
+ * or Content-Encoding the parser does not take, an aborted body, a path that is not valid
+ * percent-encoding): those are the client's, so they answer 4xx, never 500.
+ */
+function httpErrorOf(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  // body-parser's errors (http-errors: `expose` set, a 4xx status) and Express's URIError for a path.
+  const e = err as { status?: unknown; type?: unknown; expose?: unknown } | null;
+  const fromReading = e?.expose === true || err instanceof URIError;
+  if (fromReading && typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    if (e.type === 'entity.parse.failed' || e.type === 'entity.too.large') return toHttpError(err);
+    if (e.status === 415)
+      return new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON, without a Content-Encoding');
+    if (err instanceof URIError) return new HttpError(400, 'bad_request', 'the path is not valid percent-encoding');
+    return new HttpError(e.status, 'bad_request', 'the request body could not be read');
+  }
+  return toHttpError(err);
 }
 
 /** The caller of a bearer token; identity comes from authentication, never from a payload. */
@@ -149,6 +212,15 @@ function parse(schema: z.ZodType | undefined, value: unknown, what: string): unk
     throw new HttpError(400, 'bad_request', `${what}${i.path.length ? ` ${i.path.join('.')}` : ''}: ${i.message}`);
   }
   return r.data;
+}
+
+/** A POST's request body as /openapi.json documents it: the media types it takes, and its schema. */
+function requestBodyDoc(r: RouteDef) {
+  const schema = r.body ? z.toJSONSchema(r.body, { io: 'input' }) : {};
+  return {
+    required: r.body !== undefined,
+    content: { 'application/json': { schema }, ...(r.form ? { [FORM]: { schema } } : {}) },
+  };
 }
 
 /** The OpenAPI document of the route tables. */
@@ -177,14 +249,7 @@ function openApi(routes: RouteDef[], policy: SupportPolicy) {
           : []),
         ...(r.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, schema: h.schema })),
       ],
-      ...(r.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input' }) } },
-            },
-          }
-        : {}),
+      ...(r.method === 'post' ? { requestBody: requestBodyDoc(r) } : {}),
       responses: {
         200: { description: 'OK' },
         400: { description: 'Bad body' },
@@ -192,6 +257,16 @@ function openApi(routes: RouteDef[], policy: SupportPolicy) {
         403: { description: 'Role may not' },
         404: { description: 'Unknown case' },
         409: { description: "The case's status forbids it" },
+        ...(r.method === 'post'
+          ? {
+              413: { description: 'Body too large' },
+              415: {
+                description: r.form
+                  ? `Content-Type is neither application/json nor ${FORM}`
+                  : 'Content-Type is not application/json',
+              },
+            }
+          : {}),
         422: { description: 'The action does not fit the case' },
       },
     };

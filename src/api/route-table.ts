@@ -52,6 +52,7 @@ export interface RouteDef {
   query?: z.ZodType;
   /** Optional request headers the route reads. */
   headers?: HeaderDoc[];
+  form?: boolean; // takes application/x-www-form-urlencoded as well as JSON (a browser form, Slack)
   handle(ctx: Ctx): Promise<Reply>;
 }
 

@@ -63,9 +63,20 @@ export const resolveBody = z.strictObject({
 export const reopenBody = z.strictObject({ reason: text(2_000) });
 /** Body of POST /cases/:caseId/close. */
 export const closeBody = z.strictObject({ reason: text(2_000).optional() });
-/** Body of POST /csat/:token (JSON or a browser form). */
+/**
+ * Body of POST /csat/:token (JSON or a browser form). The rating is a JSON number, or the digits a
+ * form posts; never coerced from anything else (`true` or `[5]` are not ratings).
+ */
 export const csatBody = z.strictObject({
-  rating: z.coerce.number().int().min(1).max(5),
+  rating: z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^[0-9]{1,2}$/, 'rating: a whole number from 1 to 5')
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(1).max(5)),
   comment: z.string().trim().max(2_000).optional(),
 });
 /** Query of GET /cases. */

@@ -1,8 +1,17 @@
 // Configuration from the environment, typed and checked once at start-up. It holds secrets:
 // never log it whole.
+//
+// It fails closed (DESIGN.md decision 15). Demo tokens and development secrets exist only in
+// development mode, and development mode is an option of loadConfig, never an environment
+// variable: a variable can be copied into a deployment's environment by accident (an .env file, a
+// container image, a CI job), an option cannot. The only caller that passes it is `npm start`
+// (dev/start.ts), and dev/ is not part of the production build, so a production build cannot
+// enter development mode at all. Development mode also refuses to listen beyond loopback, so the
+// public demo tokens never face a network. Anywhere else a missing secret stops start-up, naming it.
 import { z } from 'zod/v4';
 import { parseEncryptionKeys, type EncryptionKeys } from '../codec/encryption-codec';
 import { ROLES, type Role } from '../policy/types';
+import { hashTokens, type TokenMap } from '../security/bearer-tokens';
 
 /** A caller known by its bearer token. */
 export interface TokenIdentity {
@@ -10,7 +19,7 @@ export interface TokenIdentity {
   role: Role;
 }
 
-/** Tokens that work outside production when API_TOKENS is not set; printed by `npm start`. */
+/** Tokens that work only in development mode (`npm start`) when API_TOKENS is not set; printed by `npm start`. */
 export const DEMO_TOKENS: Record<string, TokenIdentity> = {
   'demo-agent': { name: 'Alex Agent', role: 'agent' },
   'demo-agent-2': { name: 'Sam Agent', role: 'agent' },
@@ -55,6 +64,8 @@ const envSchema = z.object({
     .regex(/^$|^[\w.-]+:\d+$/, 'host:port, or empty to turn worker metrics off')
     .default('127.0.0.1:9464'),
   CSAT_SIGNING_SECRET: z.string().min(32, 'CSAT_SIGNING_SECRET must be at least 32 characters').optional(),
+  APPROVAL_SIGNING_SECRET: z.string().min(32, 'APPROVAL_SIGNING_SECRET must be at least 32 characters').optional(),
+  CODEC_AUTH_TOKEN: z.string().min(32, 'CODEC_AUTH_TOKEN must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
   CSAT_SURVEY_DELAY_MINUTES: z.coerce
     .number()
@@ -83,10 +94,13 @@ const envSchema = z.object({
 /** Everything the processes need, typed. */
 export interface Config {
   production: boolean;
+  /** Development mode (`npm start` only): demo tokens and development secrets, loopback only. */
+  devMode: boolean;
   port: number;
   host: string;
   temporal: { address?: string; namespace: string; taskQueue: string };
-  tokens: Record<string, TokenIdentity>;
+  /** Who holds each bearer token, keyed by the token's SHA-256 (hex); look up with lookupToken. */
+  tokens: TokenMap<TokenIdentity>;
   demoTokens: boolean;
   publicBaseUrl: string;
   adminBaseUrl: string;
@@ -97,11 +111,18 @@ export interface Config {
   encryption?: EncryptionKeys;
   /** The Web UI's origin, allowed to call the codec endpoint. */
   uiOrigin: string;
+  /**
+   * The codec endpoint's own credential, for a Web UI that cannot send an Authorization header: it
+   * may stand in the endpoint's URL (/codec/<it>/decode), which an API token never does.
+   */
+  codecAuthToken?: string;
   /** Slack channel the weekly report goes to. */
   reportsChannel: string;
   /** Where the worker serves the SDK's Prometheus metrics; undefined: off. */
   workerMetricsAddress?: string;
   csatSecret: string;
+  /** Signs approval decisions the product makes, so a raw signal carrying one can be told from a forged one. */
+  approvalSigningSecret: string;
   dataDir: string;
   /** Deployment overrides of the policy for new cases. */
   policyOverrides: { csatSurveyDelayMinutes?: number };
@@ -113,6 +134,44 @@ export interface Config {
   pagerDuty: { routingKey?: string; eventsUrl?: string };
   /** Stripe webhook and Slack interaction secrets, the approvals channel, Slack approvers. */
   compensation: CompensationConfig;
+}
+
+/** How loadConfig is asked to read the environment. */
+export interface LoadOptions {
+  /**
+   * Development mode: only `npm start` (dev/start.ts) passes it. Unset keys among REQUIRED_KEYS
+   * fall back to the demo tokens and development secrets, and every listener must be on loopback.
+   */
+  devMode?: boolean;
+}
+
+/** Keys that have development defaults in development mode and must be set everywhere else. */
+export const REQUIRED_KEYS = [
+  'API_TOKENS',
+  'CSAT_SIGNING_SECRET',
+  'STRIPE_WEBHOOK_SECRET',
+  'SLACK_SIGNING_SECRET',
+  'APPROVAL_SIGNING_SECRET',
+] as const;
+
+/**
+ * The public development secrets. They are in this repository for anyone to read, which is why
+ * they are used only in development mode, on loopback.
+ */
+export const DEVELOPMENT_SECRETS = {
+  CSAT_SIGNING_SECRET: 'development-only-csat-secret-do-not-use-in-production',
+  STRIPE_WEBHOOK_SECRET: 'whsec_development_only_do_not_use_in_production',
+  SLACK_SIGNING_SECRET: 'development-only-slack-signing-secret',
+  APPROVAL_SIGNING_SECRET: 'development-only-approval-signing-secret-do-not-use-in-production',
+} as const;
+
+/** Whether a bind address is loopback (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
 function readEncryptionKeys(json: string | undefined, activeKeyId: string | undefined): EncryptionKeys | undefined {
@@ -132,43 +191,83 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads and checks the environment; throws ConfigError naming the first bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+/** API_TOKENS, parsed and checked; ConfigError naming a bad token by its position, never its value. */
+function readTokens(value: string): [string, TokenIdentity][] {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new ConfigError('API_TOKENS: not valid JSON (expected {"<token>": {"name": "...", "role": "agent"}})');
+  }
+  // zod's record drops a '__proto__' key without a word, so the JSON's own keys are checked first.
+  if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+    const keys = Object.keys(json);
+    if (keys.length === 0) throw new ConfigError('API_TOKENS: no tokens (expected {"<token>": {...}, ...})');
+    const short = keys.findIndex((k) => k.length < 16);
+    if (short >= 0) throw new ConfigError(`API_TOKENS: <token #${short + 1}>: tokens must be at least 16 characters`);
+  }
+  const t = tokensSchema.safeParse(json);
+  if (!t.success) {
+    // The first path element is the token itself: name its position instead, so no secret reaches a log.
+    const issue = t.error.issues[0];
+    const [first, ...rest] = issue.path;
+    const position = Object.keys(json as object).indexOf(String(first)) + 1;
+    const where = first === undefined ? '(root)' : [`<token #${position}>`, ...rest].join('.');
+    const message = issue.code === 'invalid_key' ? 'tokens must be at least 16 characters' : issue.message;
+    throw new ConfigError(`API_TOKENS: ${where}: ${message}`);
+  }
+  return Object.entries(t.data);
+}
+
+/** Refuses development mode anywhere but on loopback, naming the key that would leave it. */
+function checkDevelopmentMode(e: z.infer<typeof envSchema>): void {
+  if (e.NODE_ENV === 'production')
+    throw new ConfigError('NODE_ENV: development mode (npm start) never runs with NODE_ENV=production');
+  if (!isLoopback(e.HOST))
+    throw new ConfigError(
+      `HOST: development mode (npm start) listens on loopback only (127.0.0.1), not '${e.HOST}'; ` +
+        'to serve other machines, run `npm run api` and `npm run worker` with API_TOKENS and every secret set',
+    );
+  const metricsHost = e.WORKER_METRICS_ADDRESS.replace(/:\d+$/, '');
+  if (metricsHost && !isLoopback(metricsHost))
+    throw new ConfigError(
+      `WORKER_METRICS_ADDRESS: development mode (npm start) listens on loopback only (127.0.0.1), not '${metricsHost}'`,
+    );
+}
+
+/**
+ * Reads and checks the environment; throws ConfigError naming the first bad key, or every
+ * required key that is missing. Development defaults only with `{ devMode: true }` (npm start).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
+  // An empty required key is a missing one (`FOO=` in an env file), never a secret of length 0.
+  const given = { ...env };
+  for (const key of REQUIRED_KEYS) if (given[key] === '') delete given[key];
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  let tokens: Record<string, TokenIdentity> = DEMO_TOKENS;
-  let demoTokens = true;
-  if (e.API_TOKENS) {
-    let json: unknown;
-    try {
-      json = JSON.parse(e.API_TOKENS);
-    } catch {
-      throw new ConfigError('API_TOKENS: not valid JSON (expected {"<token>": {"name": "...", "role": "agent"}})');
-    }
-    const t = tokensSchema.safeParse(json);
-    if (!t.success) {
-      // The first path element is the token itself: name its position instead, so no secret reaches a log.
-      const issue = t.error.issues[0];
-      const [first, ...rest] = issue.path;
-      const position = Object.keys(json as object).indexOf(String(first)) + 1;
-      const where = first === undefined ? '(root)' : [`<token #${position}>`, ...rest].join('.');
-      const message = issue.code === 'invalid_key' ? 'tokens must be at least 16 characters' : issue.message;
-      throw new ConfigError(`API_TOKENS: ${where}: ${message}`);
-    }
-    tokens = t.data;
-    demoTokens = false;
-  } else if (production) {
-    throw new ConfigError('API_TOKENS: required in production (demo tokens only work outside production)');
+  const devMode = options.devMode === true;
+  if (devMode) checkDevelopmentMode(e);
+  else {
+    const missing = REQUIRED_KEYS.filter((key) => e[key] === undefined);
+    if (missing.length > 0)
+      throw new ConfigError(
+        `${missing.join(', ')}: required (not set). Only development mode (npm start, on loopback) has built-in ` +
+          'demo tokens and development secrets',
+      );
   }
-  if (production && !e.CSAT_SIGNING_SECRET) throw new ConfigError('CSAT_SIGNING_SECRET: required in production');
+  const production = e.NODE_ENV === 'production';
+  const demoTokens = e.API_TOKENS === undefined;
+  const tokenList = e.API_TOKENS === undefined ? Object.entries(DEMO_TOKENS) : readTokens(e.API_TOKENS);
+  const tokens = hashTokens(tokenList);
+  const secret = (key: keyof typeof DEVELOPMENT_SECRETS): string => e[key] ?? DEVELOPMENT_SECRETS[key];
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     production,
+    devMode,
     port: e.PORT,
     host: e.HOST,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
@@ -181,16 +280,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stripe: { secretKey: e.STRIPE_SECRET_KEY, apiBase: e.STRIPE_API_BASE },
     encryption: readEncryptionKeys(e.ENCRYPTION_KEYS, e.ENCRYPTION_KEY_ID),
     uiOrigin: e.TEMPORAL_UI_ORIGIN,
+    codecAuthToken: e.CODEC_AUTH_TOKEN,
     reportsChannel: e.SLACK_REPORTS_CHANNEL,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
-    // Outside production a fixed development secret keeps survey links valid across restarts.
-    csatSecret: e.CSAT_SIGNING_SECRET ?? 'development-only-csat-secret-do-not-use-in-production',
+    // Outside development mode each of these was checked above: no public value ever signs anything.
+    csatSecret: secret('CSAT_SIGNING_SECRET'),
+    approvalSigningSecret: secret('APPROVAL_SIGNING_SECRET'),
     dataDir: e.DATA_DIR,
     policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
     policyFile: e.POLICY_FILE,
     slack: { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL, escalationsChannel: e.SLACK_ESCALATIONS_CHANNEL },
     pagerDuty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
-    compensation: compensationConfig(e, production, tokens, demoTokens),
+    compensation: {
+      stripeWebhookSecret: secret('STRIPE_WEBHOOK_SECRET'),
+      slackSigningSecret: secret('SLACK_SIGNING_SECRET'),
+      approvalsChannel: e.SLACK_APPROVALS_CHANNEL,
+      slackApprovers: slackApproversOf(e.SLACK_APPROVERS, tokenList, demoTokens),
+    },
   };
 }
 
@@ -201,7 +307,7 @@ export interface CompensationConfig {
   /** Verifies X-Slack-Signature on POST /slack/interactions. */
   slackSigningSecret: string;
   approvalsChannel: string;
-  /** Slack user id -> the staff member (from the tokens) a button click acts as. */
+  /** Slack user id -> the staff member (from the tokens) a button click acts as; a null-prototype object. */
   slackApprovers: Record<string, TokenIdentity>;
 }
 
@@ -214,19 +320,17 @@ export const DEMO_SLACK_APPROVERS: Record<string, string> = {
   U0DEMOADMIN: 'Ada Admin',
 };
 
-function compensationConfig(
-  e: z.infer<typeof envSchema>,
-  production: boolean,
-  tokens: Record<string, TokenIdentity>,
+/** SLACK_APPROVERS (or, with the demo tokens, the demo workspace's users) mapped to staff of the tokens. */
+function slackApproversOf(
+  value: string | undefined,
+  tokenList: [string, TokenIdentity][],
   demoTokens: boolean,
-): CompensationConfig {
-  if (production && !e.STRIPE_WEBHOOK_SECRET) throw new ConfigError('STRIPE_WEBHOOK_SECRET: required in production');
-  if (production && !e.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET: required in production');
-  let names: Record<string, string> = demoTokens && !e.SLACK_APPROVERS ? DEMO_SLACK_APPROVERS : {};
-  if (e.SLACK_APPROVERS) {
+): Record<string, TokenIdentity> {
+  let names: Record<string, string> = demoTokens && !value ? DEMO_SLACK_APPROVERS : {};
+  if (value) {
     let json: unknown;
     try {
-      json = JSON.parse(e.SLACK_APPROVERS);
+      json = JSON.parse(value);
     } catch {
       throw new ConfigError('SLACK_APPROVERS: not valid JSON (expected {"<Slack user id>": "<staff name>"})');
     }
@@ -239,18 +343,13 @@ function compensationConfig(
       );
     names = parsed.data;
   }
-  const staff = Object.values(tokens);
-  const slackApprovers: Record<string, TokenIdentity> = {};
+  const staff = tokenList.map(([, who]) => who);
+  // No prototype: a Slack user id such as 'constructor' finds nobody, whatever reads this object.
+  const slackApprovers = Object.create(null) as Record<string, TokenIdentity>;
   for (const [slackId, name] of Object.entries(names)) {
     const who = staff.find((t) => t.name === name);
     if (!who) throw new ConfigError(`SLACK_APPROVERS: ${slackId}: no staff member named '${name}' in API_TOKENS`);
     slackApprovers[slackId] = who;
   }
-  return {
-    // Outside production fixed development secrets let the stand-ins and curl examples sign requests.
-    stripeWebhookSecret: e.STRIPE_WEBHOOK_SECRET ?? 'whsec_development_only_do_not_use_in_production',
-    slackSigningSecret: e.SLACK_SIGNING_SECRET ?? 'development-only-slack-signing-secret',
-    approvalsChannel: e.SLACK_APPROVALS_CHANNEL,
-    slackApprovers,
-  };
+  return slackApprovers;
 }

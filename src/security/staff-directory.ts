@@ -4,6 +4,7 @@ import type { TokenIdentity } from '../config';
 import { roleMay } from '../policy/rules';
 import type { SupportPolicy } from '../policy/types';
 import type { Actor } from '../../workflows/contracts';
+import { lookupToken, type TokenMap } from './bearer-tokens';
 
 /** A name as an id: lower case, other characters collapsed to hyphens ('Alex Agent' is 'alex-agent'). */
 export const slug = (name: string) =>
@@ -25,11 +26,11 @@ export interface StaffDirectory {
   agentNamed(name: string): Actor | undefined;
 }
 
-/** The directory of the configured tokens under the policy's permissions. */
-export function staffDirectory(tokens: Record<string, TokenIdentity>, policy: SupportPolicy): StaffDirectory {
-  const staff = () => Object.values(tokens).filter((t) => roleMay(policy, t.role, 'case.work'));
+/** The directory of the configured tokens (by their hashes) under the policy's permissions. */
+export function staffDirectory(tokens: TokenMap<TokenIdentity>, policy: SupportPolicy): StaffDirectory {
+  const staff = () => [...tokens.values()].filter((t) => roleMay(policy, t.role, 'case.work'));
   return {
-    byToken: (token) => tokens[token],
+    byToken: (token) => lookupToken(tokens, token),
     staff,
     agentNamed(name) {
       const who = staff().find((t) => t.name.toLowerCase() === name.toLowerCase());

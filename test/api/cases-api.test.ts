@@ -9,14 +9,14 @@ import type { SupportPolicy } from '../../src/policy/types';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/contracts';
 import { eventually } from '../helpers/wait';
-import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 
 // The dev server does not skip time, so this policy sends the survey as soon as a case resolves.
 const policy: SupportPolicy = { ...DEFAULT_POLICY, csat: { surveyDelayMinutes: 0, responseWindowMinutes: 60 } };
 
-const AGENT = { Authorization: 'Bearer demo-agent' };
-const INTAKE = { Authorization: 'Bearer demo-intake' };
-const ENGINEER = { Authorization: 'Bearer demo-engineer' };
+const AGENT = bearer('agent');
+const INTAKE = bearer('intake');
+const ENGINEER = bearer('engineer');
 
 const newCase = (over: Record<string, unknown> = {}) => ({
   channel: 'email',
@@ -37,9 +37,8 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     rig = await startCaseRig({ server: 'dev', prefix: 'api' });
     ({ env, inbox } = rig);
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: rig.taskQueue,
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
     });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
@@ -214,6 +213,41 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
     );
   });
 
+  it('refuses bodies that are not JSON with 415 and changes nothing; a bare POST reads as no body', async () => {
+    const c = await open();
+    const before = await view(c.caseId);
+    const sent: [string, string, string][] = [
+      ['assign', 'text/plain', '{"agent":"Sam Agent"}'],
+      ['assign', 'application/octet-stream', '{}'],
+      ['verification-request', 'text/plain', ''],
+      ['verification-request', 'application/octet-stream', '{}'],
+      ['notes', 'application/x-www-form-urlencoded', 'text=hello'],
+      [
+        'notes',
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n--x--',
+      ],
+    ];
+    for (const [action, type, body] of sent) {
+      const res = await request(app)
+        .post(`/cases/${c.caseId}/${action}`)
+        .set(AGENT)
+        .set('Content-Type', type)
+        .send(body);
+      assert.equal(res.status, 415, `${action} ${type} -> ${res.status} ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'unsupported_media_type');
+    }
+    assert.deepEqual(await view(c.caseId), before);
+    const bare = await request(app).post(`/cases/${c.caseId}/assign`).set(AGENT).expect(200);
+    assert.deepEqual(bare.body.assignee, { id: 'alex-agent', name: 'Alex Agent' });
+    await request(app)
+      .post(`/cases/${c.caseId}/notes`)
+      .set(AGENT)
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ text: 'JSON with a charset is JSON' }))
+      .expect(200);
+  });
+
   it('answers 404 for unknown cases and 409/422 for refused actions, leaving the case as it was', async () => {
     await request(app).get('/cases/ES-DOESNOTEXIST').set(AGENT).expect(404);
     await request(app).get('/cases/not-a-case-id').set(AGENT).expect(404);
@@ -306,6 +340,16 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
       assert.ok(doc.paths[p], `OpenAPI lists ${p}`);
     }
     assert.ok((doc.paths['/cases'].post as { requestBody?: unknown }).requestBody);
+    type Op = { responses: Record<string, unknown>; requestBody?: { content: Record<string, unknown> } };
+    for (const [p, ops] of Object.entries(doc.paths) as [string, Record<string, Op>][])
+      if (ops.post) assert.ok(ops.post.responses['415'], `POST ${p} documents 415`);
+    assert.deepEqual(Object.keys((doc.paths['/csat/{token}'].post as Op).requestBody!.content), [
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+    assert.deepEqual(Object.keys((doc.paths['/cases/{caseId}/notes'].post as Op).requestBody!.content), [
+      'application/json',
+    ]);
     await request(app).get('/nope').expect(404);
     await request(app).post('/csat/forged.token').send({ rating: 5 }).expect(404);
   });

@@ -12,11 +12,11 @@ import type { StripeStandin } from '../../dev/standins/stripe-standin';
 import { signStripePayload } from '../../src/security/stripe-webhook-signature';
 import { caseWorkflowId, type CaseView } from '../../workflows/contracts';
 import { eventually } from '../helpers/wait';
-import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 
-const AGENT = { Authorization: 'Bearer demo-agent' };
-const LEAD = { Authorization: 'Bearer demo-lead' };
-const MANAGER = { Authorization: 'Bearer demo-manager' };
+const AGENT = bearer('agent');
+const LEAD = bearer('lead');
+const MANAGER = bearer('manager');
 const WEBHOOK_SECRET = 'whsec_test_compensation_api_0123456789';
 const SLACK_SECRET = 'test-slack-signing-secret-0123456789';
 
@@ -35,9 +35,8 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
     slack = rig.slack!;
     const taskQueue = rig.taskQueue;
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       SLACK_SIGNING_SECRET: SLACK_SECRET,

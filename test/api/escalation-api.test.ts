@@ -9,11 +9,11 @@ import type { PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
 import type { SlackStandin } from '../../dev/standins/slack-standin';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/contracts';
-import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 
-const AGENT = { Authorization: 'Bearer demo-agent' };
-const ENGINEER = { Authorization: 'Bearer demo-engineer' };
-const INTAKE = { Authorization: 'Bearer demo-intake' };
+const AGENT = bearer('agent');
+const ENGINEER = bearer('engineer');
+const INTAKE = bearer('intake');
 
 const template = {
   title: 'Login broken for Google accounts',
@@ -39,9 +39,8 @@ describe('HTTP API: escalations (dev server, worker, Slack, PagerDuty and SMTP p
     [slack, pagerDuty] = [rig.slack!, rig.pagerDuty!];
     const taskQueue = rig.taskQueue;
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
     });
     app = createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined });

@@ -12,10 +12,10 @@ import type { SlackStandin } from '../../dev/standins/slack-standin';
 import { isoWeekOf, type WeeklyReport } from '../../src/metrics/weekly-report';
 import { ensureWeeklyReportSchedule } from '../../src/schedules';
 import { weeklyReportWorkflow } from '../../workflows';
-import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 
 const policy: SupportPolicy = { ...DEFAULT_POLICY, csat: { surveyDelayMinutes: 0, responseWindowMinutes: 60 } };
-const AGENT = { Authorization: 'Bearer demo-agent' };
+const AGENT = bearer('agent');
 
 describe("metrics summary from closed cases' own facts (dev server)", function () {
   this.timeout(120_000);
@@ -31,9 +31,8 @@ describe("metrics summary from closed cases' own facts (dev server)", function (
     ({ env, inbox, taskQueue } = rig);
     slack = rig.slack!;
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
     });
     app = createApp({ client: env.client, config, policy, log: () => undefined });
@@ -119,7 +118,7 @@ describe("metrics summary from closed cases' own facts (dev server)", function (
   });
 
   it('creates the weekly report schedule once, however often start-up runs', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue });
+    const config = loadConfig({ ...TEST_ENV, TEMPORAL_TASK_QUEUE: taskQueue });
     const first = await ensureWeeklyReportSchedule(env.client, config, policy, 'weekly-report-schedule-test');
     const second = await ensureWeeklyReportSchedule(env.client, config, policy, 'weekly-report-schedule-test');
     assert.deepEqual([first.outcome, second.outcome], ['created', 'updated']);

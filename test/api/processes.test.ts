@@ -9,6 +9,7 @@ import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins
 import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-standin';
 import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
+import { bearer, TEST_ENV } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -61,7 +62,7 @@ describe('worker and API as separate processes', function () {
     const [apiPort, metricsPort] = await Promise.all([freePort(), freePort()]);
     const childEnv = {
       PATH: process.env.PATH,
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('procs'),
       PORT: String(apiPort),
@@ -86,7 +87,7 @@ describe('worker and API as separate processes', function () {
       children.push(child);
     }
     const api = `http://127.0.0.1:${apiPort}`;
-    const headers = { Authorization: 'Bearer demo-agent', 'Content-Type': 'application/json' };
+    const headers = { ...bearer('agent'), 'Content-Type': 'application/json' };
     for (let i = 0; i < 100; i++) {
       if (
         await fetch(`${api}/healthz`).then(

@@ -14,13 +14,13 @@ import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-s
 import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 import type { CaseView } from '../../workflows/contracts';
-import { TEST_CSAT_SECRET } from '../helpers/cases';
+import { bearer, TEST_ENV } from '../helpers/cases';
 import { eventually } from '../helpers/wait';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LEAD = { Authorization: 'Bearer demo-lead' };
-const MANAGER = { Authorization: 'Bearer demo-manager' };
+const LEAD = bearer('lead');
+const MANAGER = bearer('manager');
 
 describe('a worker process killed in the middle of a refund (dev server, Stripe peer)', function () {
   this.timeout(150_000);
@@ -52,7 +52,7 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
       stdio: 'ignore',
       env: {
         PATH: process.env.PATH,
-        NODE_ENV: 'test',
+        ...TEST_ENV,
         TEMPORAL_ADDRESS: env.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
         SMTP_URL: inbox.url,
@@ -62,7 +62,6 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
         PAGERDUTY_ROUTING_KEY: 'crash-test',
         PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
         WORKER_METRICS_ADDRESS: '',
-        CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       },
     });
     workers.push(child);
@@ -73,7 +72,7 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
       client: env.client,
       policy: DEFAULT_POLICY,
       log: () => undefined,
-      config: loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET }),
+      config: loadConfig({ ...TEST_ENV, TEMPORAL_TASK_QUEUE: taskQueue }),
     });
     const first = startWorker();
     const opened = await request(app)

@@ -10,10 +10,14 @@ import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue } from './te
 
 export {
   agent,
+  bearer,
   caseInput,
   caseWorker,
+  TEST_API_TOKENS,
   TEST_APPROVALS_CHANNEL,
   TEST_CSAT_SECRET,
+  TEST_ENV,
+  TEST_TOKENS,
   TEST_PAGERDUTY_ROUTING_KEY,
   TEST_SLACK_TOKEN,
 } from '../../dev/fixtures';

@@ -13,10 +13,12 @@ import { startStripeStandin, type StripeStandin } from '../../dev/standins/strip
 import { dataConverterFor } from '../../src/temporal';
 import { supportCaseWorkflow } from '../../workflows';
 import { caseWorkflowId, replyUpdate } from '../../workflows/contracts';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET } from '../helpers/cases';
+import { agent, bearer, caseInput, caseWorker, TEST_ENV, TEST_TOKENS } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const key = () => randomBytes(32).toString('base64');
+/** The codec endpoint's own credential, for a Web UI that cannot send headers. */
+const CODEC_TOKEN = randomBytes(32).toString('base64url');
 
 describe('payload encryption (dev server)', function () {
   this.timeout(120_000);
@@ -82,10 +84,10 @@ describe('payload encryption (dev server)', function () {
     }));
 
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       ENCRYPTION_KEYS: keysJson,
       ENCRYPTION_KEY_ID: '2026-11',
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+      CODEC_AUTH_TOKEN: CODEC_TOKEN,
     });
     const app = createApp({
       client: sealed,
@@ -96,8 +98,17 @@ describe('payload encryption (dev server)', function () {
     });
     await request(app).post('/codec/decode').send({ payloads: wire }).expect(401);
     await request(app).post('/codec/not-a-token/decode').send({ payloads: wire }).expect(401);
+    // An API token never works in the URL, not even an engineer's, who may read cases.
+    await request(app).post(`/codec/${TEST_TOKENS.engineer}/decode`).send({ payloads: wire }).expect(401);
+    for (const t of ['__proto__', 'constructor', 'toString'])
+      await request(app).post(`/codec/${t}/decode`).send({ payloads: wire }).expect(401);
+    await request(app)
+      .post(`/codec/${CODEC_TOKEN}/decode`)
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ payloads: wire }))
+      .expect(415);
     const decoded = await request(app)
-      .post('/codec/demo-engineer/decode')
+      .post(`/codec/${CODEC_TOKEN}/decode`)
       .set('Origin', 'http://localhost:8233')
       .send({ payloads: wire })
       .expect(200);
@@ -106,10 +117,16 @@ describe('payload encryption (dev server)', function () {
     assert.equal(JSON.parse(plain).customer.email, 'hedy.lamarr@example.com');
     const viaHeader = await request(app)
       .post('/codec/decode')
-      .set('Authorization', 'Bearer demo-agent')
+      .set(bearer('agent'))
       .send({ payloads: wire })
       .expect(200);
     assert.deepEqual(viaHeader.body, decoded.body);
+    const viaCodecHeader = await request(app)
+      .post('/codec/decode')
+      .set('Authorization', `Bearer ${CODEC_TOKEN}`)
+      .send({ payloads: wire })
+      .expect(200);
+    assert.deepEqual(viaCodecHeader.body, decoded.body);
   });
 
   it('decodes payloads sealed with an older key after rotation, and refuses unknown keys', async () => {
@@ -126,16 +143,16 @@ describe('payload encryption (dev server)', function () {
   it('refuses bad key configuration with a message naming the variable and not the key', () => {
     const secret = key();
     assert.throws(
-      () => loadConfig({ ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) }),
+      () => loadConfig({ ...TEST_ENV, ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) }),
       /ENCRYPTION_KEYS: key 'k1' must be 32 bytes/,
     );
     assert.throws(
-      () => loadConfig({ ENCRYPTION_KEYS: keysJson, ENCRYPTION_KEY_ID: 'nope' }),
+      () => loadConfig({ ...TEST_ENV, ENCRYPTION_KEYS: keysJson, ENCRYPTION_KEY_ID: 'nope' }),
       /ENCRYPTION_KEYS: the active key id 'nope'/,
     );
-    assert.throws(() => loadConfig({ ENCRYPTION_KEY_ID: '2026-11' }), /ENCRYPTION_KEY_ID/);
+    assert.throws(() => loadConfig({ ...TEST_ENV, ENCRYPTION_KEY_ID: '2026-11' }), /ENCRYPTION_KEY_ID/);
     try {
-      loadConfig({ ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) });
+      loadConfig({ ...TEST_ENV, ENCRYPTION_KEYS: JSON.stringify({ k1: secret.slice(0, 20) }) });
     } catch (err) {
       assert.ok(!(err as Error).message.includes(secret.slice(0, 20)));
     }

@@ -15,6 +15,7 @@ import { compensationActivities, MONEY_FAILURE, PermanentMoneyError } from '../.
 import type { StripeGateway } from '../../activities/stripe';
 import { buildActivityDeps } from '../../src/activity-deps';
 import { loadConfig } from '../../src/config';
+import { TEST_ENV } from '../helpers/cases';
 import { createStripeClient, createStripeGateway } from '../../src/integrations/stripe-gateway';
 import { createStripeMoneyGateway } from '../../src/integrations/stripe-money';
 
@@ -336,7 +337,7 @@ describe("Stripe gateways against stripe-mock (Stripe's OpenAPI spec)", function
   it("the worker's own wiring (buildActivityDeps with STRIPE_API_BASE) reaches Stripe's API the same way", async () => {
     const deps = buildActivityDeps(
       loadConfig({
-        NODE_ENV: 'test',
+        ...TEST_ENV,
         STRIPE_SECRET_KEY: 'sk_test_stripemock',
         STRIPE_API_BASE: proxy!.url,
         SMTP_URL: 'smtp://127.0.0.1:1',

@@ -28,6 +28,7 @@ export function csatRoutes(env: RouteEnv): RouteDef[] {
       path: '/csat/:token',
       summary: 'Rate a resolved case (signed, single-use link; no bearer token)',
       permission: null,
+      form: true,
       body: s.csatBody,
       headers: [IDEMPOTENCY_KEY_HEADER],
       async handle(ctx) {

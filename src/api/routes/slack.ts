@@ -56,6 +56,7 @@ export function slackRoutes(env: RouteEnv): RouteDef[] {
       path: '/slack/interactions',
       summary: 'Slack Approve/Reject buttons (signed by Slack)',
       permission: null,
+      form: true,
       async handle(ctx) {
         const { slackUserId, decision, button } = approvalClickOf(env, ctx);
         const who = config.compensation.slackApprovers[slackUserId];

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { DEMO_TOKENS, type TokenIdentity } from '../../../src/config';
 import { DEFAULT_POLICY } from '../../../src/policy/default-policy';
+import { hashTokens, tokenHash } from '../../../src/security/bearer-tokens';
 import { actorOf, slug, staffDirectory } from '../../../src/security/staff-directory';
 
 describe('staff-directory', () => {
-  const directory = staffDirectory(DEMO_TOKENS, DEFAULT_POLICY);
+  const directory = staffDirectory(hashTokens(Object.entries(DEMO_TOKENS)), DEFAULT_POLICY);
 
   it('slugs a name into an id', () => {
     assert.equal(slug('Alex Agent'), 'alex-agent');
@@ -24,6 +25,29 @@ describe('staff-directory', () => {
     assert.equal(directory.byToken('not-a-token'), undefined);
   });
 
+  it('knows nobody by a name of Object.prototype, an empty, a very long or a non-ASCII token', () => {
+    for (const token of [
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'prototype',
+      'valueOf',
+      '',
+      'x'.repeat(10_240),
+      'démo-agent',
+      'demo-agent\u0000',
+      tokenHash('demo-agent'),
+    ])
+      assert.equal(directory.byToken(token), undefined, JSON.stringify(token.slice(0, 40)));
+  });
+
+  it('keeps no token in the clear: the keys are SHA-256 hashes', () => {
+    const tokens = hashTokens(Object.entries(DEMO_TOKENS));
+    assert.ok([...tokens.keys()].every((k) => /^[0-9a-f]{64}$/.test(k)));
+    assert.deepEqual(tokens.get(tokenHash('demo-lead')), { name: 'Lee Lead', role: 'support_lead' });
+  });
+
   it('lists the staff whose role may work cases, in token order', () => {
     const names = directory.staff().map((t) => t.name);
     const expected = Object.values(DEMO_TOKENS)
@@ -41,8 +65,9 @@ describe('staff-directory', () => {
   });
 
   it('reads the tokens it was given', () => {
-    const tokens: Record<string, TokenIdentity> = { 'token-of-kim-0000': { name: 'Kim Agent', role: 'agent' } };
-    const d = staffDirectory(tokens, DEFAULT_POLICY);
+    const tokens: [string, TokenIdentity][] = [['token-of-kim-0000', { name: 'Kim Agent', role: 'agent' }]];
+    const d = staffDirectory(hashTokens(tokens), DEFAULT_POLICY);
+    assert.deepEqual(d.byToken('token-of-kim-0000'), { name: 'Kim Agent', role: 'agent' });
     assert.deepEqual(d.staff(), [{ name: 'Kim Agent', role: 'agent' }]);
     assert.equal(d.agentNamed('Alex Agent'), undefined);
   });
