@@ -16,10 +16,11 @@ import {
   type CaseView,
   type SupportCaseWorkflow,
 } from '../../workflows/contracts';
-import { caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { bearer, caseInput, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 import { eventually } from '../helpers/wait';
 
-const AGENT = { Authorization: 'Bearer demo-agent' };
+const AGENT = bearer('agent');
+const INTAKE = bearer('intake');
 
 describe('idempotent actions (dev server, worker, Stripe and SMTP peers)', function () {
   this.timeout(120_000);
@@ -32,9 +33,8 @@ describe('idempotent actions (dev server, worker, Stripe and SMTP peers)', funct
     rig = await startCaseRig({ server: 'dev', prefix: 'idem' });
     ({ env, stripe } = rig);
     const config = loadConfig({
-      NODE_ENV: 'test',
+      ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: rig.taskQueue,
-      CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
     });
     app = createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined });
@@ -124,7 +124,6 @@ describe('idempotent actions (dev server, worker, Stripe and SMTP peers)', funct
 
   it('relays a customer message once for one key, and refuses the key with another message', async () => {
     const caseId = await openPaid();
-    const INTAKE = { Authorization: 'Bearer demo-intake' };
     const send = (message: string) =>
       request(app)
         .post(`/cases/${caseId}/customer-replies`)
