@@ -127,6 +127,8 @@ export const compensationBody = z.strictObject({
   refundCents: cents.optional(),
   reason: text(1_000).optional(),
   issue: text(300).optional(),
+  /** The pending compensation (its number) this proposal changes; without it, a new compensation. */
+  amends: z.number().int().min(1).max(9999).optional(),
 });
 /** Body of POST /approvals/:approvalId/decision: it names the amount, so a stale decision is refused. */
 export const approvalDecisionBody = z.strictObject({

@@ -176,6 +176,40 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
     assert.match(mail.text, /- Refund of \$35\.00 to your card\n- Free session credit worth \$35\.00/);
   });
 
+  it('amends a pending compensation by its number, keeps a second one pending beside it, and tiers by the 30-day total', async () => {
+    const { caseId } = await openPaid(6000);
+    const post = (body: object) => request(app).post(`/cases/${caseId}/compensation`).set(AGENT).send(body);
+    const first = ((await post({ guideline: 'tutor_no_show' }).expect(200)).body as CaseView).compensations!;
+    assert.deepEqual(
+      first.map((c) => [c.n, c.totalCents, c.approval?.tier]),
+      [[1, 12000, 'ops_director']],
+    );
+    const amended = (
+      (
+        await post({ guideline: 'custom', refundCents: 6000, creditCents: 1500, reason: 'no-show', amends: 1 }).expect(
+          200,
+        )
+      ).body as CaseView
+    ).compensations!;
+    assert.deepEqual(
+      amended.map((c) => [c.n, c.totalCents, c.approval?.tier]),
+      [[1, 7500, 'support_manager']],
+    );
+    // $5 on its own is Tier 1, but with the $75 pending the case pays out $80: a Support Manager decides it too.
+    const both = (
+      (await post({ guideline: 'custom', creditCents: 500, reason: 'goodwill' }).expect(200)).body as CaseView
+    ).compensations!;
+    assert.deepEqual(
+      both.map((c) => [c.n, c.totalCents, c.status, c.approval?.tier]),
+      [
+        [1, 7500, 'pending_approval', 'support_manager'],
+        [2, 500, 'pending_approval', 'support_manager'],
+      ],
+    );
+    const bad = await post({ guideline: 'custom', creditCents: 100, reason: 'x', amends: 7 }).expect(422);
+    assert.equal(bad.body.error.code, 'invalid_action');
+  });
+
   it('decides through a signed Slack button click, and rejects a bad signature or an old timestamp', async () => {
     const { caseId } = await openPaid(2000);
     const proposed = await request(app)
