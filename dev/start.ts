@@ -44,6 +44,22 @@ function codecAuthToken(env: NodeJS.ProcessEnv, dataDir: string): string {
   return token;
 }
 
+/**
+ * Payload encryption is on by default in development too (customers' names, addresses and messages
+ * are personal data): with no ENCRYPTION_KEYS, a key is generated once into DATA_DIR (mode 0600,
+ * printed nowhere) and reused on every start, so the cases in .data/temporal.db stay readable.
+ * ENCRYPTION=off turns it off.
+ */
+function developmentEncryptionKeys(env: NodeJS.ProcessEnv, dataDir: string): string | undefined {
+  if (env.ENCRYPTION_KEYS || env.ENCRYPTION === 'off') return env.ENCRYPTION_KEYS;
+  const file = path.join(dataDir, 'encryption-keys.json');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const keys = JSON.stringify({ 'dev-1': randomBytes(32).toString('base64') });
+  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
+}
+
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port }, () => {
@@ -101,6 +117,8 @@ async function main() {
 
   try {
     const env = { ...process.env };
+    const keys = developmentEncryptionKeys(env, path.resolve(ROOT, env.DATA_DIR ?? '.data'));
+    if (keys) env.ENCRYPTION_KEYS = keys;
     // Checked before anything starts, so a bad setting fails fast.
     const early = loadConfig(env, { devMode: true });
     const policy = deploymentPolicy(early); // POLICY_FILE is checked here, before anything starts
@@ -245,7 +263,7 @@ async function main() {
           : '  Auth:         Authorization: Bearer <token> from API_TOKENS',
         config.encryption
           ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/<CODEC_AUTH_TOKEN>/ (${env.CODEC_AUTH_TOKEN && !process.env.CODEC_AUTH_TOKEN ? `generated, in ${path.relative(process.cwd(), path.join(dataDir, 'codec-auth-token'))}` : 'yours'})`
-          : '  Encryption:   off (set ENCRYPTION_KEYS to seal payloads)',
+          : '  Encryption:   off (ENCRYPTION=off; unset it, or set ENCRYPTION_KEYS, to seal payloads)',
         `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${policy.timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
         config.demoTokens
           ? '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`
