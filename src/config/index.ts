@@ -55,6 +55,7 @@ const envSchema = z.object({
     .regex(/^$|^[\w.-]+:\d+$/, 'host:port, or empty to turn worker metrics off')
     .default('127.0.0.1:9464'),
   CSAT_SIGNING_SECRET: z.string().min(32, 'CSAT_SIGNING_SECRET must be at least 32 characters').optional(),
+  APPROVAL_SIGNING_SECRET: z.string().min(32, 'APPROVAL_SIGNING_SECRET must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
   CSAT_SURVEY_DELAY_MINUTES: z.coerce
     .number()
@@ -102,6 +103,8 @@ export interface Config {
   /** Where the worker serves the SDK's Prometheus metrics; undefined: off. */
   workerMetricsAddress?: string;
   csatSecret: string;
+  /** Signs approval decisions (the API's, and raw signals made by `npm run approval-decision`); the worker verifies them. */
+  approvalSigningSecret: string;
   dataDir: string;
   /** Deployment overrides of the policy for new cases. */
   policyOverrides: { csatSurveyDelayMinutes?: number };
@@ -166,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('API_TOKENS: required in production (demo tokens only work outside production)');
   }
   if (production && !e.CSAT_SIGNING_SECRET) throw new ConfigError('CSAT_SIGNING_SECRET: required in production');
+  if (production && !e.APPROVAL_SIGNING_SECRET)
+    throw new ConfigError('APPROVAL_SIGNING_SECRET: required in production');
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     production,
@@ -185,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
     // Outside production a fixed development secret keeps survey links valid across restarts.
     csatSecret: e.CSAT_SIGNING_SECRET ?? 'development-only-csat-secret-do-not-use-in-production',
+    approvalSigningSecret:
+      e.APPROVAL_SIGNING_SECRET ?? 'development-only-approval-signing-secret-do-not-use-in-production',
     dataDir: e.DATA_DIR,
     policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
     policyFile: e.POLICY_FILE,

@@ -94,21 +94,36 @@ describe('config', () => {
       assert.ok(!message.includes('too-short-secret'));
     });
 
+    it('requires APPROVAL_SIGNING_SECRET in production, and 32 characters of it, without echoing it', () => {
+      const base = { NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET };
+      assert.match(configError(base), /^APPROVAL_SIGNING_SECRET: required in production/);
+      const message = configError({ ...base, APPROVAL_SIGNING_SECRET: 'too-short-secret' });
+      assert.match(message, /^APPROVAL_SIGNING_SECRET/);
+      assert.ok(!message.includes('too-short-secret'));
+    });
+
     it('loads a complete production environment', () => {
       const config = loadConfig({
         NODE_ENV: 'production',
         API_TOKENS: validTokens,
         CSAT_SIGNING_SECRET: SECRET,
+        APPROVAL_SIGNING_SECRET: APPROVAL_SECRET,
         ...COMPENSATION_SECRETS,
       });
       assert.equal(config.production, true);
       assert.equal(config.demoTokens, false);
       assert.equal(config.csatSecret, SECRET);
+      assert.equal(config.approvalSigningSecret, APPROVAL_SECRET);
       assert.deepEqual(Object.keys(config.tokens), [TOKEN]);
     });
 
     it('requires STRIPE_WEBHOOK_SECRET and SLACK_SIGNING_SECRET in production, naming each', () => {
-      const base = { NODE_ENV: 'production', API_TOKENS: validTokens, CSAT_SIGNING_SECRET: SECRET };
+      const base = {
+        NODE_ENV: 'production',
+        API_TOKENS: validTokens,
+        CSAT_SIGNING_SECRET: SECRET,
+        APPROVAL_SIGNING_SECRET: APPROVAL_SECRET,
+      };
       assert.match(
         configError({ ...base, SLACK_SIGNING_SECRET: COMPENSATION_SECRETS.SLACK_SIGNING_SECRET }),
         /^STRIPE_WEBHOOK_SECRET: required in production/,
@@ -135,6 +150,12 @@ describe('config', () => {
 
     it('uses a development CSAT secret outside production', () => {
       assert.ok(loadConfig({}).csatSecret.length >= 32);
+    });
+
+    it('uses a development approval signing secret outside production, distinct from the CSAT one', () => {
+      const config = loadConfig({});
+      assert.ok(config.approvalSigningSecret.length >= 32);
+      assert.notEqual(config.approvalSigningSecret, config.csatSecret);
     });
   });
 
@@ -171,6 +192,9 @@ describe('config', () => {
     });
   });
 });
+
+/** An approval signing secret of the required length. */
+const APPROVAL_SECRET = 'test-approval-signing-secret-0123456789abcdef';
 
 /** The webhook and Slack secrets production needs. */
 const COMPENSATION_SECRETS = {
