@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import type { MoneyGateway } from '../activities/compensation';
 import type { PagerDutyGateway } from '../activities/pagerduty';
 import type { SlackGateway } from '../activities/slack';
+import { signApprovalDecision } from '../src/security/approval-signature';
 import { surveyLink } from '../src/security/csat-token';
 import { createSmtpMailer } from '../src/integrations/mailer';
 import { createPagerDutyGateway } from '../src/integrations/pagerduty-client';
@@ -14,7 +15,7 @@ import { createSlackClient, createSlackGateway } from '../src/integrations/slack
 import { createStripeClient, createStripeGateway } from '../src/integrations/stripe-gateway';
 import { createStripeMoneyGateway } from '../src/integrations/stripe-money';
 import { DEFAULT_POLICY } from '../src/policy/default-policy';
-import type { Actor, CaseInput } from '../workflows/contracts';
+import type { Actor, ApprovalDecisionInput, CaseInput } from '../workflows/contracts';
 import type { PagerDutyStandin } from './standins/pagerduty-standin';
 import type { SlackStandin } from './standins/slack-standin';
 import type { SmtpInbox } from './standins/smtp-inbox';
@@ -23,6 +24,27 @@ import { quietRuntime, workflowBundle } from './temporal-servers';
 
 /** The secret tests sign survey links with. */
 export const TEST_CSAT_SECRET = 'test-csat-secret-0123456789abcdef0123456789';
+/** The secret the test worker verifies approval decisions with (APPROVAL_SIGNING_SECRET of an API in tests). */
+export const TEST_APPROVAL_SECRET = 'test-approval-secret-0123456789abcdef01234567';
+
+/**
+ * A decision as the product signs it: the actor is the approver, valid for 5 minutes (or until
+ * `expiresAt`); `secret` and `amountCents` let a test forge one.
+ */
+export function signed(
+  input: ApprovalDecisionInput,
+  opts: { secret?: string; expiresAt?: string; amountCents?: number } = {},
+): ApprovalDecisionInput {
+  const expiresAt = opts.expiresAt ?? new Date(Date.now() + 5 * 60_000).toISOString();
+  const claim = {
+    approvalId: input.approvalId,
+    decision: input.decision,
+    amountCents: opts.amountCents ?? input.amountCents,
+    approver: { id: input.actor.id, name: input.actor.name, role: input.actor.role },
+    expiresAt,
+  };
+  return { ...input, expiresAt, signature: signApprovalDecision(opts.secret ?? TEST_APPROVAL_SECRET, claim) };
+}
 
 /** An agent as the API would pass it. */
 export const agent: Actor = { id: 'alex-agent', name: 'Alex Agent', role: 'agent' };
@@ -108,5 +130,5 @@ function compensationDeps(peers: { stripe: StripeStandin; money?: MoneyGateway }
   const money =
     peers.money ??
     createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url }));
-  return { money, approvalsChannel: TEST_APPROVALS_CHANNEL };
+  return { money, approvalsChannel: TEST_APPROVALS_CHANNEL, approvalSigningSecret: TEST_APPROVAL_SECRET };
 }

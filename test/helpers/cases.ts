@@ -12,6 +12,8 @@ export {
   agent,
   caseInput,
   caseWorker,
+  signed,
+  TEST_APPROVAL_SECRET,
   TEST_APPROVALS_CHANNEL,
   TEST_CSAT_SECRET,
   TEST_PAGERDUTY_ROUTING_KEY,
