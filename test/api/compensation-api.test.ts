@@ -12,7 +12,7 @@ import type { StripeStandin } from '../../dev/standins/stripe-standin';
 import { signStripePayload } from '../../src/security/stripe-webhook-signature';
 import { caseWorkflowId, type CaseView } from '../../workflows/contracts';
 import { eventually } from '../helpers/wait';
-import { startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { startCaseRig, TEST_APPROVAL_SECRET, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const AGENT = { Authorization: 'Bearer demo-agent' };
 const LEAD = { Authorization: 'Bearer demo-lead' };
@@ -38,6 +38,7 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
       NODE_ENV: 'test',
       TEMPORAL_TASK_QUEUE: taskQueue,
       CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+      APPROVAL_SIGNING_SECRET: TEST_APPROVAL_SECRET,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       SLACK_SIGNING_SECRET: SLACK_SECRET,
@@ -152,6 +153,16 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
       .set(MANAGER)
       .send({ decision: 'approve', amountCents: 1 })
       .expect(404);
+    // The API signs for its caller: a body that brings its own approver or signature is refused.
+    for (const extra of [
+      { actor: { id: 'ada-admin', name: 'Ada Admin', role: 'admin' } },
+      { signature: 'f'.repeat(64), expiresAt: '2099-01-01T00:00:00Z' },
+    ])
+      await request(app)
+        .post(`/approvals/${approvalId}/decision`)
+        .set(LEAD)
+        .send({ decision: 'approve', amountCents: 7000, ...extra })
+        .expect(400);
 
     const ok = await request(app)
       .post(`/approvals/${approvalId}/decision`)

@@ -14,7 +14,7 @@ import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-s
 import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 import type { CaseView } from '../../workflows/contracts';
-import { TEST_CSAT_SECRET } from '../helpers/cases';
+import { TEST_APPROVAL_SECRET, TEST_CSAT_SECRET } from '../helpers/cases';
 import { eventually } from '../helpers/wait';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -63,6 +63,7 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
         PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
         WORKER_METRICS_ADDRESS: '',
         CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+        APPROVAL_SIGNING_SECRET: TEST_APPROVAL_SECRET,
       },
     });
     workers.push(child);
@@ -73,7 +74,12 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
       client: env.client,
       policy: DEFAULT_POLICY,
       log: () => undefined,
-      config: loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, CSAT_SIGNING_SECRET: TEST_CSAT_SECRET }),
+      config: loadConfig({
+        NODE_ENV: 'test',
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
+        APPROVAL_SIGNING_SECRET: TEST_APPROVAL_SECRET,
+      }),
     });
     const first = startWorker();
     const opened = await request(app)
