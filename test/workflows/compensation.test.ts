@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,7 +20,16 @@ import {
   type CaseView,
   type CompensationRecord,
 } from '../../workflows/contracts';
-import { agent, caseInput, signed, startCaseRig, TEST_APPROVALS_CHANNEL, type CaseRig } from '../helpers/cases';
+import { cliCommand, parseArgs, signedDecision } from '../../scripts/approval-decision';
+import {
+  agent,
+  caseInput,
+  signed,
+  startCaseRig,
+  TEST_APPROVAL_SECRET,
+  TEST_APPROVALS_CHANNEL,
+  type CaseRig,
+} from '../helpers/cases';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };
 const manager: Actor = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' };
@@ -286,6 +297,42 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
       caseCredits(input.caseId).map((t) => t.amount),
       [-6000],
     );
+  });
+
+  it('pays once for a decision signed by `npm run approval-decision` and sent with the command it prints (Temporal CLI)', async () => {
+    const { handle, input } = await open(6000);
+    const v = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'tutor_no_show' }],
+    });
+    const { approvalId } = comp(v).approval!;
+    const scriptEnv = {
+      NODE_ENV: 'test',
+      APPROVAL_SIGNING_SECRET: TEST_APPROVAL_SECRET,
+      APPROVER_TOKEN: 'demo-director',
+      TEMPORAL_ADDRESS: env.address,
+    };
+    const { config, workflowId, payload } = signedDecision(
+      scriptEnv,
+      parseArgs([approvalId, 'approve', '12000', '--note', "the tutor's no-show is confirmed"]),
+    );
+    const temporalBin = path.resolve(__dirname, '..', '..', '..', '.venv', 'bin', 'temporal');
+    const command = cliCommand(workflowId, payload, {
+      temporalBin,
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+    });
+    execFileSync('sh', ['-c', command], { stdio: 'pipe' });
+    const applied = await waitForView(handle, (x) => comp(x).status === 'applied', 'applied');
+    assert.deepEqual(
+      [comp(applied).approval?.decidedBy, comp(applied).approval?.decidedVia, comp(applied).approval?.note],
+      [
+        { id: 'dana-director', name: 'Dana Director', role: 'ops_director' },
+        'signal',
+        "the tutor's no-show is confirmed",
+      ],
+    );
+    assert.equal(caseRefunds(input.caseId).length, 1);
+    assert.equal(caseCredits(input.caseId).length, 1);
   });
 
   it("refuses a forged decideApproval Update in a director's name (unsigned, or signed with another secret) with ApprovalNotPermitted and records it", async () => {
