@@ -1,6 +1,11 @@
 // Telling approvers and agents about compensation: the approval request in Slack with Approve and
 // Reject buttons, the same request e-mailed to the tier's contact, and notices to the approvals
 // channel (reminders, escalations, expiry, failed payments).
+import {
+  verifyApprovalDecision,
+  type ApprovalClaim,
+  type ApprovalSignatureRefusal,
+} from '../src/security/approval-signature';
 import type { Mailer } from './email';
 import type { SlackBlock, SlackGateway } from './slack';
 
@@ -104,9 +109,20 @@ export function approvalBlocks(n: ApprovalRequestNotice, caseUrl: string): Slack
   ];
 }
 
-export function approvalActivities(deps: { mailer: Mailer } & ApprovalNoticeDeps) {
+export function approvalActivities(deps: { mailer: Mailer; approvalSigningSecret: string } & ApprovalNoticeDeps) {
   const caseUrl = (caseId: string) => link(deps.caseLinkBase, caseId);
   return {
+    /**
+     * Checks the product's signature on a decision and its expiry by this process's clock. An
+     * activity because the secret must never be in workflow code or history; cheap and pure.
+     */
+    async verifyApprovalDecision(input: {
+      claim: ApprovalClaim;
+      signature?: string;
+    }): Promise<{ ok: boolean; reason?: ApprovalSignatureRefusal }> {
+      return verifyApprovalDecision(deps.approvalSigningSecret, input.claim, input.signature, Date.now());
+    },
+
     /** Posts an approval request (or its reminder/escalation) to the approvals channel with Approve and Reject buttons. */
     async postApprovalRequest(input: ApprovalRequestNotice): Promise<{ channel: string; ts: string }> {
       const url = caseUrl(input.caseId);

@@ -22,6 +22,8 @@ export interface ActivityDeps {
   money: MoneyGateway;
   /** Slack channel of approval requests (Approve/Reject buttons) and compensation notices. */
   approvalsChannel: string;
+  /** Verifies the product's signature on approval decisions (the API and `npm run approval-decision` sign). */
+  approvalSigningSecret: string;
   /** The worker process's Temporal client, for reports that read visibility. */
   temporal?: Client;
 }
@@ -38,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
       mailer: deps.mailer,
       slack: deps.slack,
       channel: deps.approvalsChannel,
+      approvalSigningSecret: deps.approvalSigningSecret,
       caseLinkBase: deps.slackOptions.caseLinkBase,
     }),
     ...reportActivities({ temporal: deps.temporal }),

@@ -8,6 +8,7 @@ import type { MoneyGateway } from '../activities/compensation';
 import type { PagerDutyGateway } from '../activities/pagerduty';
 import type { SlackGateway } from '../activities/slack';
 import { DEMO_SLACK_APPROVERS, DEMO_TOKENS } from '../src/config';
+import { signApprovalDecision } from '../src/security/approval-signature';
 import { surveyLink } from '../src/security/csat-token';
 import { createSmtpMailer } from '../src/integrations/mailer';
 import { createPagerDutyGateway } from '../src/integrations/pagerduty-client';
@@ -15,7 +16,7 @@ import { createSlackClient, createSlackGateway } from '../src/integrations/slack
 import { createStripeClient, createStripeGateway } from '../src/integrations/stripe-gateway';
 import { createStripeMoneyGateway } from '../src/integrations/stripe-money';
 import { DEFAULT_POLICY } from '../src/policy/default-policy';
-import type { Actor, CaseInput } from '../workflows/contracts';
+import type { Actor, ApprovalDecisionInput, CaseInput } from '../workflows/contracts';
 import type { PagerDutyStandin } from './standins/pagerduty-standin';
 import type { SlackStandin } from './standins/slack-standin';
 import type { SmtpInbox } from './standins/smtp-inbox';
@@ -24,6 +25,27 @@ import { quietRuntime, workflowBundle } from './temporal-servers';
 
 /** The secret tests sign survey links with. */
 export const TEST_CSAT_SECRET = 'test-csat-secret-0123456789abcdef0123456789';
+/** The secret the test worker verifies approval decisions with (APPROVAL_SIGNING_SECRET of an API in tests). */
+export const TEST_APPROVAL_SECRET = 'test-approval-secret-0123456789abcdef01234567';
+
+/**
+ * A decision as the product signs it: the actor is the approver, valid for 5 minutes (or until
+ * `expiresAt`); `secret` and `amountCents` let a test forge one.
+ */
+export function signed(
+  input: ApprovalDecisionInput,
+  opts: { secret?: string; expiresAt?: string; amountCents?: number } = {},
+): ApprovalDecisionInput {
+  const expiresAt = opts.expiresAt ?? new Date(Date.now() + 5 * 60_000).toISOString();
+  const claim = {
+    approvalId: input.approvalId,
+    decision: input.decision,
+    amountCents: opts.amountCents ?? input.amountCents,
+    approver: { id: input.actor.id, name: input.actor.name, role: input.actor.role },
+    expiresAt,
+  };
+  return { ...input, expiresAt, signature: signApprovalDecision(opts.secret ?? TEST_APPROVAL_SECRET, claim) };
+}
 
 /**
  * Bearer tokens of the tests: the demo tokens' staff (same names and roles), under tokens long
@@ -58,7 +80,7 @@ export const TEST_ENV = {
   CSAT_SIGNING_SECRET: TEST_CSAT_SECRET,
   STRIPE_WEBHOOK_SECRET: 'whsec_test_only_0123456789abcdef',
   SLACK_SIGNING_SECRET: 'test-only-slack-signing-secret-0123456789',
-  APPROVAL_SIGNING_SECRET: 'test-only-approval-signing-secret-0123456789abcdef',
+  APPROVAL_SIGNING_SECRET: TEST_APPROVAL_SECRET,
   SLACK_APPROVERS: JSON.stringify(DEMO_SLACK_APPROVERS),
 } as const;
 
@@ -146,5 +168,5 @@ function compensationDeps(peers: { stripe: StripeStandin; money?: MoneyGateway }
   const money =
     peers.money ??
     createStripeMoneyGateway(createStripeClient({ secretKey: 'sk_test_standin', apiBase: peers.stripe.url }));
-  return { money, approvalsChannel: TEST_APPROVALS_CHANNEL };
+  return { money, approvalsChannel: TEST_APPROVALS_CHANNEL, approvalSigningSecret: TEST_APPROVAL_SECRET };
 }

@@ -13,7 +13,15 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { agent, caseInput, caseWorker, TEST_CSAT_SECRET, TEST_SLACK_TOKEN } from '../dev/fixtures';
+import {
+  agent,
+  caseInput,
+  caseWorker,
+  signed,
+  TEST_APPROVAL_SECRET,
+  TEST_CSAT_SECRET,
+  TEST_SLACK_TOKEN,
+} from '../dev/fixtures';
 import { startPagerDutyStandin, type PagerDutyStandin } from '../dev/standins/pagerduty-standin';
 import { startSlackStandin, type SlackStandin } from '../dev/standins/slack-standin';
 import { startSmtpInbox, type SmtpInbox } from '../dev/standins/smtp-inbox';
@@ -383,12 +391,12 @@ PATHS.push(
       await ctx.slack.waitFor((m) => (m.text ?? '').includes(approvalId), 30_000);
       await refused(
         handle.executeUpdate(decideApprovalUpdate, {
-          args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4000 }],
+          args: [signed({ actor: lead, approvalId, decision: 'approve', amountCents: 4000 })],
         }),
         FailureType.StaleApproval,
       );
       await handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: lead, approvalId, decision: 'approve', amountCents: 4950 }],
+        args: [signed({ actor: lead, approvalId, decision: 'approve', amountCents: 4950 })],
       });
       await mailFor(ctx, input, 'compensation_offered');
       await handle.executeUpdate(resolveUpdate, {
@@ -430,7 +438,10 @@ PATHS.push(
       });
       const approvalId = proposed.compensations![0].approval!.approvalId;
       // A signal from the proposer: recorded as a refused attempt.
-      await handle.signal(approvalDecisionSignal, { actor: agent, approvalId, decision: 'approve', amountCents: 2000 });
+      await handle.signal(
+        approvalDecisionSignal,
+        signed({ actor: agent, approvalId, decision: 'approve', amountCents: 2000 }),
+      );
       await waitForView(handle, (v) => v.timeline.some((t) => t.action === 'approval_decision_refused'));
       await ctx.env.sleep('4 hours');
       await waitForView(handle, (v) => v.compensations![0].approval!.remindedAt !== undefined);
@@ -440,7 +451,7 @@ PATHS.push(
       await waitForView(handle, (v) => v.compensations![0].status === 'expired');
       await refused(
         handle.executeUpdate(decideApprovalUpdate, {
-          args: [{ actor: manager, approvalId, decision: 'approve', amountCents: 2000 }],
+          args: [signed({ actor: manager, approvalId, decision: 'approve', amountCents: 2000 })],
         }),
         FailureType.AlreadyDone,
       );
@@ -517,7 +528,7 @@ async function record(ctx: Ctx, p: Path, suffix?: string): Promise<void> {
   );
   const { json, events } = historyJSON(history);
   const readable = `${json}\n${payloadTexts(history).join('\n')}`;
-  for (const secret of [TEST_CSAT_SECRET, 'sk_test_standin', '/csat/'])
+  for (const secret of [TEST_CSAT_SECRET, TEST_APPROVAL_SECRET, 'sk_test_standin', '/csat/'])
     assert.ok(!readable.includes(secret), `${p.name}: the history contains '${secret}'`);
   const file = path.join(OUT_DIR, `${p.name}${suffix ? `.${suffix}` : ''}.json`);
   // Recorded histories are append-only: a workflow change adds a history, it never rewrites one.

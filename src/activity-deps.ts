@@ -50,6 +50,7 @@ export function buildActivityDeps(config: Config): ActivityDeps & { close(): voi
       createStripeClient({ secretKey: config.stripe.secretKey ?? 'sk_test_standin', apiBase: config.stripe.apiBase }),
     ),
     approvalsChannel: config.compensation.approvalsChannel,
+    approvalSigningSecret: config.approvalSigningSecret,
     csatLink: (caseId, surveyId) => surveyLink(config, caseId, surveyId),
     close: () => mailer.close(),
   };

@@ -71,7 +71,7 @@ export function checkStripeEvent(i: unknown): string | null {
   return null;
 }
 
-/** An approval decision sent as a signal: `{ actor, approvalId, decision, amountCents, note? }`. */
+/** An approval decision sent as a signal: `{ actor, approvalId, decision, amountCents, note?, signature?, expiresAt? }`. */
 export function checkApprovalDecision(i: unknown): string | null {
   if (!isObj(i) || !isStr(i.approvalId, 100) || !isNum(i.amountCents))
     return 'the signal needs approvalId, decision, amountCents and actor';
@@ -79,5 +79,7 @@ export function checkApprovalDecision(i: unknown): string | null {
   if (!isObj(i.actor) || !isStr(i.actor.id, 200) || !isStr(i.actor.name, 200) || !isStr(i.actor.role, 50))
     return 'the signal needs an actor';
   if (!optStr(i.note, 2000)) return 'note must be a string';
+  if (!optStr(i.signature, 200)) return 'signature must be a string';
+  if (!optStr(i.expiresAt, 40)) return 'expiresAt must be a timestamp';
   return null;
 }

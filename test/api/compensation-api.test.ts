@@ -151,6 +151,16 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
       .set(MANAGER)
       .send({ decision: 'approve', amountCents: 1 })
       .expect(404);
+    // The API signs for its caller: a body that brings its own approver or signature is refused.
+    for (const extra of [
+      { actor: { id: 'ada-admin', name: 'Ada Admin', role: 'admin' } },
+      { signature: 'f'.repeat(64), expiresAt: '2099-01-01T00:00:00Z' },
+    ])
+      await request(app)
+        .post(`/approvals/${approvalId}/decision`)
+        .set(LEAD)
+        .send({ decision: 'approve', amountCents: 7000, ...extra })
+        .expect(400);
 
     const ok = await request(app)
       .post(`/approvals/${approvalId}/decision`)

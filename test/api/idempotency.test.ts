@@ -21,6 +21,7 @@ import { eventually } from '../helpers/wait';
 
 const AGENT = bearer('agent');
 const INTAKE = bearer('intake');
+const MANAGER = bearer('manager');
 
 describe('idempotent actions (dev server, worker, Stripe and SMTP peers)', function () {
   this.timeout(120_000);
@@ -30,7 +31,7 @@ describe('idempotent actions (dev server, worker, Stripe and SMTP peers)', funct
   let app: Express;
 
   before(async () => {
-    rig = await startCaseRig({ server: 'dev', prefix: 'idem' });
+    rig = await startCaseRig({ server: 'dev', prefix: 'idem', slack: true });
     ({ env, stripe } = rig);
     const config = loadConfig({
       ...TEST_ENV,
@@ -120,6 +121,48 @@ describe('idempotent actions (dev server, worker, Stripe and SMTP peers)', funct
       'one refund and one credit at Stripe',
     );
     assert.equal(v.emails.filter((e) => e.templateId === 'compensation_offered').length, 1, 'one e-mail');
+  });
+
+  it('decides an approval once for a decision sent 3 times with one key, each signed afresh, also after continue-as-new', async () => {
+    const caseId = await openPaid();
+    // A $55 credit needs a Support Manager.
+    const proposed = await request(app)
+      .post(`/cases/${caseId}/compensation`)
+      .set(AGENT)
+      .send({ guideline: 'custom', creditCents: 5500, reason: 'a month of trouble' })
+      .expect(200);
+    const approvalId = (proposed.body as CaseView).compensations![0].approval!.approvalId;
+    const body = { decision: 'approve', amountCents: 5500 };
+    const decide = (b: object = body) =>
+      request(app).post(`/approvals/${approvalId}/decision`).set(MANAGER).set('Idempotency-Key', 'decide-1').send(b);
+
+    const first = await decide().expect(200);
+    assert.equal(first.headers['idempotent-replayed'], undefined);
+    await new Promise((r) => setTimeout(r, 5)); // another expiry, so another signature
+    const second = await decide().expect(200);
+    assert.equal(second.headers['idempotent-replayed'], 'true');
+    assert.equal((await decide({ ...body, decision: 'reject' }).expect(422)).body.error.code, 'idempotency_key_reused');
+
+    await settled(caseId);
+    const runBefore = (await env.client.workflow.getHandle(caseWorkflowId(caseId)).describe()).runId;
+    for (let i = 0; i < 25; i++)
+      await request(app)
+        .post(`/cases/${caseId}/notes`)
+        .set(AGENT)
+        .send({ text: `note ${i}` })
+        .expect(200);
+    await eventually(async () => {
+      const d = await env.client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+      return d.runId !== runBefore ? true : undefined;
+    }, 'continue-as-new');
+    const afterCan = await decide().expect(200);
+    assert.equal(afterCan.headers['idempotent-replayed'], 'true');
+
+    const v = await settled(caseId);
+    assert.equal(v.compensations?.[0].approval?.decidedBy?.name, 'Morgan Manager');
+    assert.equal(v.timeline.filter((t) => t.action === 'compensation_approved').length, 1, 'decided once');
+    assert.equal(v.timeline.filter((t) => t.action === 'approval_decision_refused').length, 0, 'nothing refused');
+    assert.equal(creditsOf(caseId).length, 1, 'one credit at Stripe');
   });
 
   it('relays a customer message once for one key, and refuses the key with another message', async () => {

@@ -14,6 +14,8 @@ export {
   caseInput,
   caseWorker,
   TEST_API_TOKENS,
+  signed,
+  TEST_APPROVAL_SECRET,
   TEST_APPROVALS_CHANNEL,
   TEST_CSAT_SECRET,
   TEST_ENV,

@@ -15,7 +15,7 @@ import {
   type Actor,
   type CaseView,
 } from '../../workflows/contracts';
-import { caseInput, caseWorker } from '../helpers/cases';
+import { caseInput, caseWorker, signed } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };
@@ -104,7 +104,14 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
     });
     const c1 = proposed.compensations![0];
     await handle.executeUpdate(decideApprovalUpdate, {
-      args: [{ actor: manager, approvalId: c1.approval!.approvalId, decision: 'approve', amountCents: c1.totalCents }],
+      args: [
+        signed({
+          actor: manager,
+          approvalId: c1.approval!.approvalId,
+          decision: 'approve',
+          amountCents: c1.totalCents,
+        }),
+      ],
     });
     await refunded;
     assert.equal(refunds().length, 1);

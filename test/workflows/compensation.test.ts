@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,10 +20,22 @@ import {
   type CaseView,
   type CompensationRecord,
 } from '../../workflows/contracts';
-import { agent, caseInput, startCaseRig, TEST_APPROVALS_CHANNEL, type CaseRig } from '../helpers/cases';
+import { cliCommand, parseArgs, signedDecision } from '../../scripts/approval-decision';
+import {
+  agent,
+  caseInput,
+  signed,
+  startCaseRig,
+  TEST_APPROVAL_SECRET,
+  TEST_APPROVALS_CHANNEL,
+  TEST_ENV,
+  TEST_TOKENS,
+  type CaseRig,
+} from '../helpers/cases';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };
 const manager: Actor = { id: 'morgan-manager', name: 'Morgan Manager', role: 'support_manager' };
+const director: Actor = { id: 'dana-director', name: 'Dana Director', role: 'ops_director' };
 const HOUR = 3_600_000;
 
 describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack and SMTP peers)', function () {
@@ -113,7 +127,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     assert.deepEqual(mail.to, ['support-lead@edustream.com']);
 
     await handle.executeUpdate(decideApprovalUpdate, {
-      args: [{ actor: lead, approvalId: c.approval!.approvalId, decision: 'approve', amountCents: 4950 }],
+      args: [signed({ actor: lead, approvalId: c.approval!.approvalId, decision: 'approve', amountCents: 4950 })],
     });
     const applied = await waitForView(handle, (v) => comp(v).status === 'applied', 'applied');
     const offered = await inbox.waitFor(
@@ -143,7 +157,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
     const byLead = await refusal(
       handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: lead, approvalId: id, decision: 'approve', amountCents: 7500 }],
+        args: [signed({ actor: lead, approvalId: id, decision: 'approve', amountCents: 7500 })],
       }),
     );
     assert.equal(byLead.type, FailureType.ApprovalNotPermitted);
@@ -154,7 +168,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
     const own = await refusal(
       handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: agent, approvalId: id, decision: 'approve', amountCents: 7500 }],
+        args: [signed({ actor: agent, approvalId: id, decision: 'approve', amountCents: 7500 })],
       }),
     );
     assert.equal(own.type, FailureType.ApprovalNotPermitted);
@@ -167,18 +181,21 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     assert.deepEqual([comp(changed).n, comp(changed).totalCents, comp(changed).approval?.approvalId], [1, 7000, id]);
     const staleClick = await refusal(
       handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: manager, approvalId: id, decision: 'approve', amountCents: 7500 }],
+        args: [signed({ actor: manager, approvalId: id, decision: 'approve', amountCents: 7500 })],
       }),
     );
     assert.equal(staleClick.type, FailureType.StaleApproval);
 
     // A signal cannot be refused: the workflow records the refused attempt.
-    await handle.signal(approvalDecisionSignal, {
-      actor: lead,
-      approvalId: id,
-      decision: 'approve',
-      amountCents: 7000,
-    });
+    await handle.signal(
+      approvalDecisionSignal,
+      signed({
+        actor: lead,
+        approvalId: id,
+        decision: 'approve',
+        amountCents: 7000,
+      }),
+    );
     const attempted = await waitForView(
       handle,
       (x) => x.timeline.some((t) => t.action === 'approval_decision_refused'),
@@ -190,19 +207,22 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
       /needs Support Manager approval/,
     );
 
-    await handle.signal(approvalDecisionSignal, {
-      actor: manager,
-      approvalId: id,
-      decision: 'approve',
-      amountCents: 7000,
-      note: 'fine',
-    });
+    await handle.signal(
+      approvalDecisionSignal,
+      signed({
+        actor: manager,
+        approvalId: id,
+        decision: 'approve',
+        amountCents: 7000,
+        note: 'fine',
+      }),
+    );
     const approved = await waitForView(handle, (x) => comp(x).status === 'applied', 'applied');
     assert.equal(comp(approved).approval?.decidedVia, 'signal');
     assert.equal(comp(approved).approval?.decidedBy?.name, 'Morgan Manager');
     const again = await refusal(
       handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: manager, approvalId: id, decision: 'reject', amountCents: 7000 }],
+        args: [signed({ actor: manager, approvalId: id, decision: 'reject', amountCents: 7000 })],
       }),
     );
     assert.equal(again.type, FailureType.AlreadyDone);
@@ -211,6 +231,142 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
       [-7000],
     );
     assert.equal(caseRefunds(input.caseId).length, 0);
+  });
+
+  it('pays nothing for forged decision signals (unsigned, wrong secret, another amount, another role, expired) and records each; a signed one pays once', async () => {
+    const { handle, input } = await open(6000);
+    // $60 refund + a $60 free session = $120: only an Operations Director (or an admin) decides it.
+    const v = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'tutor_no_show' }],
+    });
+    const { approvalId } = comp(v).approval!;
+    assert.deepEqual([comp(v).totalCents, comp(v).approval?.tier], [12000, 'ops_director']);
+    const decision = { approvalId, decision: 'approve' as const, amountCents: 12000 };
+    // Each forgery claims an approver whose role the rules accept: only the signature stands in the way.
+    const forgedDirector = { ...decision, actor: director };
+    const forged = [
+      forgedDirector,
+      signed(forgedDirector, { secret: 'not-the-product-secret-0123456789abcdef' }),
+      signed(forgedDirector, { amountCents: 500 }), // a real signature, over $5
+      { ...signed({ ...decision, actor: lead }), actor: { ...lead, role: 'ops_director' } }, // a lead's, role raised
+      signed({ ...decision, actor: director }, { expiresAt: new Date(Date.now() - 60_000).toISOString() }),
+    ];
+    for (const f of forged) await handle.signal(approvalDecisionSignal, f);
+    const refused = await waitForView(
+      handle,
+      (x) => x.timeline.filter((t) => t.action === 'approval_decision_refused').length === forged.length,
+      'every forged decision refused',
+    );
+    const details = refused.timeline.filter((t) => t.action === 'approval_decision_refused').map((t) => t.detail!);
+    assert.deepEqual(
+      details.map((d) => /: (unsigned|bad signature|expired); nothing changed$/.exec(d)?.[1]),
+      ['unsigned', 'bad signature', 'bad signature', 'bad signature', 'expired'],
+      details.join('\n'),
+    );
+    assert.match(
+      details[0],
+      new RegExp(`^${approvalId}: approve of \\$120\\.00 via signal, claiming to be Dana Director \\(ops_director\\)`),
+    );
+    for (const f of forged.filter((x) => 'signature' in x))
+      assert.ok(!JSON.stringify(refused).includes((f as { signature: string }).signature), 'no signature in the view');
+    assert.equal(comp(refused).status, 'pending_approval');
+    assert.equal(comp(refused).approval?.status, 'pending');
+    assert.deepEqual([caseRefunds(input.caseId).length, caseCredits(input.caseId).length], [0, 0], 'nothing paid');
+
+    const real = signed({ ...decision, actor: director, note: 'confirmed with the tutor team' });
+    await handle.signal(approvalDecisionSignal, real);
+    await handle.signal(approvalDecisionSignal, real); // the same signed decision again
+    const applied = await waitForView(
+      handle,
+      (x) =>
+        comp(x).status === 'applied' &&
+        x.timeline.filter((t) => t.action === 'approval_decision_refused').length === forged.length + 1,
+      'applied, and the repeat refused',
+    );
+    assert.deepEqual(
+      [comp(applied).approval?.decidedBy?.name, comp(applied).approval?.decidedVia],
+      ['Dana Director', 'signal'],
+    );
+    assert.match(
+      applied.timeline.filter((t) => t.action === 'approval_decision_refused').at(-1)!.detail!,
+      /already approved/,
+    );
+    assert.deepEqual(
+      caseRefunds(input.caseId).map((r) => r.amount),
+      [6000],
+    );
+    assert.deepEqual(
+      caseCredits(input.caseId).map((t) => t.amount),
+      [-6000],
+    );
+  });
+
+  it('pays once for a decision signed by `npm run approval-decision` and sent with the command it prints (Temporal CLI)', async () => {
+    const { handle, input } = await open(6000);
+    const v = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'tutor_no_show' }],
+    });
+    const { approvalId } = comp(v).approval!;
+    const scriptEnv = {
+      ...TEST_ENV,
+      APPROVER_TOKEN: TEST_TOKENS.director,
+      TEMPORAL_ADDRESS: env.address,
+    };
+    const { config, workflowId, payload } = signedDecision(
+      scriptEnv,
+      parseArgs([approvalId, 'approve', '12000', '--note', "the tutor's no-show is confirmed"]),
+    );
+    const temporalBin = path.resolve(__dirname, '..', '..', '..', '.venv', 'bin', 'temporal');
+    const command = cliCommand(workflowId, payload, {
+      temporalBin,
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+    });
+    execFileSync('sh', ['-c', command], { stdio: 'pipe' });
+    const applied = await waitForView(handle, (x) => comp(x).status === 'applied', 'applied');
+    assert.deepEqual(
+      [comp(applied).approval?.decidedBy, comp(applied).approval?.decidedVia, comp(applied).approval?.note],
+      [
+        { id: 'dana-director', name: 'Dana Director', role: 'ops_director' },
+        'signal',
+        "the tutor's no-show is confirmed",
+      ],
+    );
+    assert.equal(caseRefunds(input.caseId).length, 1);
+    assert.equal(caseCredits(input.caseId).length, 1);
+  });
+
+  it("refuses a forged decideApproval Update in a director's name (unsigned, or signed with another secret) with ApprovalNotPermitted and records it", async () => {
+    const { handle, input } = await open(6000);
+    const v = await handle.executeUpdate(proposeCompensationUpdate, {
+      args: [{ actor: agent, guideline: 'tutor_no_show' }],
+    });
+    const forgedDirector = {
+      actor: director,
+      approvalId: comp(v).approval!.approvalId,
+      decision: 'approve' as const,
+      amountCents: 12000,
+    };
+    const unsigned = await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [forgedDirector] }));
+    assert.equal(unsigned.type, FailureType.ApprovalNotPermitted);
+    assert.match(unsigned.message, /signature.*\(unsigned\)/);
+    const otherSecret = await refusal(
+      handle.executeUpdate(decideApprovalUpdate, {
+        args: [signed(forgedDirector, { secret: 'not-the-product-secret-0123456789abcdef' })],
+      }),
+    );
+    assert.equal(otherSecret.type, FailureType.ApprovalNotPermitted);
+    assert.match(otherSecret.message, /\(bad signature\)/);
+
+    const after = await handle.query(caseViewQuery);
+    assert.deepEqual(
+      after.timeline
+        .filter((t) => t.action === 'approval_decision_refused')
+        .map((t) => /: ([a-z ]+); nothing changed$/.exec(t.detail!)?.[1]),
+      ['unsigned', 'bad signature'],
+    );
+    assert.equal(comp(after).status, 'pending_approval');
+    assert.deepEqual([caseRefunds(input.caseId).length, caseCredits(input.caseId).length], [0, 0], 'nothing paid');
   });
 
   it('reminds an unanswered approval after 4 hours, moves it to the next tier after 24 and expires it after 72, telling the agent', async () => {
@@ -242,7 +398,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     // Now only a manager or above may decide.
     const byLead = await refusal(
       handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: lead, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 }],
+        args: [signed({ actor: lead, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 })],
       }),
     );
     assert.equal(byLead.type, FailureType.ApprovalNotPermitted);
@@ -258,7 +414,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     assert.equal(caseCredits(input.caseId).length, 0);
     const late = await refusal(
       handle.executeUpdate(decideApprovalUpdate, {
-        args: [{ actor: manager, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 }],
+        args: [signed({ actor: manager, approvalId: a.approvalId, decision: 'approve', amountCents: 2000 })],
       }),
     );
     assert.equal(late.type, FailureType.AlreadyDone);
@@ -277,12 +433,12 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     });
     await handle.executeUpdate(decideApprovalUpdate, {
       args: [
-        {
+        signed({
           actor: manager,
           approvalId: comp(proposed).approval!.approvalId,
           decision: 'approve',
           amountCents: comp(proposed).totalCents,
-        },
+        }),
       ],
     });
     const failed = await waitForView(handle, (v) => comp(v).status === 'failed', 'failed');

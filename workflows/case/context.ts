@@ -87,8 +87,15 @@ export interface CaseContext {
    * Registers a signal handler that cannot throw: `check` names what is wrong with a payload (or
    * null), a refused payload is recorded as `<name>_refused` and changes nothing else, and an
    * unexpected error in `run` is recorded the same way instead of failing every workflow task.
+   * `run` may return a promise (it calls an activity): it is awaited inside exclusive(), so no
+   * action or other signal interleaves, and its rejection is recorded the same way.
    */
-  signal<I>(def: SignalDefinition<[I]>, name: string, check: (i: unknown) => string | null, run: (i: I) => void): void;
+  signal<I>(
+    def: SignalDefinition<[I]>,
+    name: string,
+    check: (i: unknown) => string | null,
+    run: (i: I) => Promise<void> | void,
+  ): void;
   /**
    * Claims an idempotency key for work that is not an Update (a signal): true the first time,
    * false for a repeat of the same input, and a refusal for the same key with another input.
@@ -266,20 +273,31 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       );
     },
 
-    signal<I>(def: SignalDefinition<[I]>, name: string, check: (i: unknown) => string | null, run: (i: I) => void) {
+    signal<I>(
+      def: SignalDefinition<[I]>,
+      name: string,
+      check: (i: unknown) => string | null,
+      run: (i: I) => Promise<void> | void,
+    ) {
+      const refuse = (problem: string) => {
+        ctx.record(SYSTEM, `${name}_refused`, problem.slice(0, 300));
+        ctx.publish();
+      };
+      const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
       setHandler(def, (i: I) => {
+        // A synchronous run stays synchronous (no extra await): recorded histories replay unchanged.
         void ctx.exclusive(() => {
           let problem = check(i);
           if (!problem) {
             try {
-              run(i);
+              const pending = run(i);
+              if (pending) return pending.catch((err: unknown) => refuse(messageOf(err)));
               return;
             } catch (err) {
-              problem = err instanceof Error ? err.message : String(err);
+              problem = messageOf(err);
             }
           }
-          ctx.record(SYSTEM, `${name}_refused`, problem.slice(0, 300));
-          ctx.publish();
+          refuse(problem);
         });
       });
     },

@@ -168,9 +168,17 @@ export const actionUpdateId = (callerId: string, key: string) => `${callerId}:${
 /**
  * A deterministic fingerprint of an action's input (cyrb53 over its JSON), so a key reused with
  * another body is told apart from a retry. Not a security measure: the key is already per caller.
+ * Top-level `signature` and `expiresAt` are left out: the API signs each request of an approval
+ * decision afresh (a new expiry, so a new signature), and a retry must match its first request.
+ * An input without them fingerprints exactly as before, so remembered keys stay valid.
  */
 export function inputFingerprint(value: unknown): string {
-  const text = JSON.stringify(value) ?? '';
+  let shown = value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { signature, expiresAt, ...rest } = value as Record<string, unknown>;
+    shown = rest;
+  }
+  const text = JSON.stringify(shown) ?? '';
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {

@@ -59,6 +59,13 @@ export interface ApprovalDecisionInput {
   amountCents: number;
   note?: string;
   via?: 'api' | 'slack' | 'signal';
+  /**
+   * The product's HMAC over approvalId, decision, amountCents, actor and expiresAt: the actor is who
+   * the API authenticated (or `npm run approval-decision` signed for), never what a payload claims.
+   */
+  signature?: string;
+  /** When the signature stops being valid (ISO timestamp). */
+  expiresAt?: string;
 }
 
 /** The part of a Stripe event a case acts on (the webhook route extracts it). */

@@ -65,6 +65,14 @@ const notices = proxyActivities<Activities>({
   },
 });
 
+// Checking a decision's signature is cheap and pure: a short timeout and a few quick retries, and a
+// worker that cannot check it refuses the decision rather than holding the case.
+const checks = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
 /** Approval clocks of policies pinned before approvals existed. */
 const DEFAULT_CLOCKS: ApprovalClocks = {
   reminderMinutes: 4 * 60,
@@ -77,6 +85,7 @@ const PROPOSABLE = ['new', 'open', 'awaiting_customer', 'resolved'];
 const FOUR_EYES_PATCH = 'compensation-four-eyes';
 const APPROVAL_CLOCK_PATCH = 'approval-clock-follows-amendments';
 const DISPUTE_PATCH = 'dispute-raises-trigger-in-workflow';
+const SIGNED_DECISIONS_PATCH = 'signed-approval-decisions';
 /** Stripe, as the actor of what its webhooks bring. */
 const STRIPE: Actor = { id: 'stripe', name: 'Stripe webhook', role: 'system' };
 /** How many handled Stripe event ids a case remembers (Stripe retries an event for 3 days, not forever). */
@@ -340,6 +349,39 @@ export function compensationFeature(ctx: CaseContext): void {
       );
   }
 
+  /**
+   * Why the product's signature does not vouch for this decision ('unsigned', 'bad signature',
+   * 'expired'), or null. The actor in a payload is only a claim: anyone who can signal the namespace
+   * can write one; the signature says the API authenticated them (DESIGN.md, decision 12).
+   */
+  async function signatureRefusal(i: ApprovalDecisionInput): Promise<string | null> {
+    const claim = {
+      approvalId: i.approvalId,
+      decision: i.decision,
+      amountCents: i.amountCents,
+      approver: { id: i.actor.id, name: i.actor.name, role: i.actor.role },
+      expiresAt: i.expiresAt ?? '',
+    };
+    try {
+      const v = await checks.verifyApprovalDecision({ claim, ...(i.signature ? { signature: i.signature } : {}) });
+      return v.ok ? null : (v.reason ?? 'bad signature');
+    } catch (err) {
+      return `the signature could not be checked (${messageOf(err)})`;
+    }
+  }
+
+  /** Records a decision its signature does not vouch for: what it claimed, never the signature. */
+  function recordUnsigned(i: ApprovalDecisionInput, via: 'api' | 'slack' | 'signal', reason: string) {
+    const currency = comps().find((c) => c.approval?.approvalId === i.approvalId)?.currency ?? 'usd';
+    record(
+      SYSTEM,
+      'approval_decision_refused',
+      `${i.approvalId}: ${i.decision} of ${fmt(i.amountCents, currency)} via ${via}, claiming to be ` +
+        `${i.actor.name.slice(0, 100)} (${i.actor.role.slice(0, 50)}): ${reason}; nothing changed`,
+    );
+    ctx.publish();
+  }
+
   ctx.action<ApprovalDecisionInput>(
     decideApprovalUpdate,
     null,
@@ -347,16 +389,39 @@ export function compensationFeature(ctx: CaseContext): void {
       const no = refusal(i);
       if (no) throw no;
     },
-    (i) => decide(i, i.via === 'slack' ? 'slack' : 'api'),
+    (i) => {
+      const via = i.via === 'slack' ? 'slack' : 'api';
+      // Cases whose history has no marker here decided as the payload's actor, unchecked.
+      if (!patched(SIGNED_DECISIONS_PATCH)) return decide(i, via);
+      return (async () => {
+        const unsigned = await signatureRefusal(i);
+        if (unsigned) {
+          recordUnsigned(i, via, unsigned);
+          throw notPermitted(`the decision does not carry a valid signature of the product (${unsigned})`);
+        }
+        const no = refusal(i); // the case may have moved while the signature was checked
+        if (no) throw no;
+        decide(i, via);
+      })();
+    },
   );
 
   // A signal cannot be refused, so the rules run here and a refused decision is recorded as an attempt.
   ctx.signal(approvalDecisionSignal, 'approval_decision', checkApprovalDecision, (i) => {
     const actor: Actor = { id: i.actor.id, name: i.actor.name, role: i.actor.role };
-    const no = refusal({ ...i, actor });
-    if (no) record(actor, 'approval_decision_refused', `${i.approvalId}: ${no.message}`);
-    else decide({ ...i, actor }, 'signal');
-    ctx.publish();
+    const byRules = () => {
+      const no = refusal({ ...i, actor });
+      if (no) record(actor, 'approval_decision_refused', `${i.approvalId}: ${no.message}`);
+      else decide({ ...i, actor }, 'signal');
+      ctx.publish();
+    };
+    // Cases whose history has no marker here trusted the payload's actor.
+    if (!patched(SIGNED_DECISIONS_PATCH)) return byRules();
+    return (async () => {
+      const unsigned = await signatureRefusal({ ...i, actor });
+      if (unsigned) recordUnsigned({ ...i, actor }, 'signal', unsigned);
+      else byRules();
+    })();
   });
 
   // ---- approval clocks: reminder, next tier, expiry (durable timers, exact to the second) ----

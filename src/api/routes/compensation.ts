@@ -4,6 +4,7 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import { decidableTiers } from '../../policy/compensation';
+import { signApprovalDecision } from '../../security/approval-signature';
 import {
   APPROVAL_ID_PATTERN,
   decideApprovalUpdate,
@@ -15,11 +16,36 @@ import { HttpError } from '../errors';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, runCaseUpdate, type RouteDef, type RouteEnv } from '../route-table';
 import * as s from '../schemas';
 
-/** Runs the decision Update on the approval's case (the approval id names the case); Slack's buttons decide through it too. */
-export async function decideApproval(env: RouteEnv, input: ApprovalDecisionInput, key?: string) {
+/** How long the signature on a decision the API sends stays valid: enough for a queued Update. */
+const DECISION_SIGNATURE_MINUTES = 5;
+
+/**
+ * Runs the decision Update on the approval's case (the approval id names the case); Slack's buttons
+ * decide through it too. `input.actor` must be the authenticated caller (or the Slack approver): the
+ * API signs it, and the workflow acts only on decisions the product signed.
+ */
+export async function decideApproval(
+  env: RouteEnv,
+  input: Omit<ApprovalDecisionInput, 'signature' | 'expiresAt'>,
+  key?: string,
+) {
   const m = APPROVAL_ID_PATTERN.exec(input.approvalId);
   if (!m) throw new HttpError(404, 'not_found', 'no such approval request');
-  return runCaseUpdate(env.handleFor(m[1]), decideApprovalUpdate, input, { callerId: input.actor.id, key });
+  const expiresAt = new Date(Date.now() + DECISION_SIGNATURE_MINUTES * 60_000).toISOString();
+  const signature = signApprovalDecision(env.config.approvalSigningSecret, {
+    approvalId: input.approvalId,
+    decision: input.decision,
+    amountCents: input.amountCents,
+    approver: { id: input.actor.id, name: input.actor.name, role: input.actor.role },
+    expiresAt,
+  });
+  // A retry is signed afresh; the Idempotency-Key fingerprint leaves signature and expiry out.
+  return runCaseUpdate(
+    env.handleFor(m[1]),
+    decideApprovalUpdate,
+    { ...input, expiresAt, signature },
+    { callerId: input.actor.id, key },
+  );
 }
 
 /** The visibility query of GET /approvals: running cases pending a tier the caller decides, not proposed by the caller. */
