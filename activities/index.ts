@@ -22,7 +22,10 @@ export interface ActivityDeps {
   money: MoneyGateway;
   /** Slack channel of approval requests (Approve/Reject buttons) and compensation notices. */
   approvalsChannel: string;
-  /** Verifies the product's signature on approval decisions (the API and `npm run approval-decision` sign). */
+  /**
+   * Verifies the product's signature on approval decisions (the API and `npm run approval-decision`
+   * sign), and is the root of the key that seals identity evidence.
+   */
   approvalSigningSecret: string;
   /** The worker process's Temporal client, for reports that read visibility. */
   temporal?: Client;
@@ -31,7 +34,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...emailActivities({ mailer: deps.mailer, csatLink: deps.csatLink }),
-    ...stripeActivities(deps.stripe),
+    ...stripeActivities(deps.stripe, deps.approvalSigningSecret),
     ...slackActivities(deps.slack, deps.slackOptions),
     ...pagerDutyActivities(deps.pagerDuty),
     ...staffEmailActivities({ mailer: deps.mailer }),

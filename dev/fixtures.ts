@@ -9,6 +9,7 @@ import type { PagerDutyGateway } from '../activities/pagerduty';
 import type { SlackGateway } from '../activities/slack';
 import { DEMO_SLACK_APPROVERS, DEMO_TOKENS } from '../src/config';
 import { signApprovalDecision } from '../src/security/approval-signature';
+import { evidenceKey, sealEvidence } from '../src/security/identity-evidence';
 import { surveyLink } from '../src/security/csat-token';
 import { createSmtpMailer } from '../src/integrations/mailer';
 import { createPagerDutyGateway } from '../src/integrations/pagerduty-client';
@@ -27,6 +28,11 @@ import { quietRuntime, workflowBundle } from './temporal-servers';
 export const TEST_CSAT_SECRET = 'test-csat-secret-0123456789abcdef0123456789';
 /** The secret the test worker verifies approval decisions with (APPROVAL_SIGNING_SECRET of an API in tests). */
 export const TEST_APPROVAL_SECRET = 'test-approval-secret-0123456789abcdef01234567';
+
+/** Identity evidence as the API seals it before it enters an Update (with the test secret). */
+export function sealed(email: string, last4: string): { sealed: string } {
+  return { sealed: sealEvidence(evidenceKey(TEST_APPROVAL_SECRET), { email, last4 }) };
+}
 
 /**
  * A decision as the product signs it: the actor is the approver, valid for 5 minutes (or until

@@ -19,6 +19,7 @@ import {
   caseWorker,
   signed,
   TEST_APPROVAL_SECRET,
+  sealed,
   TEST_CSAT_SECRET,
   TEST_SLACK_TOKEN,
 } from '../dev/fixtures';
@@ -205,11 +206,11 @@ const PATHS: Path[] = [
       assert.ok(recategorized.checklist.some((s) => s.id === 'verify-identity'));
       await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
       const wrong = await handle.executeUpdate(completeStepUpdate, {
-        args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }],
+        args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ada@example.com', '0000') }],
       });
       assert.equal(wrong.identity?.verified, false);
       const right = await handle.executeUpdate(completeStepUpdate, {
-        args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }],
+        args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ADA@example.com', '4242') }],
       });
       assert.equal(right.identity?.verified, true);
       await handle.signal(customerReplySignal, { message: 'Thanks, what happens with my payment?' });
@@ -217,7 +218,7 @@ const PATHS: Path[] = [
       await refused(handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] }), FailureType.StatusForbids);
       await refused(
         handle.executeUpdate(completeStepUpdate, {
-          args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '4242' } }],
+          args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ada@example.com', '4242') }],
         }),
         FailureType.AlreadyDone,
       );

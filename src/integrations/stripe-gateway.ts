@@ -52,8 +52,7 @@ export function createStripeGateway(stripe: Stripe): StripeGateway {
       };
     },
 
-    async identityMatches({ customerId, email, claimedEmail, last4 }) {
-      if (claimedEmail.trim().toLowerCase() !== email.trim().toLowerCase()) return false;
+    async cardLast4s({ customerId, email }) {
       let customer: Stripe.Customer | undefined;
       if (customerId) {
         try {
@@ -65,9 +64,9 @@ export function createStripeGateway(stripe: Stripe): StripeGateway {
       } else {
         customer = (await stripe.customers.list({ email, limit: 1 })).data[0];
       }
-      if (!customer || customer.email?.toLowerCase() !== email.toLowerCase()) return false;
+      if (!customer || customer.email?.trim().toLowerCase() !== email.trim().toLowerCase()) return [];
       const methods = await stripe.paymentMethods.list({ customer: customer.id, type: 'card', limit: 100 });
-      return methods.data.some((m) => m.card?.last4 === last4);
+      return methods.data.flatMap((m) => (m.card?.last4 ? [m.card.last4] : []));
     },
   };
 }

@@ -26,6 +26,7 @@ import {
   type CaseInput,
   type CaseView,
 } from '../../workflows/contracts';
+import { sealed } from '../../dev/fixtures';
 import { agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const resolution = {
@@ -33,6 +34,14 @@ const resolution = {
   expectedResult: 'you can log in again',
   specificAction: 'logging in with the new password',
 };
+
+/** Every payload's data in a history, decoded as text and joined. */
+function payloadTexts(node: unknown): string {
+  if (node instanceof Uint8Array) return Buffer.from(node).toString('utf8');
+  if (Array.isArray(node)) return node.map(payloadTexts).join('\n');
+  if (node && typeof node === 'object') return Object.values(node).map(payloadTexts).join('\n');
+  return '';
+}
 
 describe('supportCaseWorkflow (time-skipping server)', function () {
   this.timeout(120_000);
@@ -233,16 +242,28 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const { handle } = await open();
     await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
     const wrong = await handle.executeUpdate(completeStepUpdate, {
-      args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ada@example.com', last4: '0000' } }],
+      args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ada@example.com', '0000') }],
     });
     assert.equal(wrong.identity?.verified, false);
     assert.equal(wrong.checklist.find((s) => s.id === 'verify-identity')?.state, 'pending');
+    // Evidence in clear is refused by the validator, so it never reaches history.
+    const clear = await refusal(
+      handle.executeUpdate(completeStepUpdate, {
+        args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }],
+      }),
+    );
+    assert.equal(clear.type, FailureType.InvalidAction);
+    assert.match(clear.message, /must be sealed/);
     const right = await handle.executeUpdate(completeStepUpdate, {
-      args: [{ actor: agent, stepId: 'verify-identity', evidence: { email: 'ADA@example.com', last4: '4242' } }],
+      args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ADA@example.com', '4242') }],
     });
     assert.equal(right.identity?.verified, true);
     assert.equal(right.checklist.find((s) => s.id === 'verify-identity')?.state, 'completed');
     assert.ok(!JSON.stringify(right).includes('4242'), 'the case view never shows card digits');
+    const payloads = payloadTexts(await handle.fetchHistory());
+    assert.ok(payloads.includes('"sealed":'), 'the sealed evidence is in history');
+    assert.ok(!payloads.includes('"last4"'), 'no payload of the history holds the digits');
+    assert.ok(!payloads.includes('ADA@example.com'), 'nor the claimed e-mail');
   });
 
   it('looks the payment up in Stripe at intake and records the decline reason', async () => {

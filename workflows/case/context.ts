@@ -76,12 +76,18 @@ export interface CaseContext {
     details?: () => string[];
     view?: () => void;
   }): void;
-  /** Registers an agent action as an Update whose validator refuses before anything reaches history. */
+  /**
+   * Registers an agent action as an Update whose validator refuses before anything reaches history.
+   * `validate` runs in the validator and again in the handler (an earlier queued action may have
+   * changed the case); `opts.admit` checks the input alone and runs only in the validator, so what
+   * it refuses never reaches history and histories recorded before it replay unchanged.
+   */
   action<I>(
     def: UpdateDefinition<CaseView, [I]>,
     name: CaseAction | null,
     validate: (i: I) => void,
     run: (i: I) => Promise<void> | void,
+    opts?: { admit?: (i: I) => void },
   ): void;
   /**
    * Registers a signal handler that cannot throw: `check` names what is wrong with a payload (or
@@ -245,6 +251,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       name: CaseAction | null,
       validate: (i: I) => void,
       run: (i: I) => Promise<void> | void,
+      opts?: { admit?: (i: I) => void },
     ) {
       const refuseUnlessAllowed = () => {
         if (name && !statusAllows(name, view.status))
@@ -266,6 +273,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
         {
           validator: (i: I) => {
             if (keyedAction(i)?.known) return;
+            opts?.admit?.(i);
             refuseUnlessAllowed();
             validate(i);
           },

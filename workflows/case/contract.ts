@@ -71,12 +71,16 @@ export interface ReplyInput {
 export interface VerificationRequestInput {
   actor: Actor;
 }
-/** Completing a step; identity evidence for the verify-identity step is checked, never stored. */
+/**
+ * Completing a step; identity evidence for the verify-identity step is checked, never stored. The
+ * API seals it (a keyed digest of the e-mail and last 4 digits) so it never reaches history in
+ * clear; histories recorded before sealing carry it in clear and replay as they ran.
+ */
 export interface CompleteStepInput {
   actor: Actor;
   stepId: string;
   note?: string;
-  evidence?: { email: string; last4: string };
+  evidence?: { sealed: string } | { email: string; last4: string };
 }
 /** Skipping a step needs a note. */
 export interface SkipStepInput {

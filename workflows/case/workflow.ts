@@ -177,8 +177,9 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
           ({ verified } = await verifyCustomerIdentity({
             customerId: input.customer.stripeCustomerId,
             email: input.customer.email,
-            claimedEmail: evidence.email,
-            last4: evidence.last4,
+            ...('sealed' in evidence
+              ? { sealed: evidence.sealed }
+              : { claimedEmail: evidence.email, last4: evidence.last4 }),
           }));
         } catch {
           record(actor, 'identity_check_failed', 'Stripe could not be asked; try again');
@@ -191,6 +192,13 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       }
       Object.assign(step, { state: 'completed', by: actor.name, at: now() }, note ? { note } : {});
       record(actor, 'step_completed', step.id);
+    },
+    {
+      // A validator's refusal leaves no trace in history, so evidence in clear never gets there.
+      admit: ({ evidence }) => {
+        if (evidence && !('sealed' in evidence))
+          throw invalid('identity evidence must be sealed: send it through the API, which seals it');
+      },
     },
   );
 

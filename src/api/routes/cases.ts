@@ -25,6 +25,7 @@ import {
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
 import { HttpError } from '../errors';
+import { evidenceKey, sealEvidence } from '../../security/identity-evidence';
 import {
   IDEMPOTENCY_KEY_HEADER,
   idempotencyKeyOf,
@@ -135,6 +136,7 @@ function assigneeOf(env: RouteEnv, agent: string | undefined, caller: Actor): { 
 
 /** The agent's actions on a case, one Update each. */
 function caseActions(env: RouteEnv): RouteDef[] {
+  const evidenceSealKey = evidenceKey(env.config.approvalSigningSecret);
   return [
     env.caseAction(
       '/cases/:caseId/assign',
@@ -159,9 +161,15 @@ function caseActions(env: RouteEnv): RouteDef[] {
       '/cases/:caseId/checklist/:stepId/complete',
       'Complete a checklist step',
       s.completeStepBody,
-      ({ body, caller, params }) => ({
+      ({ body: { evidence, ...body }, caller, params }) => ({
         def: completeStepUpdate,
-        input: { actor: caller, stepId: params.stepId, ...body },
+        // The evidence enters history sealed, never in clear (src/security/identity-evidence.ts).
+        input: {
+          actor: caller,
+          stepId: params.stepId,
+          ...body,
+          ...(evidence ? { evidence: { sealed: sealEvidence(evidenceSealKey, evidence) } } : {}),
+        },
       }),
     ),
     env.caseAction(
