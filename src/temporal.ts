@@ -5,9 +5,18 @@ import { NativeConnection, type NativeConnectionOptions } from '@temporalio/work
 import { EncryptionCodec, type EncryptionKeys } from './codec/encryption-codec';
 import { ConfigError, type Config } from './config';
 
-/** The data converter every client and worker of the deployment must share: encrypting when keys are configured. */
-export function dataConverterFor(keys: EncryptionKeys | undefined): DataConverter | undefined {
-  return keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : undefined;
+/** The module whose `failureConverter` encodes failure messages and stack traces as a payload. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./codec/failure-converter');
+
+/**
+ * The data converter every client and worker of the deployment must share: failure messages
+ * encoded as payloads always, and every payload encrypted when keys are configured.
+ */
+export function dataConverterFor(keys: EncryptionKeys | undefined): DataConverter {
+  return {
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    ...(keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : {}),
+  };
 }
 
 /** Where the dev server listens when TEMPORAL_ADDRESS is not set. */

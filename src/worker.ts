@@ -6,10 +6,15 @@ import {
 } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
+import { FAILURE_CONVERTER_PATH } from './temporal';
 
 /** Bundles the workflow code once; pass the result to every worker of the process. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietBundlerLogger,
+  });
 }
 
 const quietBundlerLogger = {
@@ -31,7 +36,8 @@ export function createCaseWorker(opts: {
   dataConverter?: DataConverter;
 }): Promise<Worker> {
   return Worker.create({
-    dataConverter: opts.dataConverter,
+    // Failures encoded by activities and workflows alike, whatever the caller passed.
+    dataConverter: { ...opts.dataConverter, failureConverterPath: FAILURE_CONVERTER_PATH },
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,

@@ -12,7 +12,7 @@ import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
 import { dataConverterFor } from '../../src/temporal';
 import { supportCaseWorkflow } from '../../workflows';
-import { caseWorkflowId, replyUpdate } from '../../workflows/contracts';
+import { caseWorkflowId, completeStepUpdate, replyUpdate } from '../../workflows/contracts';
 import { agent, bearer, caseInput, caseWorker, TEST_ENV, TEST_TOKENS } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -127,6 +127,39 @@ describe('payload encryption (dev server)', function () {
       .send({ payloads: wire })
       .expect(200);
     assert.deepEqual(viaCodecHeader.body, decoded.body);
+  });
+
+  it("encodes failure messages too: an activity's failure reaches history encrypted", async () => {
+    const sealed = new Client({
+      connection: env.client.connection,
+      namespace: env.namespace,
+      dataConverter: dataConverterFor(keys),
+    });
+    const input = caseInput();
+    const handle = await sealed.workflow.start(supportCaseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+    });
+    // Sealed evidence that is no digest: the verify activity fails for good, and the case says so.
+    const view = await handle.executeUpdate(completeStepUpdate, {
+      args: [{ actor: agent, stepId: 'verify-identity', evidence: { sealed: 'not-a-digest' } }],
+    });
+    assert.equal(view.timeline.at(-1)?.action, 'identity_check_failed');
+
+    const raw = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    const failed = raw.events?.find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes;
+    assert.ok(failed?.failure, 'the activity failure is in history');
+    assert.equal(failed.failure.message, 'Encoded failure', 'the message travels as an encoded payload');
+    assert.equal(failed.failure.stackTrace, '');
+    const attrs = failed.failure.encodedAttributes;
+    assert.equal(Buffer.from(attrs?.metadata?.encoding ?? []).toString(), 'binary/encrypted');
+    const rawJson = JSON.stringify(raw, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
+    );
+    assert.ok(!rawJson.includes('must be a hex digest'), 'the message is not in the stored history');
+    const [clear] = await new EncryptionCodec(keys).decode([attrs!]);
+    assert.match(JSON.parse(Buffer.from(clear.data!).toString()).message, /sealed evidence must be a hex digest/);
   });
 
   it('decodes payloads sealed with an older key after rotation, and refuses unknown keys', async () => {
