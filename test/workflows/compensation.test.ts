@@ -185,6 +185,18 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
       }),
     );
     assert.equal(staleClick.type, FailureType.StaleApproval);
+    // Every refused decision is in the timeline, naming the approver the signature vouches for.
+    const refusedUpdates = (await handle.query(caseViewQuery)).timeline.filter(
+      (t) => t.action === 'approval_decision_refused',
+    );
+    assert.deepEqual(
+      refusedUpdates.map((t) => t.actor.name),
+      [lead.name, agent.name, manager.name],
+    );
+    assert.match(refusedUpdates[0].detail!, /needs Support Manager approval or above/);
+    assert.match(refusedUpdates[1].detail!, /proposer of a compensation cannot decide/);
+    assert.match(refusedUpdates[2].detail!, /this decision is for \$75\.00, but compensation #1 is now \$70\.00/);
+    assert.equal(comp(await handle.query(caseViewQuery)).status, 'pending_approval', 'and nothing else changed');
 
     // A signal cannot be refused: the workflow records the refused attempt.
     await handle.signal(
@@ -198,12 +210,12 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     );
     const attempted = await waitForView(
       handle,
-      (x) => x.timeline.some((t) => t.action === 'approval_decision_refused'),
+      (x) => x.timeline.filter((t) => t.action === 'approval_decision_refused').length === 4,
       'a refused attempt',
     );
     assert.equal(comp(attempted).status, 'pending_approval');
     assert.match(
-      attempted.timeline.find((t) => t.action === 'approval_decision_refused')!.detail!,
+      attempted.timeline.filter((t) => t.action === 'approval_decision_refused').at(-1)!.detail!,
       /needs Support Manager approval/,
     );
 

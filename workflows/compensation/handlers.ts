@@ -83,6 +83,7 @@ const DEFAULT_CLOCKS: ApprovalClocks = {
 const PROPOSABLE = ['new', 'open', 'awaiting_customer', 'resolved'];
 /** Patch ids of compensation rules changed while cases were running. */
 const FOUR_EYES_PATCH = 'compensation-four-eyes';
+const DECISION_REFUSALS_PATCH = 'decision-refusals-in-timeline';
 const APPROVAL_CLOCK_PATCH = 'approval-clock-follows-amendments';
 const DISPUTE_PATCH = 'dispute-raises-trigger-in-workflow';
 const SIGNED_DECISIONS_PATCH = 'signed-approval-decisions';
@@ -107,6 +108,9 @@ export function compensationFeature(ctx: CaseContext): void {
   // Cases opened before the four-eyes rules keep theirs: one pending compensation that a new
   // proposal amends, proposers approving within their own tier, admin above every tier.
   const fourEyes = patched(FOUR_EYES_PATCH);
+  // Cases started before this refused decisions in the Update's validator, which leaves no trace;
+  // now the handler refuses them and the refusal is in the timeline (every refused decision is).
+  const refusalsInTimeline = patched(DECISION_REFUSALS_PATCH);
 
   // ---- search attributes and the Web UI card ----
   // Cases recorded before this feature never upserted these attributes; the marker keeps their replay exact.
@@ -386,6 +390,7 @@ export function compensationFeature(ctx: CaseContext): void {
     decideApprovalUpdate,
     null,
     (i) => {
+      if (refusalsInTimeline) return;
       const no = refusal(i);
       if (no) throw no;
     },
@@ -400,7 +405,14 @@ export function compensationFeature(ctx: CaseContext): void {
           throw notPermitted(`the decision does not carry a valid signature of the product (${unsigned})`);
         }
         const no = refusal(i); // the case may have moved while the signature was checked
-        if (no) throw no;
+        if (no) {
+          if (refusalsInTimeline) {
+            // The signature vouches for the actor, so the refusal names them.
+            record(i.actor, 'approval_decision_refused', `${i.approvalId}: ${no.message}`);
+            ctx.publish();
+          }
+          throw no;
+        }
         decide(i, via);
       })();
     },
