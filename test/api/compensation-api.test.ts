@@ -305,6 +305,7 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
 
     const replay = await webhook(dispute).expect(200);
     assert.equal(replay.body.caseId, caseId);
+    assert.notEqual(replay.body.opened, true, 'a replayed dispute never says it opened the case');
     await new Promise((r) => setTimeout(r, 500));
     const after = await view(caseId);
     assert.equal(
@@ -324,6 +325,7 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
     };
     const again = await webhook(second).expect(200);
     assert.equal(again.body.caseId, caseId);
+    assert.notEqual(again.body.opened, true);
     await env.client.workflow.getHandle(caseWorkflowId(caseId)).terminate('test: the case has finished');
     const late = await webhook({ ...second, id: `${dispute.id}_3` }).expect(200);
     assert.deepEqual([late.body.handled, late.body.reason], [false, 'the case is archived']);

@@ -156,24 +156,25 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
             settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl },
             policy,
           };
-          await client.workflow.signalWithStart<SupportCaseWorkflow, [typeof input]>(CASE_WORKFLOW_TYPE, {
-            workflowId: caseWorkflowId(caseId),
-            taskQueue: config.temporal.taskQueue,
-            args: [caseInput],
-            signal: stripeEventSignal,
-            signalArgs: [input],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            staticSummary: `Support case ${caseId} · payment dispute`,
-            staticDetails: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
-          });
-          return {
-            body: {
-              received: true,
-              handled: true,
-              caseId,
-              opened: true,
-            },
-          };
+          // Started first, then told: the answer says whether this delivery opened the case, even
+          // while visibility has not caught up with a case a moment old. Should the signal not
+          // arrive, Stripe delivers again (no 2xx), the start is refused and the signal is sent.
+          let opened = true;
+          try {
+            await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
+              workflowId: caseWorkflowId(caseId),
+              taskQueue: config.temporal.taskQueue,
+              args: [caseInput],
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              staticSummary: `Support case ${caseId} · payment dispute`,
+              staticDetails: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
+            });
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+            opened = false; // running (the event joins it) or finished (the signal finds nothing)
+          }
+          const told = await signal(caseId);
+          return { body: { ...told.body, opened } };
         } catch (err) {
           // An archived case has finished; Stripe must not retry for days over it.
           if (err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError) {
