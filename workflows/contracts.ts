@@ -10,6 +10,8 @@ import { CaseClosedAtAttr, CaseFactsAttr } from './metrics/contract';
 export * from './case-view';
 export * from './case/state';
 export * from './case/contract';
+/** The view of a case the moment it opens (pure), which POST /cases answers with. */
+export { openingView } from './case/opening';
 export * from './clocks/state';
 export * from './clocks/contract';
 export * from './escalation/state';

@@ -83,6 +83,24 @@ export function warnBeforeMinutesFor(targetMinutes: number): number {
   return Math.max(1, Math.ceil((targetMinutes * WARN_BEFORE_PERCENT) / 100));
 }
 
+/** The warning lead of a clock: the policy's `sla.warnBeforePercent` (default 20%) of its target. */
+export function policyWarnBefore(policy: Pick<SupportPolicy, 'sla'>, targetMinutes: number): number {
+  const pct = policy.sla?.warnBeforePercent ?? 20;
+  if (targetMinutes <= 1 || pct <= 0) return 0;
+  return Math.max(1, Math.ceil((targetMinutes * pct) / 100));
+}
+
+/** The clocks a case starts at open: first response (where the channel has one) and resolution. */
+export function openingClocks(policy: SupportPolicy, channel: Channel, openedAtMs: number): SlaClock[] {
+  const defs = clockDefsFor(policy, { channel });
+  return (['first_response', 'resolution'] as const).flatMap((kind) => {
+    const def = defs.find((d) => d.kind === kind);
+    return def
+      ? [startClock({ ...def, id: kind, warnBeforeMinutes: policyWarnBefore(policy, def.targetMinutes) }, openedAtMs)]
+      : [];
+  });
+}
+
 /** The calendar a clock counts in; throws naming both ids when the policy lacks it. */
 export function calendarFor(
   clock: Pick<SlaClockDef, 'id' | 'calendarId'>,

@@ -53,6 +53,28 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
   const view = async (caseId: string): Promise<CaseView> =>
     (await request(app).get(`/cases/${caseId}`).set(AGENT).expect(200)).body as CaseView;
 
+  it('answers POST /cases at once with the view the workflow then holds (the same pure function)', async () => {
+    const res = await request(app).post('/cases').set(AGENT).send(newCase()).expect(201);
+    const answered = res.body as CaseView;
+    assert.equal(res.headers.location, `/cases/${answered.caseId}`);
+    // What the worker holds after its first task: nothing is lost or invented, only time moved on.
+    const held = await eventually(async () => {
+      const v = await view(answered.caseId);
+      return v.timeline.length > 0 ? v : undefined;
+    }, 'the first workflow task');
+    const timeless = (v: CaseView) => ({
+      ...v,
+      clocksAsOf: undefined,
+      clocks: v.clocks?.map((c) => ({ ...c, remainingMs: undefined, elapsedBusinessMs: undefined })),
+    });
+    assert.deepEqual(timeless(held), timeless(answered));
+    assert.deepEqual(
+      answered.clocks?.map((c) => [c.id, c.state, c.deadline]),
+      held.clocks?.map((c) => [c.id, c.state, c.deadline]),
+    );
+    assert.equal(answered.timeline[0].at, answered.times.openedAt);
+  });
+
   it("works a case from open to the customer's rating: assign, reply, resolve, rate", async () => {
     const opened = await open();
     assert.equal(opened.status, 'new');

@@ -43,6 +43,11 @@ export interface CaseInput {
   paymentIntentId?: string;
   category?: Category;
   openedBy: Actor;
+  /**
+   * When the case was opened (ISO), set by the API so the view it answers with at once and the
+   * workflow's first state agree to the millisecond; absent: the workflow's start time.
+   */
+  openedAt?: string;
   settings: CaseSettings;
   /** The policy snapshot this case runs under, pinned for its whole life. */
   policy: SupportPolicy;

@@ -13,20 +13,13 @@ import {
 } from '@temporalio/workflow';
 import { checkCustomerReply } from '../../src/policy/signal-checks';
 import type { Activities } from '../../activities';
-import {
-  buildChecklist,
-  describeMinutes,
-  matchCommonIssues,
-  recategorizeChecklist,
-  suggestCategory,
-  type ChecklistStep,
-  type LinkContext,
-} from '../../src/policy/rules';
+import { describeMinutes, recategorizeChecklist, type ChecklistStep } from '../../src/policy/rules';
 import { factsFromView } from '../../src/metrics/facts';
 import { installCapabilities } from '../capabilities';
 import type { CaseState, CaseView } from '../case-view';
 import { SLA_PATCH } from '../clocks/handlers';
 import { createCaseContext, CUSTOMER, MINUTE, SYSTEM } from './context';
+import { openedEntry, openingCore, openingFacts } from './opening';
 import {
   addNoteUpdate,
   assignUpdate,
@@ -76,22 +69,17 @@ const CONTINUE_AS_NEW_AFTER_BYTES = 2 * 1024 * 1024;
 /** Workflow type of a case. Renaming it strands running cases. */
 export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult> {
   const { policy } = input;
-  const links: LinkContext = {
-    adminBaseUrl: input.settings.adminBaseUrl,
-    bookingId: input.bookingId,
-    paymentIntentId: input.paymentIntentId,
-  };
-  const text = `${input.subject}\n${input.description}`;
-  const playbooks = matchCommonIssues(policy, text);
-  const suggestion = suggestCategory(policy, text);
+  const facts = openingFacts(input);
+  const { links, playbooks } = facts;
+  // The API passes the moment it opened the case, so the view it answered with is this one.
+  const openedAtMs = input.openedAt ? Date.parse(input.openedAt) : workflowInfo().startTime.getTime();
 
   const state: CaseState = input.resume ?? {
-    view: initialView(input, suggestion, playbooks),
+    view: openingCore(input, openedAtMs, facts),
     resolutionEpoch: 0,
     closedAtMs: 0,
     outbox: [],
   };
-  if (!input.resume) state.view.checklist = buildChecklist(policy, state.view.category, playbooks, links);
   const ctx = createCaseContext(input, state);
   const { view, record, setStatus, queueEmail, exclusive, publish, invalid, action } = ctx;
   const now = ctx.now;
@@ -376,11 +364,9 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   }
 
   async function intake() {
-    record(
-      input.openedBy,
-      'opened',
-      `${input.channel} case${input.category ? '' : suggestion ? `, category suggested: ${suggestion.category}` : ', no category matched'}`,
-    );
+    const opened = openedEntry(input, openedAtMs, facts);
+    record(opened.actor, opened.action, opened.detail);
+    view.timeline[view.timeline.length - 1].at = opened.at; // when it opened, not when a worker first ran it
     publish();
 
     if (input.channel === 'in_app') {
@@ -479,35 +465,4 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       if (!reopened) return;
     }
   }
-}
-
-/** The view of a case that has just arrived. */
-function initialView(
-  input: CaseInput,
-  suggestion: CaseView['categorySuggestion'],
-  playbooks: { id: string; title: string }[],
-): CaseView {
-  return {
-    caseId: input.caseId,
-    reference: input.caseId,
-    status: 'new',
-    channel: input.channel,
-    category: input.category ?? suggestion?.category ?? null,
-    categorySuggestion: suggestion,
-    subject: input.subject,
-    description: input.description,
-    customer: input.customer,
-    bookingId: input.bookingId,
-    paymentIntentId: input.paymentIntentId,
-    assignee: null,
-    commonIssues: playbooks.map((p) => ({ id: p.id, title: p.title })),
-    checklist: [],
-    emails: [],
-    timeline: [],
-    notes: [],
-    reopens: 0,
-    csat: null,
-    times: { openedAt: new Date(workflowInfo().startTime).toISOString() },
-    policyVersion: input.policy.version,
-  };
 }

@@ -15,7 +15,9 @@ import {
   meetClock,
   nextDeadline,
   nextDueEvent,
+  openingClocks,
   pauseClock,
+  policyWarnBefore,
   resumeClock,
   startClock,
   unknownCalendarIds,
@@ -78,9 +80,7 @@ export function contactOf(ctx: CaseContext, id: string): string | undefined {
 }
 
 function warnBefore(ctx: CaseContext, targetMinutes: number): number {
-  const pct = ctx.input.policy.sla?.warnBeforePercent ?? 20;
-  if (targetMinutes <= 1 || pct <= 0) return 0;
-  return Math.max(1, Math.ceil((targetMinutes * pct) / 100));
+  return policyWarnBefore(ctx.input.policy, targetMinutes);
 }
 
 /** The policy's definition of a clock kind for this case, with the warning lead the policy sets. */
@@ -155,13 +155,9 @@ export function clocksFeature(ctx: CaseContext): void {
   const customerFacing = () => sla.clocks.filter((c) => c.customerFacing);
   runEffects(ctx, sla.effects);
 
-  if (isNew && !input.resume) {
-    const openedAt = Date.parse(view.times.openedAt);
-    for (const kind of ['first_response', 'resolution'] as const) {
-      const def = clockDef(ctx, kind);
-      if (def) sla.clocks.push(startClock({ ...def, id: kind }, openedAt));
-    }
-  }
+  // The same clocks the API shows in the view it answers POST /cases with (workflows/case/opening.ts).
+  if (isNew && !input.resume)
+    sla.clocks.push(...openingClocks(input.policy, input.channel, Date.parse(view.times.openedAt)));
 
   // ---- what happens to a case moves its clocks ----
   ctx.on('agentResponse', () => {

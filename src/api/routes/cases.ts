@@ -19,6 +19,7 @@ import {
   skipStepUpdate,
   waitForCustomerUpdate,
   CASE_WORKFLOW_TYPE,
+  openingView,
   type Actor,
   type CaseInput,
   type SupportCaseWorkflow,
@@ -50,10 +51,12 @@ function openCase(env: RouteEnv): RouteDef {
       const body = ctx.body as z.infer<typeof s.openCaseBody>;
       const key = idempotencyKeyOf(ctx);
       const caseId = newCaseId(key ? { caller: ctx.caller!.id, key } : undefined);
+      const openedAtMs = Date.now();
       const input: CaseInput = {
         caseId,
         ...body,
         openedBy: ctx.caller!,
+        openedAt: new Date(openedAtMs).toISOString(),
         policy,
         settings: {
           adminBaseUrl: config.adminBaseUrl,
@@ -77,7 +80,9 @@ function openCase(env: RouteEnv): RouteDef {
         }
         throw err;
       }
-      return { status: 201, body: await env.viewOf(caseId), headers: { Location: `/cases/${caseId}` } };
+      // Answered as soon as the workflow has started, with the view its first state is built from
+      // (the same pure function), so opening a case never waits for a worker.
+      return { status: 201, body: openingView(input, openedAtMs), headers: { Location: `/cases/${caseId}` } };
     },
   };
 }
