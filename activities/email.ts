@@ -20,6 +20,8 @@ export interface SendCaseEmailInput {
   email: RenderedEmail;
   /** For the survey e-mail: the activity signs the link, so the secret never enters history. */
   surveyId?: string;
+  /** A reply in the customer's thread: In-Reply-To and References of their last message. */
+  threading?: { inReplyTo: string; references: string[] };
 }
 
 /** Placeholder the workflow leaves in a survey e-mail for the activity to replace with the signed link. */
@@ -41,7 +43,13 @@ export function emailActivities(deps: { mailer: Mailer; csatLink: (caseId: strin
         text,
         html,
         messageId: `<case-${input.caseId}.mail-${input.n}@support.edustream.local>`,
-        headers: { 'X-Case-Id': input.caseId, 'X-Template-Id': input.email.templateId },
+        headers: {
+          'X-Case-Id': input.caseId,
+          'X-Template-Id': input.email.templateId,
+          ...(input.threading
+            ? { 'In-Reply-To': input.threading.inReplyTo, References: input.threading.references.join(' ') }
+            : {}),
+        },
       });
     },
   };

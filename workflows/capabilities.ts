@@ -4,6 +4,7 @@
 import type { CaseContext } from './case/context';
 import { clocksFeature } from './clocks/handlers';
 import { compensationFeature } from './compensation/handlers';
+import { conversationFeature } from './conversation/handlers';
 import { escalationFeature } from './escalation/handlers';
 import { installFacts } from './metrics/handlers';
 
@@ -13,6 +14,7 @@ const CAPABILITIES: ((ctx: CaseContext) => void)[] = [
   escalationFeature,
   compensationFeature,
   installFacts,
+  conversationFeature,
 ];
 
 /** Installs every capability on a case. */

@@ -18,6 +18,8 @@ export * from './escalation/state';
 export * from './escalation/contract';
 export * from './compensation/state';
 export * from './compensation/contract';
+export * from './conversation/state';
+export * from './conversation/contract';
 export * from './metrics/contract';
 export * from './reports/contract';
 

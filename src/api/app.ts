@@ -17,6 +17,7 @@ import { codecRouter } from './codec-router';
 import { errorBody, HttpError, toHttpError } from './errors';
 import { createRouteEnv, type RouteDef, type RouteTable } from './route-table';
 import { caseRoutes } from './routes/cases';
+import { messageRoutes } from './routes/messages';
 import { compensationRoutes } from './routes/compensation';
 import { csatRoutes } from './routes/csat';
 import { escalationRoutes } from './routes/escalation';
@@ -34,6 +35,7 @@ const ROUTE_TABLES: RouteTable[] = [
   metricsRoutes,
   healthRoutes,
   caseRoutes,
+  messageRoutes,
   csatRoutes,
 ];
 

@@ -163,3 +163,11 @@ export const metricsQuery = z.strictObject({ from: isoDate.optional(), to: isoDa
 export const weeklyReportQuery = z.strictObject({
   week: z.string().regex(WEEK_PATTERN, 'week: like 2026-W48').optional(),
 });
+/** Query of GET /cases/:caseId/messages: the page after message n, or before it (oldest first). */
+export const messagesQuery = z
+  .strictObject({
+    after: z.coerce.number().int().min(0).optional(),
+    before: z.coerce.number().int().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.after === undefined || q.before === undefined, 'give after or before, not both');

@@ -15,6 +15,22 @@ export function checkCustomerReply(i: unknown): string | null {
   if (!isObj(i) || !isStr(i.message, 100_000)) return 'a customer reply needs a message text';
   if (!optStr(i.at, 40)) return 'at must be a timestamp';
   if (!optStr(i.idempotencyKey, 600)) return 'idempotencyKey must be a string';
+  if (i.via !== undefined && !['email', 'chat', 'in_app'].includes(i.via as string))
+    return 'via must be email, chat or in_app';
+  if (!optStr(i.html, 500_000)) return 'html must be a string';
+  if (!optStr(i.subject, 1_000)) return 'subject must be a string';
+  if (!optStr(i.messageId, 1_000) || !optStr(i.inReplyTo, 1_000)) return 'messageId and inReplyTo must be strings';
+  if (i.references !== undefined && !arrayOf(i.references, (r) => isStr(r, 1_000))) return 'references must be strings';
+  if (
+    i.attachments !== undefined &&
+    !arrayOf(
+      i.attachments,
+      (a) => isObj(a) && isStr(a.name, 500) && isNum(a.size) && isStr(a.type, 200) && isStr(a.ref, 1_000),
+    )
+  )
+    return 'attachments must be { name, size, type, ref }';
+  if (i.automatic !== undefined && i.automatic !== 'auto_reply' && i.automatic !== 'bounce')
+    return 'automatic must be auto_reply or bounce';
   return null;
 }
 

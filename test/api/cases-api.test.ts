@@ -98,6 +98,16 @@ describe('HTTP API (dev server, worker, SMTP and Stripe peers)', function () {
       (m) => m.headers['x-case-id'] === opened.caseId && m.headers['x-template-id'] === 'welcome',
     );
     assert.match(welcome.text, /I'm Alex Agent and I'll be helping you today/);
+    // The agent reads the thread: the customer's words, then their own reply.
+    const thread = await request(app).get(`/cases/${opened.caseId}/messages`).set(AGENT).expect(200);
+    assert.deepEqual(
+      thread.body.messages.map((m: { author: { kind: string }; text: string }) => [m.author.kind, m.text]),
+      [
+        ['customer', opened.description],
+        ['agent', 'Which browser do you use?'],
+      ],
+    );
+    await request(app).get(`/cases/${opened.caseId}/messages?after=1&before=2`).set(AGENT).expect(400);
 
     const resolved = await request(app)
       .post(`/cases/${opened.caseId}/resolve`)

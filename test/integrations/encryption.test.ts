@@ -71,6 +71,7 @@ describe('payload encryption (dev server)', function () {
     );
     assert.ok(!rawJson.includes('hedy.lamarr@example.com'), 'the address is not in the stored history');
     assert.ok(!rawJson.includes('Frequency hopping'), "nor the agent's message");
+    assert.ok(!rawJson.includes(input.description), "nor the customer's");
 
     const started = raw.events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     assert.equal(started.length, 1);

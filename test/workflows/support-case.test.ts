@@ -15,6 +15,7 @@ import {
   inputFingerprint,
   completeStepUpdate,
   customerReplySignal,
+  messagesQuery,
   FailureType,
   rateUpdate,
   reopenUpdate,
@@ -306,6 +307,59 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const v = await waitForView(handle, (x) => x.status === 'open');
     assert.equal(v.timeline.at(-1)?.action, 'customer_replied');
     assert.ok(!JSON.stringify(v.timeline).includes('Firefox'), 'the timeline does not copy message bodies');
+  });
+
+  it("keeps the conversation: the customer's words, the agent's replies threaded into their e-mail, auto-replies recorded", async () => {
+    const { handle, input } = await open();
+    await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Which browser do you use?' }] });
+    const welcome = await mailFor(input, 'welcome');
+    assert.match(
+      welcome.text,
+      new RegExp(`your inquiry about ${input.subject}`),
+      "the summary is the customer's subject",
+    );
+    await handle.executeUpdate(waitForCustomerUpdate, { args: [{ actor: agent }] });
+    await handle.signal(customerReplySignal, {
+      message: 'Firefox 133 on Windows.',
+      html: '<p>Firefox 133 on <b>Windows</b>.</p>',
+      messageId: '<reply-1@mail.example.com>',
+      inReplyTo: welcome.messageId,
+      subject: `Re: ${welcome.subject}`,
+    });
+    await waitForView(handle, (x) => x.status === 'open');
+    await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Please clear your cache.' }] });
+    const answer = await mailFor(input, 'agent_reply');
+    assert.equal(answer.headers['in-reply-to'], '<reply-1@mail.example.com>', 'the reply answers their e-mail');
+    assert.match(String(answer.headers.references), /<reply-1@mail\.example\.com>/);
+
+    // An out-of-office to that reply: on the thread, and nothing else moves.
+    await handle.executeUpdate(waitForCustomerUpdate, { args: [{ actor: agent }] });
+    await handle.signal(customerReplySignal, { message: 'I am away until Monday.', automatic: 'auto_reply' });
+    const after = await waitForView(handle, (x) => x.timeline.at(-1)?.action === 'automatic_reply_received');
+    assert.equal(after.status, 'awaiting_customer', 'an auto-reply does not reopen the conversation');
+
+    const page = await handle.query(messagesQuery, {});
+    assert.deepEqual(
+      page.messages.map((m) => [m.n, m.author.kind, m.text]),
+      [
+        [1, 'customer', input.description],
+        [2, 'agent', 'Which browser do you use?'],
+        [3, 'customer', 'Firefox 133 on Windows.'],
+        [4, 'agent', 'Please clear your cache.'],
+        [5, 'customer', 'I am away until Monday.'],
+      ],
+    );
+    assert.equal(page.messages[2].html, '<p>Firefox 133 on <b>Windows</b>.</p>');
+    assert.equal(page.messages[4].automatic, 'auto_reply');
+    assert.deepEqual([page.messages[1].delivery, page.messages[3].delivery], ['sent', 'sent']);
+    assert.equal(page.messages[3].messageId, answer.messageId, "an agent's e-mail carries its Message-ID");
+    assert.deepEqual(
+      after.messages?.recent.map((m) => m.n),
+      [1, 2, 3, 4, 5],
+    );
+    assert.equal(after.messages?.count, 5);
+    const older = await handle.query(messagesQuery, { before: 3, limit: 1 });
+    assert.deepEqual([older.messages.map((m) => m.n), older.prevBefore], [[2], 2]);
   });
 
   it('records a malformed signal as refused and keeps working: no signal can wedge a case', async () => {

@@ -18,7 +18,7 @@ import type {
 } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { renderTemplate, statusAllows, type CaseAction } from '../../src/policy/rules';
-import type { CaseStatus, TemplateId } from '../../src/policy/types';
+import type { CaseStatus, Channel, TemplateId } from '../../src/policy/types';
 import type { CaseState, CaseView } from '../case-view';
 import {
   ACTION_KEY_MEMORY,
@@ -30,8 +30,9 @@ import {
   CaseStatusAttr,
   inputFingerprint,
   type CaseInput,
+  type CustomerReplyInput,
 } from './contract';
-import type { Actor, EmailRecord } from './state';
+import type { Actor, EmailRecord, EmailThreading } from './state';
 
 const EMAIL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -54,6 +55,10 @@ export type CaseEvent =
   | { type: 'statusChanged'; from: CaseStatus; to: CaseStatus }
   | { type: 'customerMessage' }
   | { type: 'agentResponse'; actor: Actor }
+  /** A message reached the case (a customer's, or an automatic reply); the conversation stores it. */
+  | { type: 'messageReceived'; message: CustomerReplyInput; channel: Channel }
+  /** An agent replied; `emailN` is the case e-mail that carries it (e-mail cases). */
+  | { type: 'agentReplied'; actor: Actor; text: string; emailN?: number }
   /** Something outside the agents (a Stripe dispute) raises one of the category's escalation triggers. */
   | { type: 'triggerRaised'; actor: Actor; triggerId: string; note?: string };
 
@@ -65,7 +70,13 @@ export interface CaseContext {
   now(): string;
   record(actor: Actor, action: string, detail?: string): void;
   setStatus(status: CaseStatus): void;
-  queueEmail(templateId: TemplateId, vars: Record<string, string>, surveyId?: string): void;
+  /** Queues a case e-mail and returns its number; `threading` makes it a reply in the customer's thread. */
+  queueEmail(
+    templateId: TemplateId,
+    vars: Record<string, string>,
+    surveyId?: string,
+    threading?: EmailThreading,
+  ): number;
   exclusive<T>(fn: () => Promise<T> | T): Promise<T>;
   publish(): void;
   emit(event: CaseEvent): void;
@@ -184,7 +195,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
       if (from !== status) ctx.emit({ type: 'statusChanged', from, to: status });
     },
 
-    queueEmail(templateId, vars, surveyId) {
+    queueEmail(templateId, vars, surveyId, threading) {
       const rendered = renderTemplate(policy, templateId, {
         name: input.customer.name,
         subject: input.subject,
@@ -199,7 +210,8 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
         queuedAt: now(),
       };
       view.emails.push(rec);
-      state.outbox.push({ n: rec.n, surveyId, rendered });
+      state.outbox.push({ n: rec.n, surveyId, rendered, ...(threading ? { threading } : {}) });
+      return rec.n;
     },
 
     exclusive: (() => {
@@ -347,6 +359,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
               to: { name: input.customer.name, email: input.customer.email },
               email: item.rendered,
               surveyId: item.surveyId,
+              ...(item.threading ? { threading: item.threading } : {}),
             },
           ],
         );

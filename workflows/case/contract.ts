@@ -6,6 +6,7 @@ import type { CaseFacts } from '../../src/metrics/summary';
 import type { Category, Channel, SupportPolicy } from '../../src/policy/types';
 import type { CaseSettings, CaseState, CaseView } from '../case-view';
 import type { Actor, Customer } from './state';
+import type { AttachmentRef } from '../conversation/state';
 
 /** Workflow Type of a case: the workflow function's name (renaming it strands running cases). */
 export const CASE_WORKFLOW_TYPE = 'supportCaseWorkflow';
@@ -135,8 +136,21 @@ export interface RateInput {
 export interface CustomerReplyInput {
   /** `<caller>:<Idempotency-Key>` when intake sent one: a repeat of it changes nothing. */
   idempotencyKey?: string;
+  /** What the customer wrote (the text of an e-mail). */
   message: string;
   at?: string;
+  /** Where it was written; absent: the case's own channel. */
+  via?: Channel;
+  /** The HTML of an e-mail. */
+  html?: string;
+  subject?: string;
+  /** RFC 5322 headers of an e-mail, for threading the replies. */
+  messageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  attachments?: AttachmentRef[];
+  /** Set by intake for auto-replies and bounces: recorded, never answered, never reopens the case. */
+  automatic?: 'auto_reply' | 'bounce';
 }
 
 /** Assign the case to an agent. */

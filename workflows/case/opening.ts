@@ -10,6 +10,7 @@ import {
   type LinkContext,
 } from '../../src/policy/rules';
 import type { CaseView } from '../case-view';
+import { conversationSlice, firstMessage } from '../conversation/handlers';
 import type { CaseInput } from './contract';
 import type { TimelineEntry } from './state';
 
@@ -91,5 +92,6 @@ export function openingView(input: CaseInput, openedAtMs: number): CaseView {
   view.sla = { breaches: 0, customerFacingBreaches: 0, warnings: 0, policyVersion: input.policy.version };
   // What escalation and compensation show before anything happened to the case.
   Object.assign(view, { escalations: [], escalationTriggers: [], severity: null, compensations: [] });
+  view.messages = conversationSlice([firstMessage(input, view.times.openedAt)], 1, view);
   return view;
 }

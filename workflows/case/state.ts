@@ -84,11 +84,18 @@ export interface CoreSettings {
   continueAsNewAfterEvents?: number;
 }
 
+/** The headers that make a case e-mail a reply in the customer's own thread. */
+export interface EmailThreading {
+  inReplyTo: string;
+  references: string[];
+}
+
 /** An e-mail waiting in the outbox. */
 export interface OutgoingEmail {
   n: number;
   surveyId?: string;
   rendered: RenderedEmail;
+  threading?: EmailThreading;
 }
 
 /** What the lifecycle carries across continue-as-new, besides the view. */

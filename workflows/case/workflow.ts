@@ -20,6 +20,7 @@ import type { CaseState, CaseView } from '../case-view';
 import { SLA_PATCH } from '../clocks/handlers';
 import { createCaseContext, CUSTOMER, MINUTE, SYSTEM } from './context';
 import { openedEntry, openingCore, openingFacts } from './opening';
+import { lastCustomerEmail } from '../conversation/handlers';
 import {
   addNoteUpdate,
   assignUpdate,
@@ -65,6 +66,16 @@ const { lookupPayment, verifyCustomerIdentity } = proxyActivities<Activities>({
  */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
 const CONTINUE_AS_NEW_AFTER_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The Welcome template's [issue summary], from the customer's first message: its subject without
+ * reply and forward prefixes, else its first sentence; at most 160 characters.
+ */
+function issueSummary(input: CaseInput): string {
+  const subject = input.subject.replace(/^\s*((re|fwd?|aw|wg)\s*:\s*)+/i, '').trim();
+  const text = subject || (input.description.split(/(?<=[.!?])\s|\n/)[0]?.trim() ?? '');
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
 
 /** Workflow type of a case. Renaming it strands running cases. */
 export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult> {
@@ -123,13 +134,24 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       if (!view.assignee) view.assignee = { id: actor.id, name: actor.name };
       openIfNew();
       const firstEmailReply = input.channel === 'email' && !view.emails.some((e) => e.templateId === 'welcome');
+      let emailN: number | undefined;
       if (input.channel === 'email') {
-        queueEmail(firstEmailReply ? 'welcome' : 'agent_reply', {
-          agent: actor.name,
-          message,
-          issueSummary: input.subject,
-        });
+        // A reply in the customer's own thread: it answers their last e-mail, and quotes nothing.
+        const answered = lastCustomerEmail(state.conversation);
+        emailN = queueEmail(
+          firstEmailReply ? 'welcome' : 'agent_reply',
+          { agent: actor.name, message, issueSummary: issueSummary(input) },
+          undefined,
+          answered?.messageId
+            ? {
+                inReplyTo: answered.messageId,
+                references: [...(answered.inReplyTo ? [answered.inReplyTo] : []), answered.messageId],
+              }
+            : undefined,
+        );
       }
+      // Chat and in-app replies are posted to the customer's chat page; e-mail ones go out by e-mail.
+      ctx.emit({ type: 'agentReplied', actor, text: message, ...(emailN !== undefined ? { emailN } : {}) });
       markFirstResponse(actor);
       record(actor, 'replied', firstEmailReply ? 'first reply, Welcome template' : undefined);
     },
@@ -309,8 +331,18 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   }
 
   // A signal, not an Update: intake must never be refused, so the workflow decides what a reply means.
-  ctx.signal(customerReplySignal, 'customer_reply', checkCustomerReply, ({ message, idempotencyKey }) => {
+  ctx.signal(customerReplySignal, 'customer_reply', checkCustomerReply, (reply) => {
+    const { message, idempotencyKey } = reply;
     if (idempotencyKey && !ctx.claimKey(idempotencyKey, { message })) return; // intake sent it before
+    const channel = reply.via ?? input.channel;
+    if (reply.automatic) {
+      // An out-of-office or a bounce: kept on the thread, never answered, and it moves nothing.
+      ctx.emit({ type: 'messageReceived', message: reply, channel });
+      record(CUSTOMER, 'automatic_reply_received', reply.automatic === 'bounce' ? 'a bounce' : 'an auto-reply');
+      publish();
+      return;
+    }
+    ctx.emit({ type: 'messageReceived', message: reply, channel });
     record(CUSTOMER, 'customer_replied', `${message.length} characters`);
     ctx.emit({ type: 'customerMessage' });
     if (view.status === 'awaiting_customer' || view.status === 'new') setStatus('open');

@@ -1,0 +1,108 @@
+// The conversation on a case: the customer's first message (the case's description), every later
+// message and every agent reply, kept in order with their delivery state and paged by a query.
+import { setHandler } from '@temporalio/workflow';
+import type { CaseContext } from '../case/context';
+import type { CaseInput } from '../case/contract';
+import type { CaseView } from '../case-view';
+import { CONVERSATION_LIMITS, messagesQuery, type MessagesPage, type MessagesPageInput } from './contract';
+import { authorOf, type ConversationState, type MessageRecord } from './state';
+
+/** The customer's first message: the description the case was opened with. */
+export function firstMessage(input: CaseInput, openedAt: string): MessageRecord {
+  return {
+    n: 1,
+    author: { kind: 'customer', name: input.customer.name },
+    channel: input.channel,
+    at: openedAt,
+    text: input.description,
+    subject: input.subject,
+    delivery: 'received',
+  };
+}
+
+/** A message as the view and the thread show it: an e-mail reply's delivery from its e-mail. */
+export function shownMessage(m: MessageRecord, view: Pick<CaseView, 'emails'>): MessageRecord {
+  if (m.emailN === undefined) return m;
+  const e = view.emails[m.emailN - 1];
+  if (!e) return m;
+  return { ...m, delivery: e.status, ...(e.messageId ? { messageId: e.messageId } : {}) };
+}
+
+/** The view's slice: the count and the last few messages. */
+export function conversationSlice(messages: MessageRecord[], count: number, view: Pick<CaseView, 'emails'>) {
+  return { count, recent: messages.slice(-CONVERSATION_LIMITS.recent).map((m) => shownMessage(m, view)) };
+}
+
+/** Installs the conversation on a case. */
+export function conversationFeature(ctx: CaseContext): void {
+  const { input, view, state } = ctx;
+  const isNew = !state.conversation;
+  const conv: ConversationState = (state.conversation ??= { messages: [], next: 1 });
+  if (isNew && !input.resume) {
+    conv.messages.push(firstMessage(input, view.times.openedAt));
+    conv.next = 2;
+  }
+  const add = (m: Omit<MessageRecord, 'n'>) => {
+    conv.messages.push({ n: conv.next++, ...m });
+    if (conv.messages.length > CONVERSATION_LIMITS.kept)
+      conv.messages.splice(0, conv.messages.length - CONVERSATION_LIMITS.kept);
+  };
+
+  ctx.on('messageReceived', ({ message: m, channel }) => {
+    add({
+      author: { kind: 'customer', name: input.customer.name },
+      channel,
+      at: m.at ?? ctx.now(),
+      text: m.message,
+      ...(m.html ? { html: m.html } : {}),
+      ...(m.subject ? { subject: m.subject } : {}),
+      ...(m.messageId ? { messageId: m.messageId } : {}),
+      ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+      ...(m.attachments?.length ? { attachments: m.attachments } : {}),
+      ...(m.automatic ? { automatic: m.automatic } : {}),
+      delivery: 'received',
+    });
+  });
+
+  ctx.on('agentReplied', ({ actor, text, emailN }) => {
+    add({
+      author: authorOf(actor),
+      channel: input.channel,
+      at: ctx.now(),
+      text,
+      ...(emailN !== undefined ? { emailN, delivery: 'queued' as const } : { delivery: 'posted' as const }),
+    });
+  });
+
+  ctx.addPublisher({
+    view: () => {
+      view.messages = conversationSlice(conv.messages, conv.next - 1, view);
+    },
+  });
+
+  setHandler(messagesQuery, (q: MessagesPageInput = {}): MessagesPage => {
+    const limit = Math.max(1, Math.min(CONVERSATION_LIMITS.maxPage, Math.floor(q?.limit ?? CONVERSATION_LIMITS.page)));
+    let page: MessageRecord[];
+    if (q?.before !== undefined) {
+      const older = conv.messages.filter((m) => m.n < q.before!);
+      page = older.slice(-limit);
+    } else {
+      const after = q?.after ?? 0;
+      page = conv.messages.filter((m) => m.n > after).slice(0, limit);
+    }
+    const last = page.at(-1);
+    const first = page[0];
+    return {
+      caseId: input.caseId,
+      count: conv.next - 1,
+      messages: page.map((m) => shownMessage(m, view)),
+      ...(last && last.n < conv.next - 1 ? { nextAfter: last.n } : {}),
+      ...(first && first.n > (conv.messages[0]?.n ?? 1) ? { prevBefore: first.n } : {}),
+    };
+  });
+}
+
+/** The customer's last e-mail with a Message-ID: what an agent's e-mail reply answers. */
+export function lastCustomerEmail(state: ConversationState | undefined): MessageRecord | undefined {
+  return state?.messages.filter((m) => m.author.kind === 'customer' && m.messageId && !m.automatic).at(-1);
+}
