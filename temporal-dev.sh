@@ -27,6 +27,8 @@ SEARCH_ATTRIBUTES=(
   CaseSeverity=Keyword CaseNextDeadline=Datetime CaseBreached=Bool CaseEscalationLevel=Int
   # metrics
   CaseClosedAt=Datetime CaseFacts=Text
+  # incidents
+  IncidentStatus=Keyword
 )
 
 install() {

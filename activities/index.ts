@@ -7,6 +7,7 @@ import { approvalActivities } from './approvals';
 import { compensationActivities, type MoneyGateway } from './compensation';
 import type { Client } from '@temporalio/client';
 import { reportActivities } from './reports';
+import { incidentActivities } from './incidents';
 
 /** What the activities need; the worker builds real clients from config, tests pass peers on loopback. */
 export interface ActivityDeps {
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
       caseLinkBase: deps.slackOptions.caseLinkBase,
     }),
     ...reportActivities({ temporal: deps.temporal }),
+    ...incidentActivities({ temporal: deps.temporal }),
   };
 }
 

@@ -5,6 +5,7 @@ import type { CaseContext } from './case/context';
 import { clocksFeature } from './clocks/handlers';
 import { compensationFeature } from './compensation/handlers';
 import { conversationFeature } from './conversation/handlers';
+import { incidentCaseFeature } from './incidents/case-handlers';
 import { escalationFeature } from './escalation/handlers';
 import { installFacts } from './metrics/handlers';
 
@@ -15,6 +16,7 @@ const CAPABILITIES: ((ctx: CaseContext) => void)[] = [
   compensationFeature,
   installFacts,
   conversationFeature,
+  incidentCaseFeature,
 ];
 
 /** Installs every capability on a case. */

@@ -5,10 +5,12 @@ import type { CaseCore, CoreSettings, CoreState } from './case/state';
 import type { ClocksSlice, SlaState } from './clocks/state';
 import type { CompensationSlice } from './compensation/state';
 import type { ConversationSlice, ConversationState } from './conversation/state';
+import type { IncidentCaseSlice } from './incidents/state';
 import type { EscalationSettings, EscalationSlice, EscalationState } from './escalation/state';
 
 /** The case as agents, tests and the Web UI see it. */
-export interface CaseView extends CaseCore, ClocksSlice, EscalationSlice, CompensationSlice, ConversationSlice {}
+export interface CaseView
+  extends CaseCore, ClocksSlice, EscalationSlice, CompensationSlice, ConversationSlice, IncidentCaseSlice {}
 
 /** Deployment settings a case needs; they come from config at open, since workflows never read env. */
 export interface CaseSettings extends CoreSettings, EscalationSettings {}

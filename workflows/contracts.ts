@@ -6,6 +6,7 @@ import { CaseBreachedAttr, CaseNextDeadlineAttr } from './clocks/contract';
 import { COMPENSATION_SEARCH_ATTRIBUTES, CompensationFailure } from './compensation/contract';
 import { CaseEscalationLevelAttr, CaseSeverityAttr } from './escalation/contract';
 import { CaseClosedAtAttr, CaseFactsAttr } from './metrics/contract';
+import { INCIDENT_SEARCH_ATTRIBUTES, IncidentFailure } from './incidents/contract';
 
 export * from './case-view';
 export * from './case/state';
@@ -20,6 +21,8 @@ export * from './compensation/state';
 export * from './compensation/contract';
 export * from './conversation/state';
 export * from './conversation/contract';
+export * from './incidents/state';
+export * from './incidents/contract';
 export * from './metrics/contract';
 export * from './reports/contract';
 
@@ -33,7 +36,8 @@ export const SEARCH_ATTRIBUTES = [
   CaseEscalationLevelAttr,
   CaseClosedAtAttr,
   CaseFactsAttr,
+  ...INCIDENT_SEARCH_ATTRIBUTES,
 ];
 
 /** Failure types the API maps to HTTP statuses. */
-export const FailureType = { ...CaseFailure, ...CompensationFailure } as const;
+export const FailureType = { ...CaseFailure, ...CompensationFailure, ...IncidentFailure } as const;

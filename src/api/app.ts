@@ -18,6 +18,7 @@ import { errorBody, HttpError, toHttpError } from './errors';
 import { createRouteEnv, type RouteDef, type RouteTable } from './route-table';
 import { caseRoutes } from './routes/cases';
 import { messageRoutes } from './routes/messages';
+import { incidentRoutes } from './routes/incidents';
 import { compensationRoutes } from './routes/compensation';
 import { csatRoutes } from './routes/csat';
 import { escalationRoutes } from './routes/escalation';
@@ -36,6 +37,7 @@ const ROUTE_TABLES: RouteTable[] = [
   healthRoutes,
   caseRoutes,
   messageRoutes,
+  incidentRoutes,
   csatRoutes,
 ];
 

@@ -26,6 +26,8 @@ const FAILURE_STATUS: Record<string, [number, string]> = {
   [FailureType.ApprovalNotPermitted]: [403, 'approval_not_permitted'],
   [FailureType.StaleApproval]: [409, 'stale_approval'],
   [FailureType.IdempotencyKeyReused]: [422, 'idempotency_key_reused'],
+  [FailureType.InvalidIncidentAction]: [422, 'invalid_action'],
+  [FailureType.IncidentStatusForbids]: [409, 'status_forbids'],
 };
 
 /** Status, code and message for anything a route may throw. */

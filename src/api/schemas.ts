@@ -171,3 +171,42 @@ export const messagesQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .refine((q) => q.after === undefined || q.before === undefined, 'give after or before, not both');
+
+// ---- incidents ----
+const caseIdSchema = z.string().regex(/^ES-[A-Z0-9]{10}$/, 'a case id is ES- and 10 letters or digits');
+/** Body of POST /incidents. */
+export const openIncidentBody = z.strictObject({
+  title: text(200),
+  severity: z.enum(SEVERITIES),
+  area: z
+    .strictObject({
+      category: z.enum(CATEGORIES).optional(),
+      component: z.enum(['payments', 'bookings', 'login', 'video', 'other']).optional(),
+    })
+    .refine((a) => a.category !== undefined || a.component !== undefined, 'name a category or a component'),
+  publicSummary: text(2_000).optional(),
+  cases: z.array(caseIdSchema).max(500).optional(),
+});
+/** Query of GET /incidents. */
+export const incidentListQuery = z.strictObject({
+  status: z.enum(['open', 'resolved', 'dismissed', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+/** Body of POST /incidents/:incidentId/status. */
+export const incidentStatusBody = z.strictObject({
+  status: z.enum(['investigating', 'identified', 'monitoring', 'dismissed']),
+  note: text(2_000).optional(),
+});
+/** Body of POST /incidents/:incidentId/notes. */
+export const incidentNoteBody = z.strictObject({ text: text(5_000) });
+/** Body of POST /incidents/:incidentId/cases. */
+export const incidentCasesBody = z
+  .strictObject({ link: z.array(caseIdSchema).max(500).optional(), unlink: z.array(caseIdSchema).max(500).optional() })
+  .refine((b) => (b.link?.length ?? 0) + (b.unlink?.length ?? 0) > 0, 'name cases to link or unlink');
+/** Body of POST /incidents/:incidentId/updates. */
+export const incidentUpdateBody = z.strictObject({
+  text: text(5_000),
+  status: z.enum(['investigating', 'identified', 'monitoring']).optional(),
+});
+/** Body of POST /incidents/:incidentId/resolve. */
+export const incidentResolveBody = z.strictObject({ fix: text(5_000) });

@@ -66,6 +66,15 @@ const templates: TemplateDef[] = [
     body: 'Hi {{name}},\n\n{{message}}\n\n' + SIGNATURE,
   },
   {
+    id: 'incident_update',
+    name: 'Incident update',
+    source: 'orchestrator',
+    subject: 'Update on the problem affecting your case [{{caseRef}}]',
+    body:
+      'Hi {{name}},\n\nAn update on the problem behind your case ({{caseRef}}):\n\n{{update}}\n\n' +
+      "We'll keep you posted until it is fixed.\n\nBest,\nEduStream Support",
+  },
+  {
     id: 'self_service_answer',
     name: 'Self-service answer (in-app)',
     source: 'orchestrator',
@@ -547,6 +556,10 @@ export const DEFAULT_POLICY: SupportPolicy = {
     'compensation.propose': ['agent', 'support_lead', 'support_manager', 'ops_director', 'admin'],
     'approval.decide': ['support_lead', 'support_manager', 'ops_director', 'admin'],
     'escalation.ack': ['engineer', 'support_lead', 'support_manager', 'ops_director', 'admin'],
+    'incident.read': ['agent', 'support_lead', 'support_manager', 'ops_director', 'engineer', 'admin'],
+    // "Opened by an engineer, the support lead or up"; agents link and unlink their own cases.
+    'incident.manage': ['engineer', 'support_lead', 'support_manager', 'ops_director', 'admin'],
+    'incident.link': ['agent', 'engineer', 'support_lead', 'support_manager', 'ops_director', 'admin'],
   },
   // The seed sets no approval deadlines; ours: a reminder after 4 hours, the next tier after a day,
   // expiry after 3 days (calendar time: money waits for nobody's business hours).

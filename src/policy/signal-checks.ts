@@ -99,3 +99,16 @@ export function checkApprovalDecision(i: unknown): string | null {
   if (!optStr(i.expiresAt, 40)) return 'expiresAt must be a timestamp';
   return null;
 }
+
+/** A notice from an incident: `{ incidentId, title, kind, n?, text?, severity? }`. */
+export function checkIncidentNotice(i: unknown): string | null {
+  if (!isObj(i) || !isStr(i.incidentId, 40) || !/^INC-[A-Z0-9]{8}$/.test(i.incidentId))
+    return 'incidentId must be INC-XXXXXXXX';
+  if (!isStr(i.title, 1_000)) return 'title must be a string';
+  if (!['linked', 'unlinked', 'update', 'resolved'].includes(i.kind as string))
+    return 'kind must be linked, unlinked, update or resolved';
+  if ((i.kind === 'update' || i.kind === 'resolved') && (!isNum(i.n) || !isStr(i.text, 20_000)))
+    return 'an update needs its number n and its text';
+  if (i.severity !== undefined && !['P0', 'P1', 'P2', 'P3'].includes(i.severity as string)) return 'unknown severity';
+  return null;
+}

@@ -10,7 +10,7 @@ import {
   type LinkContext,
 } from '../../src/policy/rules';
 import type { CaseView } from '../case-view';
-import { conversationSlice, firstMessage } from '../conversation/handlers';
+import { conversationSlice, firstMessage } from '../conversation/messages';
 import type { CaseInput } from './contract';
 import type { TimelineEntry } from './state';
 

@@ -2,36 +2,10 @@
 // message and every agent reply, kept in order with their delivery state and paged by a query.
 import { setHandler } from '@temporalio/workflow';
 import type { CaseContext } from '../case/context';
-import type { CaseInput } from '../case/contract';
-import type { CaseView } from '../case-view';
 import { CONVERSATION_LIMITS, messagesQuery, type MessagesPage, type MessagesPageInput } from './contract';
+import { conversationSlice, shownMessage } from './messages';
 import { authorOf, type ConversationState, type MessageRecord } from './state';
-
-/** The customer's first message: the description the case was opened with. */
-export function firstMessage(input: CaseInput, openedAt: string): MessageRecord {
-  return {
-    n: 1,
-    author: { kind: 'customer', name: input.customer.name },
-    channel: input.channel,
-    at: openedAt,
-    text: input.description,
-    subject: input.subject,
-    delivery: 'received',
-  };
-}
-
-/** A message as the view and the thread show it: an e-mail reply's delivery from its e-mail. */
-export function shownMessage(m: MessageRecord, view: Pick<CaseView, 'emails'>): MessageRecord {
-  if (m.emailN === undefined) return m;
-  const e = view.emails[m.emailN - 1];
-  if (!e) return m;
-  return { ...m, delivery: e.status, ...(e.messageId ? { messageId: e.messageId } : {}) };
-}
-
-/** The view's slice: the count and the last few messages. */
-export function conversationSlice(messages: MessageRecord[], count: number, view: Pick<CaseView, 'emails'>) {
-  return { count, recent: messages.slice(-CONVERSATION_LIMITS.recent).map((m) => shownMessage(m, view)) };
-}
+import { firstMessage } from './messages';
 
 /** Installs the conversation on a case. */
 export function conversationFeature(ctx: CaseContext): void {
