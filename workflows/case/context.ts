@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   condition,
   currentUpdateInfo,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -29,6 +30,9 @@ import {
   CaseFailure,
   CaseStatusAttr,
   inputFingerprint,
+  SMALL_RESULTS_PATCH,
+  type ActionProduced,
+  type ActionResult,
   type CaseInput,
 } from './contract';
 import type { Actor, EmailRecord } from './state';
@@ -81,12 +85,14 @@ export interface CaseContext {
    * `validate` runs in the validator and again in the handler (an earlier queued action may have
    * changed the case); `opts.admit` checks the input alone and runs only in the validator, so what
    * it refuses never reaches history and histories recorded before it replay unchanged.
+   * The Update answers with a small ActionResult (what `run` returns is its `produced`), never the
+   * view; cases started before small results answer with the view, as their histories do.
    */
   action<I>(
-    def: UpdateDefinition<CaseView, [I]>,
+    def: UpdateDefinition<ActionResult, [I]>,
     name: CaseAction | null,
     validate: (i: I) => void,
-    run: (i: I) => Promise<void> | void,
+    run: (i: I) => Promise<ActionProduced | void> | ActionProduced | void,
     opts?: { admit?: (i: I) => void },
   ): void;
   /**
@@ -159,6 +165,16 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     return seen ? { fp: seen.fp } : null;
   });
 
+  // Asked once, in the first activation: cases started before this answer each action with the
+  // whole view, bump no view version and upsert every search attribute on every publish; new
+  // cases answer with a small ActionResult and upsert only the search attributes that changed.
+  const smallResults = patched(SMALL_RESULTS_PATCH);
+  const upserted = new Map<string, string>();
+  const actionResult = (produced?: ActionProduced | void): ActionResult =>
+    smallResults
+      ? { caseId: input.caseId, version: view.version ?? 0, status: view.status, ...(produced ? { produced } : {}) }
+      : (view as unknown as ActionResult);
+
   const ctx: CaseContext = {
     input,
     state,
@@ -212,14 +228,22 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     })(),
 
     publish() {
+      if (smallResults) view.version = (view.version ?? 0) + 1;
       for (const p of publishers) p.view?.();
-      upsertSearchAttributes([
+      const attributes: SearchAttributeUpdatePair[] = [
         { key: CaseStatusAttr, value: view.status },
         { key: CaseCategoryAttr, value: view.category ?? 'uncategorized' },
         { key: CaseChannelAttr, value: view.channel },
         { key: CaseAssigneeAttr, value: view.assignee?.name ?? null },
         ...publishers.flatMap((p) => p.searchAttributes?.() ?? []),
-      ]);
+      ];
+      if (!smallResults) upsertSearchAttributes(attributes);
+      else {
+        // Only what changed since the last upsert: an unchanged attribute adds nothing to history.
+        const changed = attributes.filter((a) => upserted.get(a.key.name) !== JSON.stringify(a.value ?? null));
+        if (changed.length) upsertSearchAttributes(changed);
+        for (const a of changed) upserted.set(a.key.name, JSON.stringify(a.value ?? null));
+      }
       const done = view.checklist.filter((s) => s.state !== 'pending').length;
       setCurrentDetails(
         [
@@ -247,10 +271,10 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     },
 
     action<I>(
-      def: UpdateDefinition<CaseView, [I]>,
+      def: UpdateDefinition<ActionResult, [I]>,
       name: CaseAction | null,
       validate: (i: I) => void,
-      run: (i: I) => Promise<void> | void,
+      run: (i: I) => Promise<ActionProduced | void> | ActionProduced | void,
       opts?: { admit?: (i: I) => void },
     ) {
       const refuseUnlessAllowed = () => {
@@ -262,13 +286,13 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
         (i: I) =>
           ctx.exclusive(async () => {
             const key = keyedAction(i);
-            if (key?.known) return view; // a retry after continue-as-new: the action already ran
+            if (key?.known) return actionResult(); // a retry after continue-as-new: the action already ran
             refuseUnlessAllowed(); // again: an earlier queued action may have changed the status
             validate(i);
-            await run(i);
+            const produced = await run(i);
             if (key) rememberKey(key.id, key.fp);
             ctx.publish();
-            return view;
+            return actionResult(produced);
           }),
         {
           validator: (i: I) => {

@@ -74,6 +74,8 @@ export interface CaseCore {
   csat: { surveySentAt?: string; rating?: number; comment?: string; ratedAt?: string; expiresAt?: string } | null;
   times: { openedAt: string; firstResponseAt?: string; resolvedAt?: string; closedAt?: string };
   policyVersion: string;
+  /** Grows by one every time the case publishes its view (absent on cases started before small Update results). */
+  version?: number;
 }
 
 /** Deployment settings the lifecycle needs; they come from config at open, since workflows never read env. */
