@@ -25,6 +25,7 @@ import {
 } from '../../src/policy/clocks';
 import type { Severity, SupportPolicy } from '../../src/policy/types';
 import { SYSTEM, type CaseContext } from '../case/context';
+import { SMALL_RESULTS_PATCH } from '../case/contract';
 import { queueEffect, runEffects } from '../case/effects';
 import {
   calendarChangedSignal,
@@ -138,6 +139,10 @@ export function localTime(ctx: CaseContext, ms: number): string {
 /** Installs the SLA clocks on a case. */
 export function clocksFeature(ctx: CaseContext): void {
   if (!patched(SLA_PATCH)) return;
+  // Cases started before this re-armed the timer whenever the earliest event changed; new ones
+  // keep it while the earliest event stays at the same instant (first response met, resolution
+  // due at the same moment), which spares a cancelled and a started timer.
+  const sameInstantKeepsTimer = patched(SMALL_RESULTS_PATCH);
   const { input, view, state } = ctx;
   const isNew = !state.sla;
   const sla: SlaState = (state.sla ??= {
@@ -383,7 +388,8 @@ export function clocksFeature(ctx: CaseContext): void {
       }
       return plan;
     };
-    const key = (e: DueClockEvent | null) => (e ? `${e.clockId}:${e.kind}:${e.atMs}` : '');
+    const key = (e: DueClockEvent | null) =>
+      e ? (sameInstantKeepsTimer ? `${e.atMs}` : `${e.clockId}:${e.kind}:${e.atMs}`) : '';
     for (;;) {
       const ev = current();
       const k = key(ev);
@@ -396,7 +402,8 @@ export function clocksFeature(ctx: CaseContext): void {
         const label = clock(ev.clockId)?.label ?? ev.clockId;
         if (await condition(() => key(current()) !== k, wait, { summary: `SLA ${ev.kind}: ${label}` })) continue;
       }
-      fire(ev);
+      // Same key, so current() is due at the same instant (maybe another clock's event than ev).
+      fire(sameInstantKeepsTimer ? (current() ?? ev) : ev);
       planRev = -1;
     }
   })();
