@@ -195,6 +195,24 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     assert.equal(clock(v, 'engineering_response:esc-1')?.state, 'breached');
   });
 
+  it('names the escalation an Update created or acknowledged in its small result', async () => {
+    const { handle } = await open();
+    const escalated = await handle.executeUpdate(escalateUpdate, {
+      args: [{ actor: agent, severity: 'P0', ...escalationFields }],
+    });
+    assert.ok(JSON.stringify(escalated).length < 2048, `${JSON.stringify(escalated).length} bytes`);
+    assert.deepEqual(escalated.produced, { escalationId: 'esc-1' });
+    const acked = await handle.executeUpdate(acknowledgeEscalationUpdate, {
+      args: [{ actor: engineer, escalationId: 'esc-1' }],
+    });
+    assert.deepEqual(acked.produced, { escalationId: 'esc-1' });
+    assert.ok(acked.version > escalated.version, 'the view version grows');
+    const view = await handle.query(caseViewQuery);
+    assert.equal(view.escalations?.[0].state, 'acknowledged');
+    assert.equal(acked.status, view.status);
+    assert.equal(acked.caseId, view.caseId);
+  });
+
   it('stops the P0 ladder before the CTO when on-call acknowledges, and acknowledges the PagerDuty incidents', async () => {
     const { handle, input } = await open({
       subject: 'Payments down',

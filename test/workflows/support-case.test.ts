@@ -87,6 +87,24 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     return err.cause;
   };
 
+  it("answers an action's Update with a small result (case id, view version, status), not the view", async () => {
+    const { handle } = await open();
+    await waitForView(handle, (v) => (v.version ?? 0) > 0);
+    const before = await handle.query(caseViewQuery);
+    const result = await handle.executeUpdate(replyUpdate, {
+      args: [{ actor: agent, message: 'Could you tell me which browser you use?' }],
+    });
+    assert.ok(JSON.stringify(result).length < 2048, `${JSON.stringify(result).length} bytes`);
+    assert.deepEqual(Object.keys(result).sort(), ['caseId', 'status', 'version']);
+    assert.equal(result.caseId, handle.workflowId.replace(/^case-/, ''));
+    assert.equal(result.status, 'open');
+    assert.ok(result.version > before.version!, `version ${result.version} after ${before.version}`);
+    const view = await handle.query(caseViewQuery);
+    assert.ok(view.version! >= result.version, 'the view is at least as new as the result');
+    assert.equal(view.status, result.status);
+    assert.equal(view.timeline.at(-1)?.action, 'replied');
+  });
+
   it('sends the Welcome template on the first e-mail reply, signed by the agent', async () => {
     const { handle, input } = await open();
     const view = await act(handle, replyUpdate, { actor: agent, message: 'Could you tell me which browser you use?' });
