@@ -72,13 +72,24 @@ export interface CaseContext {
   queueEmail(templateId: TemplateId, vars: Record<string, string>, surveyId?: string): void;
   exclusive<T>(fn: () => Promise<T> | T): Promise<T>;
   publish(): void;
+  /**
+   * The view as the query answers it: with what can be derived (clocks as of now, counts)
+   * computed here, never stored in the view the case carries. Cases started before small results
+   * store it at every publish and answer the view itself.
+   */
+  viewNow(): CaseView;
   emit(event: CaseEvent): void;
   on<T extends CaseEvent['type']>(type: T, fn: (event: Extract<CaseEvent, { type: T }>) => void): void;
-  /** Adds search attributes, Web UI card lines and computed view fields (clocks: as of that moment) that publish() writes. */
+  /**
+   * Adds search attributes, Web UI card lines and view fields that publish() writes (`view`), and
+   * view fields derived for viewNow() only (`derive`: clocks as of now; stored at every publish
+   * on cases started before small results).
+   */
   addPublisher(p: {
     searchAttributes?: () => SearchAttributeUpdatePair[];
     details?: () => string[];
     view?: () => void;
+    derive?: () => Partial<CaseView>;
   }): void;
   /**
    * Registers an agent action as an Update whose validator refuses before anything reaches history.
@@ -131,6 +142,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     searchAttributes?: () => SearchAttributeUpdatePair[];
     details?: () => string[];
     view?: () => void;
+    derive?: () => Partial<CaseView>;
   }[] = [];
   const drainConditions: (() => boolean)[] = [];
 
@@ -229,7 +241,10 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
 
     publish() {
       if (smallResults) view.version = (view.version ?? 0) + 1;
-      for (const p of publishers) p.view?.();
+      for (const p of publishers) {
+        if (!smallResults) Object.assign(view, p.derive?.());
+        p.view?.();
+      }
       const attributes: SearchAttributeUpdatePair[] = [
         { key: CaseStatusAttr, value: view.status },
         { key: CaseCategoryAttr, value: view.category ?? 'uncategorized' },
@@ -256,6 +271,11 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
           ...publishers.flatMap((p) => p.details?.() ?? []),
         ].join('\n'),
       );
+    },
+
+    viewNow() {
+      if (!smallResults) return view;
+      return Object.assign({ ...view }, ...publishers.map((p) => p.derive?.() ?? {})) as CaseView;
     },
 
     emit(event) {

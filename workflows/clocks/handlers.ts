@@ -300,18 +300,26 @@ export function clocksFeature(ctx: CaseContext): void {
         ...(sla.breaches ? [`**Breaches:** ${sla.breaches}`] : []),
       ];
     },
-    view: () => {
+    derive: () => {
       const now = Date.now();
-      view.clocks = sla.clocks.map((c) => clockView(c, calendars(), now));
-      view.clocksAsOf = new Date(now).toISOString();
-      view.sla = {
-        breaches: sla.breaches,
-        customerFacingBreaches: sla.customerFacingBreaches,
-        warnings: sla.warnings,
-        policyVersion: planningPolicy(ctx).version,
+      return {
+        clocks: sla.clocks.map((c) => clockView(c, calendars(), now)),
+        clocksAsOf: new Date(now).toISOString(),
+        sla: {
+          breaches: sla.breaches,
+          customerFacingBreaches: sla.customerFacingBreaches,
+          warnings: sla.warnings,
+          policyVersion: planningPolicy(ctx).version,
+        },
       };
     },
   });
+  if (sameInstantKeepsTimer) {
+    // Derived in the query (ctx.viewNow), never carried: a run continued from an older one drops them.
+    delete view.clocks;
+    delete view.clocksAsOf;
+    delete view.sla;
+  }
   if (input.resume) ctx.publish();
 
   // ---- the timer: the earliest warning or breach ----
