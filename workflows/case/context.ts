@@ -73,23 +73,23 @@ export interface CaseContext {
   exclusive<T>(fn: () => Promise<T> | T): Promise<T>;
   publish(): void;
   /**
-   * The view as the query answers it: with what can be derived (clocks as of now, counts)
-   * computed here, never stored in the view the case carries. Cases started before small results
-   * store it at every publish and answer the view itself.
+   * The view as the query answers it: with what can be derived (clocks, counts) computed here as
+   * of the last publish, never stored in the view the case carries. Cases started before small
+   * results store it at every publish and answer the view itself.
    */
   viewNow(): CaseView;
   emit(event: CaseEvent): void;
   on<T extends CaseEvent['type']>(type: T, fn: (event: Extract<CaseEvent, { type: T }>) => void): void;
   /**
    * Adds search attributes, Web UI card lines and view fields that publish() writes (`view`), and
-   * view fields derived for viewNow() only (`derive`: clocks as of now; stored at every publish
-   * on cases started before small results).
+   * view fields viewNow() derives as of the last publish (`derive`: clocks at `atMs`; stored at
+   * every publish on cases started before small results).
    */
   addPublisher(p: {
     searchAttributes?: () => SearchAttributeUpdatePair[];
     details?: () => string[];
     view?: () => void;
-    derive?: () => Partial<CaseView>;
+    derive?: (atMs: number) => Partial<CaseView>;
   }): void;
   /**
    * Registers an agent action as an Update whose validator refuses before anything reaches history.
@@ -142,7 +142,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     searchAttributes?: () => SearchAttributeUpdatePair[];
     details?: () => string[];
     view?: () => void;
-    derive?: () => Partial<CaseView>;
+    derive?: (atMs: number) => Partial<CaseView>;
   }[] = [];
   const drainConditions: (() => boolean)[] = [];
 
@@ -182,6 +182,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
   // cases answer with a small ActionResult and upsert only the search attributes that changed.
   const smallResults = patched(SMALL_RESULTS_PATCH);
   const upserted = new Map<string, string>();
+  let publishedAtMs = Date.now(); // what viewNow() derives as of: a refused action changes nothing
   const actionResult = (produced?: ActionProduced | void): ActionResult =>
     smallResults
       ? { caseId: input.caseId, version: view.version ?? 0, status: view.status, ...(produced ? { produced } : {}) }
@@ -241,8 +242,9 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
 
     publish() {
       if (smallResults) view.version = (view.version ?? 0) + 1;
+      publishedAtMs = Date.now();
       for (const p of publishers) {
-        if (!smallResults) Object.assign(view, p.derive?.());
+        if (!smallResults) Object.assign(view, p.derive?.(publishedAtMs));
         p.view?.();
       }
       const attributes: SearchAttributeUpdatePair[] = [
@@ -275,7 +277,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
 
     viewNow() {
       if (!smallResults) return view;
-      return Object.assign({ ...view }, ...publishers.map((p) => p.derive?.() ?? {})) as CaseView;
+      return Object.assign({ ...view }, ...publishers.map((p) => p.derive?.(publishedAtMs) ?? {})) as CaseView;
     },
 
     emit(event) {

@@ -300,11 +300,10 @@ export function clocksFeature(ctx: CaseContext): void {
         ...(sla.breaches ? [`**Breaches:** ${sla.breaches}`] : []),
       ];
     },
-    derive: () => {
-      const now = Date.now();
+    derive: (atMs) => {
       return {
-        clocks: sla.clocks.map((c) => clockView(c, calendars(), now)),
-        clocksAsOf: new Date(now).toISOString(),
+        clocks: sla.clocks.map((c) => clockView(c, calendars(), atMs)),
+        clocksAsOf: new Date(atMs).toISOString(),
         sla: {
           breaches: sla.breaches,
           customerFacingBreaches: sla.customerFacingBreaches,
