@@ -139,10 +139,11 @@ export function localTime(ctx: CaseContext, ms: number): string {
 /** Installs the SLA clocks on a case. */
 export function clocksFeature(ctx: CaseContext): void {
   if (!patched(SLA_PATCH)) return;
-  // Cases started before this re-armed the timer whenever the earliest event changed; new ones
-  // keep it while the earliest event stays at the same instant (first response met, resolution
-  // due at the same moment), which spares a cancelled and a started timer.
-  const sameInstantKeepsTimer = patched(SMALL_RESULTS_PATCH);
+  // Cases started before this re-armed the timer whenever the earliest event changed, and stored
+  // the clock figures in the view at every publish; new ones keep the timer while the earliest
+  // event stays at the same instant (first response met, resolution due at the same moment),
+  // which spares a cancelled and a started timer, and derive the figures in the query.
+  const smallResults = patched(SMALL_RESULTS_PATCH);
   const { input, view, state } = ctx;
   const isNew = !state.sla;
   const sla: SlaState = (state.sla ??= {
@@ -313,7 +314,7 @@ export function clocksFeature(ctx: CaseContext): void {
       };
     },
   });
-  if (sameInstantKeepsTimer) {
+  if (smallResults) {
     // Derived in the query (ctx.viewNow), never carried: a run continued from an older one drops them.
     delete view.clocks;
     delete view.clocksAsOf;
@@ -396,7 +397,7 @@ export function clocksFeature(ctx: CaseContext): void {
       return plan;
     };
     const key = (e: DueClockEvent | null) =>
-      e ? (sameInstantKeepsTimer ? `${e.atMs}` : `${e.clockId}:${e.kind}:${e.atMs}`) : '';
+      e ? (smallResults ? `${e.atMs}` : `${e.clockId}:${e.kind}:${e.atMs}`) : '';
     for (;;) {
       const ev = current();
       const k = key(ev);
@@ -410,7 +411,7 @@ export function clocksFeature(ctx: CaseContext): void {
         if (await condition(() => key(current()) !== k, wait, { summary: `SLA ${ev.kind}: ${label}` })) continue;
       }
       // Same key, so current() is due at the same instant (maybe another clock's event than ev).
-      fire(sameInstantKeepsTimer ? (current() ?? ev) : ev);
+      fire(smallResults ? (current() ?? ev) : ev);
       planRev = -1;
     }
   })();
