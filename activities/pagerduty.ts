@@ -49,6 +49,23 @@ const CLIENT = 'EduStream support-case orchestrator';
 // PagerDuty truncates longer summaries; clipping here keeps the end visible as an ellipsis.
 const SUMMARY_MAX = 1024;
 
+/** The incidents an acknowledge or resolve is for: one dedup key, and any more of the same escalation. */
+export interface PageKeys {
+  dedupKey: string;
+  more?: string[];
+}
+
+/** Sends the event for every key, in order; a retry sends them again, which PagerDuty folds. */
+async function enqueueEach(
+  pd: PagerDutyGateway,
+  action: 'acknowledge' | 'resolve',
+  input: PageKeys,
+): Promise<{ dedupKey: string }> {
+  const first = await pd.enqueue({ event_action: action, dedup_key: input.dedupKey });
+  for (const key of input.more ?? []) await pd.enqueue({ event_action: action, dedup_key: key });
+  return first;
+}
+
 /** PagerDuty activities: page a rung, and acknowledge or resolve its incident. */
 export function pagerDutyActivities(pd: PagerDutyGateway) {
   return {
@@ -72,13 +89,16 @@ export function pagerDutyActivities(pd: PagerDutyGateway) {
         client: CLIENT,
       });
     },
-    /** Acknowledges a rung's incident, so PagerDuty stops re-notifying once someone answered through us. */
-    async acknowledgePage(input: { dedupKey: string }): Promise<{ dedupKey: string }> {
-      return pd.enqueue({ event_action: 'acknowledge', dedup_key: input.dedupKey });
+    /**
+     * Acknowledges a rung's incident (and those of `more`: every rung of an escalation in one
+     * activity), so PagerDuty stops re-notifying once someone answered through us.
+     */
+    async acknowledgePage(input: PageKeys): Promise<{ dedupKey: string }> {
+      return enqueueEach(pd, 'acknowledge', input);
     },
-    /** Resolves a rung's incident when its escalation is resolved. */
-    async resolvePage(input: { dedupKey: string }): Promise<{ dedupKey: string }> {
-      return pd.enqueue({ event_action: 'resolve', dedup_key: input.dedupKey });
+    /** Resolves a rung's incident (and those of `more`) when its escalation is resolved. */
+    async resolvePage(input: PageKeys): Promise<{ dedupKey: string }> {
+      return enqueueEach(pd, 'resolve', input);
     },
   };
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import {
@@ -103,6 +103,12 @@ async function waitForView(handle: CaseHandle, pred: (v: CaseView) => boolean): 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('case view never reached the expected state');
+}
+
+/** Runs an action's Update and reads the case view after it (an action's Update answers with a small result). */
+async function act<I>(handle: CaseHandle, def: UpdateDefinition<unknown, [I]>, input: I): Promise<CaseView> {
+  await handle.executeUpdate(def, { args: [input] });
+  return handle.query(caseViewQuery);
 }
 
 /** Asserts the update is refused (by its validator, so nothing of it lands in history) with the given failure type. */
@@ -200,17 +206,19 @@ const PATHS: Path[] = [
       assert.equal(opened.category, 'payment');
       assert.equal(opened.payment?.declineCode, 'insufficient_funds');
       // The payment category has no identity step; the login problem makes it an account case, whose Tier 1 starts with one.
-      const recategorized = await handle.executeUpdate(setCategoryUpdate, {
-        args: [{ actor: agent, category: 'account' }],
-      });
+      const recategorized = await act(handle, setCategoryUpdate, { actor: agent, category: 'account' });
       assert.ok(recategorized.checklist.some((s) => s.id === 'verify-identity'));
       await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
-      const wrong = await handle.executeUpdate(completeStepUpdate, {
-        args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ada@example.com', '0000') }],
+      const wrong = await act(handle, completeStepUpdate, {
+        actor: agent,
+        stepId: 'verify-identity',
+        evidence: sealed('ada@example.com', '0000'),
       });
       assert.equal(wrong.identity?.verified, false);
-      const right = await handle.executeUpdate(completeStepUpdate, {
-        args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ADA@example.com', '4242') }],
+      const right = await act(handle, completeStepUpdate, {
+        actor: agent,
+        stepId: 'verify-identity',
+        evidence: sealed('ADA@example.com', '4242'),
       });
       assert.equal(right.identity?.verified, true);
       await handle.signal(customerReplySignal, { message: 'Thanks, what happens with my payment?' });
@@ -385,9 +393,7 @@ PATHS.push(
     },
     async drive(ctx, handle, input) {
       await waitForView(handle, (v) => v.payment !== undefined);
-      const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
-        args: [{ actor: agent, guideline: 'service_outage' }],
-      });
+      const proposed = await act(handle, proposeCompensationUpdate, { actor: agent, guideline: 'service_outage' });
       const approvalId = proposed.compensations![0].approval!.approvalId;
       await ctx.slack.waitFor((m) => (m.text ?? '').includes(approvalId), 30_000);
       await refused(
@@ -434,8 +440,10 @@ PATHS.push(
     },
     async drive(ctx, handle) {
       await waitForView(handle, (v) => v.payment !== undefined);
-      const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
-        args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }],
+      const proposed = await act(handle, proposeCompensationUpdate, {
+        actor: agent,
+        guideline: 'major_inconvenience',
+        creditCents: 2000,
       });
       const approvalId = proposed.compensations![0].approval!.approvalId;
       // A signal from the proposer: recorded as a refused attempt.

@@ -14,6 +14,7 @@ import {
   caseViewQuery,
   caseWorkflowId,
   inputFingerprint,
+  type ActionResult,
   type Actor,
   type CaseView,
 } from '../../workflows/contracts';
@@ -101,9 +102,29 @@ export async function runCaseUpdate<R>(
   return { result, ...(prior === 'replay' ? { headers: REPLAYED } : {}) };
 }
 
+/**
+ * The case view after an action's Update: an Update answers with a small ActionResult, so the view
+ * is read with the case's query (one round trip more). Cases started before small results still
+ * answer with the whole view, which is used as it is.
+ */
+export async function viewAfter(handle: WorkflowHandle, result: ActionResult | CaseView): Promise<CaseView> {
+  return 'timeline' in result ? result : handle.query(caseViewQuery);
+}
+
+/** Runs one case action's Update (as runCaseUpdate does) and answers with the case view after it. */
+export async function runCaseAction(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<ActionResult, [any]>,
+  input: unknown,
+  idempotency: { callerId: string; key: string | undefined },
+): Promise<{ view: CaseView; headers?: Record<string, string> }> {
+  const { result, headers } = await runCaseUpdate(handle, def, input, idempotency);
+  return { view: await viewAfter(handle, result), ...(headers ? { headers } : {}) };
+}
+
 /** What a case action maps its request to: the Update and its input. */
 export interface CaseUpdate {
-  def: UpdateDefinition<CaseView, [any]>;
+  def: UpdateDefinition<ActionResult, [any]>;
   input: unknown;
 }
 
@@ -161,11 +182,11 @@ export function createRouteEnv(deps: {
     async handle(ctx) {
       const { def, input } = toUpdate(ctx as Ctx & { body: B; caller: Actor });
       const key = idempotencyKeyOf(ctx);
-      const { result, headers } = await runCaseUpdate(handleFor(ctx.params.caseId), def, input, {
+      const { view, headers } = await runCaseAction(handleFor(ctx.params.caseId), def, input, {
         callerId: ctx.caller!.id,
         key,
       });
-      return { body: result, headers };
+      return { body: view, headers };
     },
   });
   return { ...deps, handleFor, viewOf, caseAction };

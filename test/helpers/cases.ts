@@ -1,11 +1,13 @@
 // Building blocks for case tests: the shared fixtures (dev/fixtures.ts) and one rig per test file.
-import type { DataConverter } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { DataConverter, UpdateDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { caseWorker, TEST_SLACK_TOKEN } from '../../dev/fixtures';
 import { startPagerDutyStandin, type PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
 import { startSlackStandin, type SlackStandin } from '../../dev/standins/slack-standin';
 import { startSmtpInbox, type SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../../dev/standins/stripe-standin';
+import { caseViewQuery, type CaseView } from '../../workflows/contracts';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue } from './temporal';
 
 export {
@@ -73,4 +75,18 @@ export async function startCaseRig(opts: {
       await Promise.all([env.teardown(), inbox.close(), stripe.close(), slack?.close(), pagerDuty?.close()]);
     },
   };
+}
+
+/**
+ * Runs an agent action and answers with the case view as the case's query reads it right after,
+ * as the HTTP API does: an action's Update answers with a small result, not the view.
+ */
+export async function act<I>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<unknown, [I]>,
+  input: I,
+  opts: { updateId?: string } = {},
+): Promise<CaseView> {
+  await handle.executeUpdate(def, { args: [input], ...opts });
+  return handle.query(caseViewQuery);
 }

@@ -13,7 +13,7 @@ import { startStripeStandin, type StripeStandin } from '../../dev/standins/strip
 import { dataConverterFor } from '../../src/temporal';
 import { supportCaseWorkflow } from '../../workflows';
 import { caseWorkflowId, completeStepUpdate, replyUpdate } from '../../workflows/contracts';
-import { agent, bearer, caseInput, caseWorker, TEST_ENV, TEST_TOKENS } from '../helpers/cases';
+import { act, agent, bearer, caseInput, caseWorker, TEST_ENV, TEST_TOKENS } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const key = () => randomBytes(32).toString('base64');
@@ -59,9 +59,7 @@ describe('payload encryption (dev server)', function () {
       taskQueue,
       args: [input],
     });
-    const view = await handle.executeUpdate(replyUpdate, {
-      args: [{ actor: agent, message: 'Frequency hopping it is.' }],
-    });
+    const view = await act(handle, replyUpdate, { actor: agent, message: 'Frequency hopping it is.' });
     assert.equal(view.customer.email, 'hedy.lamarr@example.com', 'a client with the codec reads the case as usual');
     await inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId, 15_000);
 
@@ -143,8 +141,10 @@ describe('payload encryption (dev server)', function () {
       args: [input],
     });
     // Sealed evidence that is no digest: the verify activity fails for good, and the case says so.
-    const view = await handle.executeUpdate(completeStepUpdate, {
-      args: [{ actor: agent, stepId: 'verify-identity', evidence: { sealed: 'not-a-digest' } }],
+    const view = await act(handle, completeStepUpdate, {
+      actor: agent,
+      stepId: 'verify-identity',
+      evidence: { sealed: 'not-a-digest' },
     });
     assert.equal(view.timeline.at(-1)?.action, 'identity_check_failed');
 

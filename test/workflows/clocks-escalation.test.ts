@@ -27,7 +27,7 @@ import {
   type CaseInput,
   type CaseView,
 } from '../../workflows/contracts';
-import { agent, caseInput, startCaseRig, type CaseRig } from '../helpers/cases';
+import { act, agent, caseInput, startCaseRig, type CaseRig } from '../helpers/cases';
 import { addDays, newYork, nextWorkingFriday, nyDate, nyWeekday, workday } from '../helpers/new-york';
 
 const MINUTE = 60_000;
@@ -148,9 +148,7 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
       subject: 'Site is down',
       description: 'Complete service outage: nothing loads.',
     });
-    const escalated = await handle.executeUpdate(escalateUpdate, {
-      args: [{ actor: agent, severity: 'P0', ...escalationFields }],
-    });
+    const escalated = await act(handle, escalateUpdate, { actor: agent, severity: 'P0', ...escalationFields });
     const esc = escalated.escalations![0];
     assert.equal(esc.id, 'esc-1');
     const key = (k: number) => `case-${input.caseId}:esc-1:rung-${k}`;
@@ -197,6 +195,24 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     assert.equal(clock(v, 'engineering_response:esc-1')?.state, 'breached');
   });
 
+  it('names the escalation an Update created or acknowledged in its small result', async () => {
+    const { handle } = await open();
+    const escalated = await handle.executeUpdate(escalateUpdate, {
+      args: [{ actor: agent, severity: 'P0', ...escalationFields }],
+    });
+    assert.ok(JSON.stringify(escalated).length < 2048, `${JSON.stringify(escalated).length} bytes`);
+    assert.deepEqual(escalated.produced, { escalationId: 'esc-1' });
+    const acked = await handle.executeUpdate(acknowledgeEscalationUpdate, {
+      args: [{ actor: engineer, escalationId: 'esc-1' }],
+    });
+    assert.deepEqual(acked.produced, { escalationId: 'esc-1' });
+    assert.ok(acked.version > escalated.version, 'the view version grows');
+    const view = await handle.query(caseViewQuery);
+    assert.equal(view.escalations?.[0].state, 'acknowledged');
+    assert.equal(acked.status, view.status);
+    assert.equal(acked.caseId, view.caseId);
+  });
+
   it('stops the P0 ladder before the CTO when on-call acknowledges, and acknowledges the PagerDuty incidents', async () => {
     const { handle, input } = await open({
       subject: 'Payments down',
@@ -206,9 +222,7 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     const key = (k: number) => `case-${input.caseId}:esc-1:rung-${k}`;
     await env.sleep('16 minutes');
     await pagerDuty.waitFor((e) => e.dedupKey === key(2));
-    const acked = await handle.executeUpdate(acknowledgeEscalationUpdate, {
-      args: [{ actor: engineer, escalationId: 'esc-1' }],
-    });
+    const acked = await act(handle, acknowledgeEscalationUpdate, { actor: engineer, escalationId: 'esc-1' });
     assert.equal(acked.escalations![0].state, 'acknowledged');
     assert.equal(acked.escalations![0].acknowledged?.by, 'Erin Engineer');
     await pagerDuty.waitFor((e) => e.dedupKey === key(1) && e.action === 'acknowledge');
@@ -320,7 +334,7 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
       });
     for (let i = 1; i <= 4; i++) {
       await resolveNow();
-      const v = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: `broken again (${i})` }] });
+      const v = await act(handle, reopenUpdate, { actor: agent, reason: `broken again (${i})` });
       assert.equal(
         v.escalations?.length ?? 0,
         i <= DEFAULT_POLICY.reopen.maxReopensBeforeEscalation ? 0 : 1,

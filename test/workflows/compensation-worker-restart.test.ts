@@ -15,7 +15,7 @@ import {
   type Actor,
   type CaseView,
 } from '../../workflows/contracts';
-import { caseInput, caseWorker, signed } from '../helpers/cases';
+import { act, caseInput, caseWorker, signed } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const lead: Actor = { id: 'lee-lead', name: 'Lee Lead', role: 'support_lead' };
@@ -99,9 +99,7 @@ describe('supportCaseWorkflow compensation across a worker restart (dev server, 
     });
     await waitForView(handle, (v) => v.payment !== undefined, 'the payment lookup');
     // $13.00 (refund $8 + $5 credit) needs a Support Lead; the proposing Lead may not decide it, the Manager does.
-    const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: lead, guideline: 'payment_error' }],
-    });
+    const proposed = await act(handle, proposeCompensationUpdate, { actor: lead, guideline: 'payment_error' });
     const c1 = proposed.compensations![0];
     await handle.executeUpdate(decideApprovalUpdate, {
       args: [

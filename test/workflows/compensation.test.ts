@@ -22,6 +22,7 @@ import {
 } from '../../workflows/contracts';
 import { cliCommand, parseArgs, signedDecision } from '../../scripts/approval-decision';
 import {
+  act,
   agent,
   caseInput,
   signed,
@@ -105,9 +106,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   it('routes $49.50 to a Support Lead through Slack and e-mail, then refunds, credits and e-mails the amounts once', async () => {
     const { handle, input } = await open(4500);
-    const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'service_outage' }],
-    });
+    const proposed = await act(handle, proposeCompensationUpdate, { actor: agent, guideline: 'service_outage' });
     const c = comp(proposed);
     assert.deepEqual([c.refundCents, c.creditCents, c.totalCents, c.status], [4500, 450, 4950, 'pending_approval']);
     assert.equal(c.approval?.tier, 'support_lead');
@@ -149,8 +148,11 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   it('refuses a Support Lead approving $75, the proposer approving their own and a stale amount; decides once', async () => {
     const { handle, input } = await open(6000);
-    const v = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'custom', creditCents: 7500, reason: 'three cancelled sessions' }],
+    const v = await act(handle, proposeCompensationUpdate, {
+      actor: agent,
+      guideline: 'custom',
+      creditCents: 7500,
+      reason: 'three cancelled sessions',
     });
     const id = comp(v).approval!.approvalId;
     assert.equal(comp(v).approval?.tier, 'support_manager');
@@ -175,8 +177,12 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
     assert.match(own.message, /proposer/);
 
     // The agent changes the proposal; a click on the old request names $75 and is stale.
-    const changed = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'custom', creditCents: 7000, reason: 'two cancelled sessions', amends: 1 }],
+    const changed = await act(handle, proposeCompensationUpdate, {
+      actor: agent,
+      guideline: 'custom',
+      creditCents: 7000,
+      reason: 'two cancelled sessions',
+      amends: 1,
     });
     assert.deepEqual([comp(changed).n, comp(changed).totalCents, comp(changed).approval?.approvalId], [1, 7000, id]);
     const staleClick = await refusal(
@@ -248,9 +254,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
   it('pays nothing for forged decision signals (unsigned, wrong secret, another amount, another role, expired) and records each; a signed one pays once', async () => {
     const { handle, input } = await open(6000);
     // $60 refund + a $60 free session = $120: only an Operations Director (or an admin) decides it.
-    const v = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'tutor_no_show' }],
-    });
+    const v = await act(handle, proposeCompensationUpdate, { actor: agent, guideline: 'tutor_no_show' });
     const { approvalId } = comp(v).approval!;
     assert.deepEqual([comp(v).totalCents, comp(v).approval?.tier], [12000, 'ops_director']);
     const decision = { approvalId, decision: 'approve' as const, amountCents: 12000 };
@@ -315,9 +319,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   it('pays once for a decision signed by `npm run approval-decision` and sent with the command it prints (Temporal CLI)', async () => {
     const { handle, input } = await open(6000);
-    const v = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'tutor_no_show' }],
-    });
+    const v = await act(handle, proposeCompensationUpdate, { actor: agent, guideline: 'tutor_no_show' });
     const { approvalId } = comp(v).approval!;
     const scriptEnv = {
       ...TEST_ENV,
@@ -350,9 +352,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   it("refuses a forged decideApproval Update in a director's name (unsigned, or signed with another secret) with ApprovalNotPermitted and records it", async () => {
     const { handle, input } = await open(6000);
-    const v = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'tutor_no_show' }],
-    });
+    const v = await act(handle, proposeCompensationUpdate, { actor: agent, guideline: 'tutor_no_show' });
     const forgedDirector = {
       actor: director,
       approvalId: comp(v).approval!.approvalId,
@@ -383,8 +383,10 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
 
   it('reminds an unanswered approval after 4 hours, moves it to the next tier after 24 and expires it after 72, telling the agent', async () => {
     const { handle, input } = await open(3000);
-    const v = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: agent, guideline: 'major_inconvenience', creditCents: 2000 }],
+    const v = await act(handle, proposeCompensationUpdate, {
+      actor: agent,
+      guideline: 'major_inconvenience',
+      creditCents: 2000,
     });
     const a = comp(v).approval!;
     const requested = Date.parse(a.requestedAt);
@@ -440,9 +442,7 @@ describe('supportCaseWorkflow compensation (time-skipping server, Stripe, Slack 
       code: 'charge_already_refunded',
       message: 'Charge has already been refunded.',
     });
-    const proposed = await handle.executeUpdate(proposeCompensationUpdate, {
-      args: [{ actor: lead, guideline: 'payment_error' }],
-    });
+    const proposed = await act(handle, proposeCompensationUpdate, { actor: lead, guideline: 'payment_error' });
     await handle.executeUpdate(decideApprovalUpdate, {
       args: [
         signed({

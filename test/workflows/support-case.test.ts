@@ -28,7 +28,7 @@ import {
   type CaseView,
 } from '../../workflows/contracts';
 import { sealed } from '../../dev/fixtures';
-import { agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
+import { act, agent, caseInput, startCaseRig, TEST_CSAT_SECRET, type CaseRig } from '../helpers/cases';
 
 const resolution = {
   actionTaken: 'reset your password',
@@ -88,11 +88,27 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     return err.cause;
   };
 
-  it('sends the Welcome template on the first e-mail reply, signed by the agent', async () => {
-    const { handle, input } = await open();
-    const view = await handle.executeUpdate(replyUpdate, {
+  it("answers an action's Update with a small result (case id, view version, status), not the view", async () => {
+    const { handle } = await open();
+    await waitForView(handle, (v) => (v.version ?? 0) > 0);
+    const before = await handle.query(caseViewQuery);
+    const result = await handle.executeUpdate(replyUpdate, {
       args: [{ actor: agent, message: 'Could you tell me which browser you use?' }],
     });
+    assert.ok(JSON.stringify(result).length < 2048, `${JSON.stringify(result).length} bytes`);
+    assert.deepEqual(Object.keys(result).sort(), ['caseId', 'status', 'version']);
+    assert.equal(result.caseId, handle.workflowId.replace(/^case-/, ''));
+    assert.equal(result.status, 'open');
+    assert.ok(result.version > before.version!, `version ${result.version} after ${before.version}`);
+    const view = await handle.query(caseViewQuery);
+    assert.ok(view.version! >= result.version, 'the view is at least as new as the result');
+    assert.equal(view.status, result.status);
+    assert.equal(view.timeline.at(-1)?.action, 'replied');
+  });
+
+  it('sends the Welcome template on the first e-mail reply, signed by the agent', async () => {
+    const { handle, input } = await open();
+    const view = await act(handle, replyUpdate, { actor: agent, message: 'Could you tell me which browser you use?' });
     assert.equal(view.status, 'open');
     assert.deepEqual(view.assignee, { id: agent.id, name: agent.name });
     const mail = await mailFor(input, 'welcome');
@@ -134,9 +150,7 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     const claim = verifySurveyToken(TEST_CSAT_SECRET, token);
     assert.equal(claim?.caseId, input.caseId);
 
-    const rated = await handle.executeUpdate(rateUpdate, {
-      args: [{ surveyId: claim!.surveyId, rating: 5, comment: 'quick and kind' }],
-    });
+    const rated = await act(handle, rateUpdate, { surveyId: claim!.surveyId, rating: 5, comment: 'quick and kind' });
     assert.equal(rated.status, 'closed');
     assert.equal(rated.csat?.rating, 5);
     assert.equal(rated.csat?.comment, 'quick and kind');
@@ -172,9 +186,7 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     await env.sleep('24 hours');
     const survey = await mailFor(input, 'csat_survey');
     const claim = verifySurveyToken(TEST_CSAT_SECRET, /\/csat\/([A-Za-z0-9_.-]+)/.exec(survey.text)![1])!;
-    const reopened = await handle.executeUpdate(reopenUpdate, {
-      args: [{ actor: agent, reason: 'customer says it broke again' }],
-    });
+    const reopened = await act(handle, reopenUpdate, { actor: agent, reason: 'customer says it broke again' });
     assert.equal(reopened.status, 'open');
     assert.equal(reopened.reopens, 1);
     assert.equal(reopened.times.resolvedAt, undefined);
@@ -187,7 +199,7 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
     await handle.executeUpdate(closeUpdate, { args: [{ actor: agent, reason: 'customer confirmed' }] });
     await env.sleep('13 days');
-    const v = await handle.executeUpdate(reopenUpdate, { args: [{ actor: agent, reason: 'same problem again' }] });
+    const v = await act(handle, reopenUpdate, { actor: agent, reason: 'same problem again' });
     assert.equal(v.status, 'open');
     await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
     await handle.executeUpdate(closeUpdate, { args: [{ actor: agent }] });
@@ -242,8 +254,10 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
   it('verifies identity against the Stripe customer and records only the verdict', async () => {
     const { handle } = await open();
     await handle.executeUpdate(requestVerificationUpdate, { args: [{ actor: agent }] });
-    const wrong = await handle.executeUpdate(completeStepUpdate, {
-      args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ada@example.com', '0000') }],
+    const wrong = await act(handle, completeStepUpdate, {
+      actor: agent,
+      stepId: 'verify-identity',
+      evidence: sealed('ada@example.com', '0000'),
     });
     assert.equal(wrong.identity?.verified, false);
     assert.equal(wrong.checklist.find((s) => s.id === 'verify-identity')?.state, 'pending');
@@ -255,8 +269,10 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
     );
     assert.equal(clear.type, FailureType.InvalidAction);
     assert.match(clear.message, /must be sealed/);
-    const right = await handle.executeUpdate(completeStepUpdate, {
-      args: [{ actor: agent, stepId: 'verify-identity', evidence: sealed('ADA@example.com', '4242') }],
+    const right = await act(handle, completeStepUpdate, {
+      actor: agent,
+      stepId: 'verify-identity',
+      evidence: sealed('ADA@example.com', '4242'),
     });
     assert.equal(right.identity?.verified, true);
     assert.equal(right.checklist.find((s) => s.id === 'verify-identity')?.state, 'completed');
@@ -384,7 +400,7 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
       ],
     );
     assert.equal(v.status, 'new', 'nothing else changed');
-    const after = await handle.executeUpdate(replyUpdate, { args: [{ actor: agent, message: 'Still here?' }] });
+    const after = await act(handle, replyUpdate, { actor: agent, message: 'Still here?' });
     assert.equal(after.status, 'open', 'the case still takes actions');
   });
 
@@ -406,7 +422,7 @@ describe('supportCaseWorkflow (time-skipping server)', function () {
       fresh.executeUpdate(addNoteUpdate, { args: [{ ...note, text: 'something else' }], updateId }),
     );
     assert.equal(reused.type, FailureType.IdempotencyKeyReused);
-    const again = await fresh.executeUpdate(addNoteUpdate, { args: [note], updateId });
+    const again = await act(fresh, addNoteUpdate, note, { updateId });
     assert.equal(again.notes.filter((n) => n.text === note.text).length, 1, 'the retry added no second note');
     const final = await fresh.query(caseViewQuery);
     assert.equal(final.notes.length, 13);

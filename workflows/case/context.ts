@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   condition,
   currentUpdateInfo,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -29,6 +30,9 @@ import {
   CaseFailure,
   CaseStatusAttr,
   inputFingerprint,
+  SMALL_RESULTS_PATCH,
+  type ActionProduced,
+  type ActionResult,
   type CaseInput,
   type CustomerReplyInput,
 } from './contract';
@@ -79,25 +83,38 @@ export interface CaseContext {
   ): number;
   exclusive<T>(fn: () => Promise<T> | T): Promise<T>;
   publish(): void;
+  /**
+   * The view as the query answers it: with what can be derived (clocks, counts) computed here as
+   * of the last publish, never stored in the view the case carries. Cases started before small
+   * results store it at every publish and answer the view itself.
+   */
+  viewNow(): CaseView;
   emit(event: CaseEvent): void;
   on<T extends CaseEvent['type']>(type: T, fn: (event: Extract<CaseEvent, { type: T }>) => void): void;
-  /** Adds search attributes, Web UI card lines and computed view fields (clocks: as of that moment) that publish() writes. */
+  /**
+   * Adds search attributes, Web UI card lines and view fields that publish() writes (`view`), and
+   * view fields viewNow() derives as of the last publish (`derive`: clocks at `atMs`; stored at
+   * every publish on cases started before small results).
+   */
   addPublisher(p: {
     searchAttributes?: () => SearchAttributeUpdatePair[];
     details?: () => string[];
     view?: () => void;
+    derive?: (atMs: number) => Partial<CaseView>;
   }): void;
   /**
    * Registers an agent action as an Update whose validator refuses before anything reaches history.
    * `validate` runs in the validator and again in the handler (an earlier queued action may have
    * changed the case); `opts.admit` checks the input alone and runs only in the validator, so what
    * it refuses never reaches history and histories recorded before it replay unchanged.
+   * The Update answers with a small ActionResult (what `run` returns is its `produced`), never the
+   * view; cases started before small results answer with the view, as their histories do.
    */
   action<I>(
-    def: UpdateDefinition<CaseView, [I]>,
+    def: UpdateDefinition<ActionResult, [I]>,
     name: CaseAction | null,
     validate: (i: I) => void,
-    run: (i: I) => Promise<void> | void,
+    run: (i: I) => Promise<ActionProduced | void> | ActionProduced | void,
     opts?: { admit?: (i: I) => void },
   ): void;
   /**
@@ -136,6 +153,7 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     searchAttributes?: () => SearchAttributeUpdatePair[];
     details?: () => string[];
     view?: () => void;
+    derive?: (atMs: number) => Partial<CaseView>;
   }[] = [];
   const drainConditions: (() => boolean)[] = [];
 
@@ -169,6 +187,17 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     const seen = keys().find((k) => k.id === id);
     return seen ? { fp: seen.fp } : null;
   });
+
+  // Asked once, in the first activation: cases started before this answer each action with the
+  // whole view, bump no view version and upsert every search attribute on every publish; new
+  // cases answer with a small ActionResult and upsert only the search attributes that changed.
+  const smallResults = patched(SMALL_RESULTS_PATCH);
+  const upserted = new Map<string, string>();
+  let publishedAtMs = Date.now(); // what viewNow() derives as of: a refused action changes nothing
+  const actionResult = (produced?: ActionProduced | void): ActionResult =>
+    smallResults
+      ? { caseId: input.caseId, version: view.version ?? 0, status: view.status, ...(produced ? { produced } : {}) }
+      : (view as unknown as ActionResult);
 
   const ctx: CaseContext = {
     input,
@@ -224,14 +253,26 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     })(),
 
     publish() {
-      for (const p of publishers) p.view?.();
-      upsertSearchAttributes([
+      if (smallResults) view.version = (view.version ?? 0) + 1;
+      publishedAtMs = Date.now();
+      for (const p of publishers) {
+        if (!smallResults) Object.assign(view, p.derive?.(publishedAtMs));
+        p.view?.();
+      }
+      const attributes: SearchAttributeUpdatePair[] = [
         { key: CaseStatusAttr, value: view.status },
         { key: CaseCategoryAttr, value: view.category ?? 'uncategorized' },
         { key: CaseChannelAttr, value: view.channel },
         { key: CaseAssigneeAttr, value: view.assignee?.name ?? null },
         ...publishers.flatMap((p) => p.searchAttributes?.() ?? []),
-      ]);
+      ];
+      if (!smallResults) upsertSearchAttributes(attributes);
+      else {
+        // Only what changed since the last upsert: an unchanged attribute adds nothing to history.
+        const changed = attributes.filter((a) => upserted.get(a.key.name) !== JSON.stringify(a.value ?? null));
+        if (changed.length) upsertSearchAttributes(changed);
+        for (const a of changed) upserted.set(a.key.name, JSON.stringify(a.value ?? null));
+      }
       const done = view.checklist.filter((s) => s.state !== 'pending').length;
       setCurrentDetails(
         [
@@ -244,6 +285,11 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
           ...publishers.flatMap((p) => p.details?.() ?? []),
         ].join('\n'),
       );
+    },
+
+    viewNow() {
+      if (!smallResults) return view;
+      return Object.assign({ ...view }, ...publishers.map((p) => p.derive?.(publishedAtMs) ?? {})) as CaseView;
     },
 
     emit(event) {
@@ -259,10 +305,10 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     },
 
     action<I>(
-      def: UpdateDefinition<CaseView, [I]>,
+      def: UpdateDefinition<ActionResult, [I]>,
       name: CaseAction | null,
       validate: (i: I) => void,
-      run: (i: I) => Promise<void> | void,
+      run: (i: I) => Promise<ActionProduced | void> | ActionProduced | void,
       opts?: { admit?: (i: I) => void },
     ) {
       const refuseUnlessAllowed = () => {
@@ -274,13 +320,13 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
         (i: I) =>
           ctx.exclusive(async () => {
             const key = keyedAction(i);
-            if (key?.known) return view; // a retry after continue-as-new: the action already ran
+            if (key?.known) return actionResult(); // a retry after continue-as-new: the action already ran
             refuseUnlessAllowed(); // again: an earlier queued action may have changed the status
             validate(i);
-            await run(i);
+            const produced = await run(i);
             if (key) rememberKey(key.id, key.fp);
             ctx.publish();
-            return view;
+            return actionResult(produced);
           }),
         {
           validator: (i: I) => {

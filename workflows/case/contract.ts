@@ -3,7 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CaseFacts } from '../../src/metrics/summary';
-import type { Category, Channel, SupportPolicy } from '../../src/policy/types';
+import type { Category, CaseStatus, Channel, SupportPolicy } from '../../src/policy/types';
 import type { CaseSettings, CaseState, CaseView } from '../case-view';
 import type { Actor, Customer } from './state';
 import type { AttachmentRef } from '../conversation/state';
@@ -153,30 +153,57 @@ export interface CustomerReplyInput {
   automatic?: 'auto_reply' | 'bounce';
 }
 
+/** What an action produced that a caller may want to name next (its id or number). */
+export interface ActionProduced {
+  /** The compensation a proposal created or changed. */
+  compensation?: number;
+  /** The approval request a proposal opened or a decision decided. */
+  approvalId?: string;
+  /** The escalation an escalate or trigger created, or the one acknowledged, resolved or re-graded. */
+  escalationId?: string;
+}
+
+/**
+ * What an agent action's Update answers: small (well under 2 KB), so history does not hold the
+ * case view once per action. Read the view itself with caseViewQuery (the API does, after the
+ * Update). Cases started before `patched('small-update-results')` answer with the whole CaseView
+ * instead, as their histories already do (it carries caseId and status too, but no version).
+ */
+export interface ActionResult {
+  caseId: string;
+  /** The view's version after the action: it grows by one every time the case publishes its view. */
+  version: number;
+  status: CaseStatus;
+  produced?: ActionProduced;
+}
+
+/** Patch id of small Update results (and the history-size savings that came with them). */
+export const SMALL_RESULTS_PATCH = 'small-update-results';
+
 /** Assign the case to an agent. */
-export const assignUpdate = defineUpdate<CaseView, [AssignInput]>('assign');
+export const assignUpdate = defineUpdate<ActionResult, [AssignInput]>('assign');
 /** Reply to the customer (the first e-mail reply uses the Welcome template). */
-export const replyUpdate = defineUpdate<CaseView, [ReplyInput]>('reply');
+export const replyUpdate = defineUpdate<ActionResult, [ReplyInput]>('reply');
 /** Ask the customer to verify their account. */
-export const requestVerificationUpdate = defineUpdate<CaseView, [VerificationRequestInput]>('requestVerification');
+export const requestVerificationUpdate = defineUpdate<ActionResult, [VerificationRequestInput]>('requestVerification');
 /** Complete a checklist step. */
-export const completeStepUpdate = defineUpdate<CaseView, [CompleteStepInput]>('completeStep');
+export const completeStepUpdate = defineUpdate<ActionResult, [CompleteStepInput]>('completeStep');
 /** Skip a checklist step, with a note. */
-export const skipStepUpdate = defineUpdate<CaseView, [SkipStepInput]>('skipStep');
+export const skipStepUpdate = defineUpdate<ActionResult, [SkipStepInput]>('skipStep');
 /** Change the category. */
-export const setCategoryUpdate = defineUpdate<CaseView, [SetCategoryInput]>('setCategory');
+export const setCategoryUpdate = defineUpdate<ActionResult, [SetCategoryInput]>('setCategory');
 /** Add an internal note. */
-export const addNoteUpdate = defineUpdate<CaseView, [NoteInput]>('addNote');
+export const addNoteUpdate = defineUpdate<ActionResult, [NoteInput]>('addNote');
 /** Wait for the customer. */
-export const waitForCustomerUpdate = defineUpdate<CaseView, [WaitForCustomerInput]>('waitForCustomer');
+export const waitForCustomerUpdate = defineUpdate<ActionResult, [WaitForCustomerInput]>('waitForCustomer');
 /** Resolve the case. */
-export const resolveUpdate = defineUpdate<CaseView, [ResolveInput]>('resolve');
+export const resolveUpdate = defineUpdate<ActionResult, [ResolveInput]>('resolve');
 /** Close a resolved case. */
-export const closeUpdate = defineUpdate<CaseView, [CloseInput]>('close');
+export const closeUpdate = defineUpdate<ActionResult, [CloseInput]>('close');
 /** Reopen a resolved case, or a closed one within the reopen window. */
-export const reopenUpdate = defineUpdate<CaseView, [ReopenInput]>('reopen');
+export const reopenUpdate = defineUpdate<ActionResult, [ReopenInput]>('reopen');
 /** Record the customer's satisfaction rating (once). */
-export const rateUpdate = defineUpdate<CaseView, [RateInput]>('rate');
+export const rateUpdate = defineUpdate<ActionResult, [RateInput]>('rate');
 /** A customer's message; a signal because intake must never be refused. */
 export const customerReplySignal = defineSignal<[CustomerReplyInput]>('customerReply');
 /** The case view. */

@@ -1,7 +1,7 @@
 // What the case lifecycle holds: the people on a case, its audit trail and e-mails, the core of the
 // case view, the deployment settings it needs, and what it carries across continue-as-new.
 import type { PaymentLookup } from '../../activities/stripe';
-import type { PageOnCallInput } from '../../activities/pagerduty';
+import type { PageKeys, PageOnCallInput } from '../../activities/pagerduty';
 import type { NotifySlackInput, PostEscalationInput } from '../../activities/slack';
 import type { StaffEmailInput } from '../../activities/staff-email';
 import type { CategorySuggestion, ChecklistStep, RenderedEmail } from '../../src/policy/rules';
@@ -74,6 +74,8 @@ export interface CaseCore {
   csat: { surveySentAt?: string; rating?: number; comment?: string; ratedAt?: string; expiresAt?: string } | null;
   times: { openedAt: string; firstResponseAt?: string; resolvedAt?: string; closedAt?: string };
   policyVersion: string;
+  /** Grows by one every time the case publishes its view (absent on cases started before small Update results). */
+  version?: number;
 }
 
 /** Deployment settings the lifecycle needs; they come from config at open, since workflows never read env. */
@@ -121,7 +123,7 @@ export type Effect = { id: number; ref?: { escalationId: string; k: number } } &
   | { kind: 'slackNotify'; input: NotifySlackInput }
   | { kind: 'postEscalation'; input: PostEscalationInput }
   | { kind: 'page'; input: PageOnCallInput }
-  | { kind: 'acknowledgePage' | 'resolvePage'; input: { dedupKey: string } }
+  | { kind: 'acknowledgePage' | 'resolvePage'; input: PageKeys }
 );
 
 /** The staff-notice outbox as case state carries it (workflows/case/effects.ts runs it). */

@@ -351,7 +351,7 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
     publish();
   });
 
-  setHandler(caseViewQuery, () => view);
+  setHandler(caseViewQuery, () => ctx.viewNow());
   // Asked once, in the first activation: cases opened before clocks existed replay without their commands.
   const slaPatched = patched(SLA_PATCH);
   installCapabilities(ctx);
@@ -381,7 +381,8 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   record(SYSTEM, 'archived', 'reopen window ended');
   await ctx.drained();
   log.info('case finished', { caseId: input.caseId, status: view.status });
-  return { view, facts: factsFromView(policy, view) };
+  const final = ctx.viewNow();
+  return { view: final, facts: factsFromView(policy, final) };
 
   /** Resolves true when history has grown enough to continue as new (never false). */
   async function continueAsNewDue(): Promise<boolean> {

@@ -27,6 +27,7 @@ import {
 } from '../../src/policy/clocks';
 import type { Severity, SupportPolicy } from '../../src/policy/types';
 import { SYSTEM, type CaseContext } from '../case/context';
+import { SMALL_RESULTS_PATCH } from '../case/contract';
 import { queueEffect, runEffects } from '../case/effects';
 import {
   calendarChangedSignal,
@@ -138,6 +139,11 @@ export function localTime(ctx: CaseContext, ms: number): string {
 /** Installs the SLA clocks on a case. */
 export function clocksFeature(ctx: CaseContext): void {
   if (!patched(SLA_PATCH)) return;
+  // Cases started before this re-armed the timer whenever the earliest event changed, and stored
+  // the clock figures in the view at every publish; new ones keep the timer while the earliest
+  // event stays at the same instant (first response met, resolution due at the same moment),
+  // which spares a cancelled and a started timer, and derive the figures in the query.
+  const smallResults = patched(SMALL_RESULTS_PATCH);
   const { input, view, state } = ctx;
   const isNew = !state.sla;
   const sla: SlaState = (state.sla ??= {
@@ -291,18 +297,25 @@ export function clocksFeature(ctx: CaseContext): void {
         ...(sla.breaches ? [`**Breaches:** ${sla.breaches}`] : []),
       ];
     },
-    view: () => {
-      const now = Date.now();
-      view.clocks = sla.clocks.map((c) => clockView(c, calendars(), now));
-      view.clocksAsOf = new Date(now).toISOString();
-      view.sla = {
-        breaches: sla.breaches,
-        customerFacingBreaches: sla.customerFacingBreaches,
-        warnings: sla.warnings,
-        policyVersion: planningPolicy(ctx).version,
+    derive: (atMs) => {
+      return {
+        clocks: sla.clocks.map((c) => clockView(c, calendars(), atMs)),
+        clocksAsOf: new Date(atMs).toISOString(),
+        sla: {
+          breaches: sla.breaches,
+          customerFacingBreaches: sla.customerFacingBreaches,
+          warnings: sla.warnings,
+          policyVersion: planningPolicy(ctx).version,
+        },
       };
     },
   });
+  if (smallResults) {
+    // Derived in the query (ctx.viewNow), never carried: a run continued from an older one drops them.
+    delete view.clocks;
+    delete view.clocksAsOf;
+    delete view.sla;
+  }
   if (input.resume) ctx.publish();
 
   // ---- the timer: the earliest warning or breach ----
@@ -379,7 +392,8 @@ export function clocksFeature(ctx: CaseContext): void {
       }
       return plan;
     };
-    const key = (e: DueClockEvent | null) => (e ? `${e.clockId}:${e.kind}:${e.atMs}` : '');
+    const key = (e: DueClockEvent | null) =>
+      e ? (smallResults ? `${e.atMs}` : `${e.clockId}:${e.kind}:${e.atMs}`) : '';
     for (;;) {
       const ev = current();
       const k = key(ev);
@@ -392,7 +406,8 @@ export function clocksFeature(ctx: CaseContext): void {
         const label = clock(ev.clockId)?.label ?? ev.clockId;
         if (await condition(() => key(current()) !== k, wait, { summary: `SLA ${ev.kind}: ${label}` })) continue;
       }
-      fire(ev);
+      // Same key, so current() is due at the same instant (maybe another clock's event than ev).
+      fire(smallResults ? (current() ?? ev) : ev);
       planRev = -1;
     }
   })();

@@ -3,7 +3,7 @@
 // list pending approvals.
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { CaseView } from '../case-view';
+import type { ActionResult } from '../case/contract';
 import type { Actor } from '../case/state';
 
 /** True while a compensation waits for an approver (GET /approvals lists these). */
@@ -85,9 +85,9 @@ export interface StripeEventInput {
 }
 
 /** Propose (or, while its approval is pending, change) a compensation. */
-export const proposeCompensationUpdate = defineUpdate<CaseView, [ProposeCompensationInput]>('proposeCompensation');
+export const proposeCompensationUpdate = defineUpdate<ActionResult, [ProposeCompensationInput]>('proposeCompensation');
 /** Approve or reject an approval request; refused synchronously when the rules say no. */
-export const decideApprovalUpdate = defineUpdate<CaseView, [ApprovalDecisionInput]>('decideApproval');
+export const decideApprovalUpdate = defineUpdate<ActionResult, [ApprovalDecisionInput]>('decideApproval');
 /** The same decision as a signal (Temporal CLI/UI); a signal cannot be refused, so the workflow records refused ones. */
 export const approvalDecisionSignal = defineSignal<[ApprovalDecisionInput]>('approvalDecision');
 /** A verified Stripe webhook event for this case; replays of an event id are ignored. */

@@ -301,7 +301,7 @@ export function compensationFeature(ctx: CaseContext): void {
             note: fourEyes ? within : "within the proposer's own authority",
           });
         record(i.actor, amended ? 'compensation_changed' : 'compensation_proposed', `${summary}, ${within}`);
-        return;
+        return { compensation: c.n };
       }
       const t = Date.now();
       const revision = (c.approval?.revision ?? 0) + 1;
@@ -326,6 +326,7 @@ export function compensationFeature(ctx: CaseContext): void {
       );
       notifyApprovers(c, 'request');
       if (!amended) void approvalClock(c);
+      return { compensation: c.n, approvalId: c.approval.approvalId };
     },
   );
 
@@ -414,6 +415,7 @@ export function compensationFeature(ctx: CaseContext): void {
           throw no;
         }
         decide(i, via);
+        return { approvalId: i.approvalId };
       })();
     },
   );

@@ -3,7 +3,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Severity } from '../../src/policy/types';
-import type { CaseView } from '../case-view';
+import type { ActionResult } from '../case/contract';
 import type { Actor } from '../case/state';
 
 /** Severity of the case's most severe open escalation (P0-P3). */
@@ -48,14 +48,14 @@ export interface ChangeSeverityInput {
 }
 
 /** Escalate to Engineering. */
-export const escalateUpdate = defineUpdate<CaseView, [EscalateInput]>('escalate');
+export const escalateUpdate = defineUpdate<ActionResult, [EscalateInput]>('escalate');
 /** Flag a category escalation trigger (escalates with the trigger's severity). */
-export const flagEscalationTriggerUpdate = defineUpdate<CaseView, [FlagTriggerInput]>('flagEscalationTrigger');
+export const flagEscalationTriggerUpdate = defineUpdate<ActionResult, [FlagTriggerInput]>('flagEscalationTrigger');
 /** Acknowledge an escalation. */
-export const acknowledgeEscalationUpdate = defineUpdate<CaseView, [AcknowledgeEscalationInput]>(
+export const acknowledgeEscalationUpdate = defineUpdate<ActionResult, [AcknowledgeEscalationInput]>(
   'acknowledgeEscalation',
 );
 /** Resolve an escalation. */
-export const resolveEscalationUpdate = defineUpdate<CaseView, [ResolveEscalationInput]>('resolveEscalation');
+export const resolveEscalationUpdate = defineUpdate<ActionResult, [ResolveEscalationInput]>('resolveEscalation');
 /** Change an escalation's severity. */
-export const changeSeverityUpdate = defineUpdate<CaseView, [ChangeSeverityInput]>('changeSeverity');
+export const changeSeverityUpdate = defineUpdate<ActionResult, [ChangeSeverityInput]>('changeSeverity');

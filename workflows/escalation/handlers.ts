@@ -9,6 +9,7 @@ import { addBusinessTime } from '../../src/policy/calendar';
 import { meetClock, suggestSeverity } from '../../src/policy/clocks';
 import { describeMinutes } from '../../src/policy/rules';
 import type { Severity, SeverityDef } from '../../src/policy/types';
+import { SMALL_RESULTS_PATCH } from '../case/contract';
 import { SYSTEM, type CaseContext } from '../case/context';
 import { queueEffect } from '../case/effects';
 import type { Actor } from '../case/state';
@@ -50,6 +51,9 @@ const PAGE_SEVERITY = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' }
 /** Installs escalations on a case. */
 export function escalationFeature(ctx: CaseContext): void {
   if (!patched(SLA_PATCH) || !ctx.state.sla) return;
+  // Cases started before this acknowledged and resolved each rung's page in an activity of its
+  // own; new ones send one activity per escalation for all of its pages (fewer history events).
+  const onePageActivity = patched(SMALL_RESULTS_PATCH);
   const { input, view, state } = ctx;
   const sla = ctx.state.sla;
   const es: EscalationState = (state.escalation ??= { technicalEscalated: false, reopensEscalated: false });
@@ -175,7 +179,7 @@ export function escalationFeature(ctx: CaseContext): void {
     fields: EscalationTemplate,
     source: EscalationRecord['source'],
     extra: Partial<EscalationRecord> = {},
-  ) => {
+  ): { escalationId: string } => {
     const sev = severityDef(severity);
     const n = escalations.length + 1;
     const now = ctx.now();
@@ -217,6 +221,20 @@ export function escalationFeature(ctx: CaseContext): void {
       },
     });
     notifyRung(esc, 0, linkToPost);
+    return { escalationId: esc.id };
+  };
+
+  /** Acknowledges or resolves the pages of every rung of the escalation. */
+  const pageEvents = (esc: EscalationRecord, kind: 'acknowledgePage' | 'resolvePage') => {
+    const keys = esc.rungs.flatMap((r) => (r.dedupKey ? [r.dedupKey] : []));
+    if (!onePageActivity) {
+      for (const dedupKey of keys) queueEffect(sla.effects, { kind, input: { dedupKey } });
+    } else if (keys.length) {
+      queueEffect(sla.effects, {
+        kind,
+        input: { dedupKey: keys[0], ...(keys.length > 1 ? { more: keys.slice(1) } : {}) },
+      });
+    }
   };
 
   /** Template fields for an escalation nobody typed: what the case knows. */
@@ -261,7 +279,7 @@ export function escalationFeature(ctx: CaseContext): void {
     (i) => {
       const { severity, suggestion } = chosenSeverity(i);
       const d = fromCase('Escalation');
-      escalate(
+      return escalate(
         i.actor,
         severity,
         {
@@ -302,7 +320,7 @@ export function escalationFeature(ctx: CaseContext): void {
   const flagTrigger = (actor: Actor, triggerId: string, note?: string) => {
     const t = triggerOf(triggerId);
     view.escalationTriggers!.push({ id: t.id, label: t.label, by: actor.name, at: ctx.now() });
-    escalate(actor, t.severity, fromCase(t.label, note), 'trigger', { triggerId: t.id });
+    return escalate(actor, t.severity, fromCase(t.label, note), 'trigger', { triggerId: t.id });
   };
   ctx.action<FlagTriggerInput>(
     flagEscalationTriggerUpdate,
@@ -335,8 +353,7 @@ export function escalationFeature(ctx: CaseContext): void {
       esc.acknowledged = { by: actor.name, role: actor.role, at: ctx.now() };
       updateClock(ctx, `engineering_response:${esc.id}`, (c) => meetClock(c, Date.now()));
       // Acknowledged here, so PagerDuty stops re-notifying whoever it paged.
-      for (const r of esc.rungs)
-        if (r.dedupKey) queueEffect(sla.effects, { kind: 'acknowledgePage', input: { dedupKey: r.dedupKey } });
+      pageEvents(esc, 'acknowledgePage');
       queueEffect(sla.effects, {
         kind: 'slackNotify',
         input: {
@@ -345,6 +362,7 @@ export function escalationFeature(ctx: CaseContext): void {
         },
       });
       ctx.record(actor, 'escalation_acknowledged', esc.id);
+      return { escalationId: esc.id };
     },
   );
 
@@ -359,9 +377,9 @@ export function escalationFeature(ctx: CaseContext): void {
       esc.state = 'resolved';
       esc.resolved = { by: actor.name, at: ctx.now(), ...(note ? { note } : {}) };
       updateClock(ctx, `engineering_response:${esc.id}`, (c) => meetClock(c, Date.now()));
-      for (const r of esc.rungs)
-        if (r.dedupKey) queueEffect(sla.effects, { kind: 'resolvePage', input: { dedupKey: r.dedupKey } });
+      pageEvents(esc, 'resolvePage');
       ctx.record(actor, 'escalation_resolved', `${esc.id}${note ? `: ${note}` : ''}`);
+      return { escalationId: esc.id };
     },
   );
 
@@ -386,6 +404,7 @@ export function escalationFeature(ctx: CaseContext): void {
         esc.ladderStartedAt = ctx.now();
         notifyRung(esc, 0);
       }
+      return { escalationId: esc.id };
     },
   );
 

@@ -12,7 +12,7 @@ export function installFacts(ctx: CaseContext): void {
       const closed = ctx.view.status === 'closed';
       return [
         { key: CaseClosedAtAttr, value: closed && ctx.view.times.closedAt ? new Date(ctx.view.times.closedAt) : null },
-        { key: CaseFactsAttr, value: closed ? JSON.stringify(factsFromView(ctx.input.policy, ctx.view)) : null },
+        { key: CaseFactsAttr, value: closed ? JSON.stringify(factsFromView(ctx.input.policy, ctx.viewNow())) : null },
       ];
     },
   });

@@ -13,7 +13,14 @@ import {
   type ApprovalDecisionInput,
 } from '../../../workflows/contracts';
 import { HttpError } from '../errors';
-import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, runCaseUpdate, type RouteDef, type RouteEnv } from '../route-table';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  idempotencyKeyOf,
+  runCaseUpdate,
+  viewAfter,
+  type RouteDef,
+  type RouteEnv,
+} from '../route-table';
 import * as s from '../schemas';
 
 /** How long the signature on a decision the API sends stays valid: enough for a queued Update. */
@@ -40,12 +47,14 @@ export async function decideApproval(
     expiresAt,
   });
   // A retry is signed afresh; the Idempotency-Key fingerprint leaves signature and expiry out.
-  return runCaseUpdate(
-    env.handleFor(m[1]),
+  const handle = env.handleFor(m[1]);
+  const run = await runCaseUpdate(
+    handle,
     decideApprovalUpdate,
     { ...input, expiresAt, signature },
     { callerId: input.actor.id, key },
   );
+  return { ...run, handle };
 }
 
 /** The visibility query of GET /approvals: running cases pending a tier the caller decides, not proposed by the caller. */
@@ -121,8 +130,8 @@ export function compensationRoutes(env: RouteEnv): RouteDef[] {
       async handle(ctx) {
         const body = ctx.body as z.infer<typeof s.approvalDecisionBody>;
         const input = { actor: ctx.caller!, approvalId: ctx.params.approvalId, ...body, via: 'api' as const };
-        const { result, headers } = await decideApproval(env, input, idempotencyKeyOf(ctx));
-        return { body: result, headers };
+        const { result, headers, handle } = await decideApproval(env, input, idempotencyKeyOf(ctx));
+        return { body: await viewAfter(handle, result), headers };
       },
     },
   ];
