@@ -93,5 +93,6 @@ export function openingView(input: CaseInput, openedAtMs: number): CaseView {
   // What escalation and compensation show before anything happened to the case.
   Object.assign(view, { escalations: [], escalationTriggers: [], severity: null, compensations: [] });
   view.messages = conversationSlice([firstMessage(input, view.times.openedAt)], 1, view);
+  view.version = 1; // the workflow's first publish
   return view;
 }
