@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { slackRoutes } from './routes/slack';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks';
+import { pagerDutyWebhookRoutes } from './routes/pagerduty-webhooks';
 
 /** The route tables, one per capability; their order is the order of the routes in /openapi.json. */
 const ROUTE_TABLES: RouteTable[] = [
@@ -33,6 +34,7 @@ const ROUTE_TABLES: RouteTable[] = [
   compensationRoutes,
   slackRoutes,
   stripeWebhookRoutes,
+  pagerDutyWebhookRoutes,
   metricsRoutes,
   healthRoutes,
   caseRoutes,

@@ -210,3 +210,13 @@ export const incidentUpdateBody = z.strictObject({
 });
 /** Body of POST /incidents/:incidentId/resolve. */
 export const incidentResolveBody = z.strictObject({ fix: text(5_000) });
+/** A PagerDuty v3 webhook (only the fields the product reads). */
+export const pagerDutyWebhook = z.object({
+  event: z.object({
+    id: z.string().max(200),
+    event_type: z.string().max(100),
+    resource_type: z.string().max(100).optional(),
+    agent: z.object({ id: z.string().max(100).optional(), summary: z.string().max(200).optional() }).nullish(),
+    data: z.object({ id: z.string().max(100).optional(), incident_key: z.string().max(300).nullish() }).passthrough(),
+  }),
+});

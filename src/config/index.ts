@@ -82,6 +82,10 @@ const envSchema = z.object({
   SLACK_ESCALATIONS_CHANNEL: z.string().min(1).default('#support-escalations'),
   PAGERDUTY_ROUTING_KEY: z.string().min(1).optional(),
   PAGERDUTY_EVENTS_URL: optionalUrl,
+  PAGERDUTY_WEBHOOK_SECRET: z
+    .string()
+    .min(16, "PAGERDUTY_WEBHOOK_SECRET must be the v3 webhook subscription's signing secret")
+    .optional(),
   STRIPE_WEBHOOK_SECRET: z
     .string()
     .min(16, "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret (whsec_...)")
@@ -90,6 +94,9 @@ const envSchema = z.object({
   SLACK_APPROVALS_CHANNEL: z.string().min(1).default('#support-approvals'),
   SLACK_APPROVERS: z.string().optional(),
 });
+
+/** Signs PagerDuty webhooks under npm start only (the stand-in and the README's curl use it). */
+export const DEVELOPMENT_PAGERDUTY_WEBHOOK_SECRET = 'pd_development_only_do_not_use_in_production';
 
 /** Everything the processes need, typed. */
 export interface Config {
@@ -131,7 +138,11 @@ export interface Config {
   /** Slack Web API: a bot token, and a base URL only for a stand-in (http://127.0.0.1:PORT/api/). */
   slack: { botToken?: string; apiUrl?: string; escalationsChannel: string };
   /** PagerDuty Events API v2: the service's routing key, and an events URL only for a stand-in. */
-  pagerDuty: { routingKey?: string; eventsUrl?: string };
+  /**
+   * PagerDuty: the Events API v2 routing key and URL, and the secret that verifies v3 webhooks
+   * (unset outside development mode: POST /webhooks/pagerduty accepts nothing).
+   */
+  pagerDuty: { routingKey?: string; eventsUrl?: string; webhookSecret?: string };
   /** Stripe webhook and Slack interaction secrets, the approvals channel, Slack approvers. */
   compensation: CompensationConfig;
 }
@@ -290,7 +301,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
     policyFile: e.POLICY_FILE,
     slack: { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL, escalationsChannel: e.SLACK_ESCALATIONS_CHANNEL },
-    pagerDuty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
+    pagerDuty: {
+      routingKey: e.PAGERDUTY_ROUTING_KEY,
+      eventsUrl: e.PAGERDUTY_EVENTS_URL,
+      webhookSecret: e.PAGERDUTY_WEBHOOK_SECRET ?? (devMode ? DEVELOPMENT_PAGERDUTY_WEBHOOK_SECRET : undefined),
+    },
     compensation: {
       stripeWebhookSecret: secret('STRIPE_WEBHOOK_SECRET'),
       slackSigningSecret: secret('SLACK_SIGNING_SECRET'),

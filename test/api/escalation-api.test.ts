@@ -9,7 +9,10 @@ import type { PagerDutyStandin } from '../../dev/standins/pagerduty-standin';
 import type { SlackStandin } from '../../dev/standins/slack-standin';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { CaseView } from '../../workflows/contracts';
+import { signPagerDutyPayload } from '../../src/security/pagerduty-signature';
 import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
+
+const TEST_PD_SECRET = 'test-pagerduty-webhook-secret-0123';
 
 const AGENT = bearer('agent');
 const ENGINEER = bearer('engineer');
@@ -42,6 +45,7 @@ describe('HTTP API: escalations (dev server, worker, Slack, PagerDuty and SMTP p
       ...TEST_ENV,
       TEMPORAL_TASK_QUEUE: taskQueue,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
+      PAGERDUTY_WEBHOOK_SECRET: TEST_PD_SECRET,
     });
     app = createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined });
   });
@@ -209,6 +213,49 @@ describe('HTTP API: escalations (dev server, worker, Slack, PagerDuty and SMTP p
       .send({ severity: 'P3' })
       .expect(409);
     assert.equal(refused.body.error.code, 'status_forbids');
+  });
+
+  it('stops the ladder when the on-call engineer acknowledges in PagerDuty (a signed v3 webhook); a bad signature is 401', async () => {
+    const c = await open();
+    await request(app)
+      .post(`/cases/${c.caseId}/escalate`)
+      .set(AGENT)
+      .send({ ...template, severity: 'P0' })
+      .expect(200);
+    const dedupKey = `case-${c.caseId}:esc-1:rung-1`;
+    await pagerDuty.waitFor((e) => e.dedupKey === dedupKey && e.action === 'trigger');
+    const webhook = {
+      event: {
+        id: `01PD${Date.now()}`,
+        event_type: 'incident.acknowledged',
+        resource_type: 'incident',
+        occurred_at: new Date().toISOString(),
+        agent: { id: 'PUSER1', summary: 'Ellis Engineer', type: 'user_reference' },
+        data: { id: 'Q1INCIDENT', type: 'incident', status: 'acknowledged', incident_key: dedupKey },
+      },
+    };
+    const raw = JSON.stringify(webhook);
+    const send = (signature: string) =>
+      request(app)
+        .post('/webhooks/pagerduty')
+        .set('Content-Type', 'application/json')
+        .set('X-PagerDuty-Signature', signature)
+        .send(raw);
+    const bad = await send(signPagerDutyPayload('another-secret-0123456789', raw)).expect(401);
+    assert.equal(bad.body.error.code, 'bad_signature');
+    assert.equal((await view(c.caseId)).escalations?.[0].state, 'open', 'a forged acknowledgement changes nothing');
+    // PagerDuty sends one signature per active secret while a secret rotates.
+    const good = `${signPagerDutyPayload('old-secret-0123456789abc', raw)},${signPagerDutyPayload(TEST_PD_SECRET, raw)}`;
+    const ack = await send(good).expect(200);
+    assert.deepEqual(ack.body, { received: true, handled: true, caseId: c.caseId, escalationId: 'esc-1' });
+    const v = await view(c.caseId);
+    assert.equal(v.escalations?.[0].state, 'acknowledged');
+    assert.match(JSON.stringify(v.timeline), /Ellis Engineer \(PagerDuty\)/);
+    // PagerDuty retries a delivery: nothing happens twice.
+    const again = await send(good).expect(200);
+    assert.equal(again.body.caseId, c.caseId);
+    assert.equal((await view(c.caseId)).timeline.filter((t) => t.action === 'escalation_acknowledged').length, 1);
+    await pagerDuty.waitFor((e) => e.dedupKey === dedupKey && e.action === 'acknowledge');
   });
 
   it('escalates every technical case to Engineering automatically', async () => {
