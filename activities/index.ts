@@ -7,6 +7,7 @@ import { approvalActivities } from './approvals';
 import { compensationActivities, type MoneyGateway } from './compensation';
 import type { Client } from '@temporalio/client';
 import { reportActivities } from './reports';
+import { archiveActivities, type ArchiveWriter } from './archive';
 
 /** What the activities need; the worker builds real clients from config, tests pass peers on loopback. */
 export interface ActivityDeps {
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   approvalSigningSecret: string;
   /** The worker process's Temporal client, for reports that read visibility. */
   temporal?: Client;
+  /** Where the older part of each case's audit trail goes (ARCHIVE_DIR). */
+  archive: ArchiveWriter;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -47,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       caseLinkBase: deps.slackOptions.caseLinkBase,
     }),
     ...reportActivities({ temporal: deps.temporal }),
+    ...archiveActivities({ archive: deps.archive }),
   };
 }
 
