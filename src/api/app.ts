@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { slackRoutes } from './routes/slack';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks';
+import { timelineRoutes } from './routes/timeline';
 
 /** The route tables, one per capability; their order is the order of the routes in /openapi.json. */
 const ROUTE_TABLES: RouteTable[] = [
@@ -34,6 +35,7 @@ const ROUTE_TABLES: RouteTable[] = [
   metricsRoutes,
   healthRoutes,
   caseRoutes,
+  timelineRoutes,
   csatRoutes,
 ];
 
