@@ -34,6 +34,15 @@ function utf8Length(s: string): number {
 }
 /** The size of a value as JSON, in bytes. */
 export const jsonBytes = (v: unknown): number => utf8Length(JSON.stringify(v));
+/** Entries never change once recorded, so each one's size is worked out once (conditions ask on every activation). */
+const entrySizes = new WeakMap<object, number>();
+const sizeOf = (e: object): number => {
+  let n = entrySizes.get(e);
+  if (n === undefined) entrySizes.set(e, (n = jsonBytes(e) + 1));
+  return n;
+};
+/** The size of a list of entries as JSON, in bytes. */
+const listBytes = (list: object[]): number => list.reduce((sum, e) => sum + sizeOf(e), 1);
 
 /** What the case's notes handler calls. */
 export interface BoundedTrail {
@@ -65,35 +74,35 @@ export function installBoundedTrail(ctx: CaseContext): BoundedTrail {
   const trimNotes = () => {
     // Only notes whose text is in the trail leave (a legacy note that could not be paired stays).
     const leave = (i: number) => view.notes[i].seq !== undefined;
-    let size = jsonBytes(view.notes);
+    let size = listBytes(view.notes);
     for (let i = 0; i < view.notes.length - 1;) {
       if (view.notes.length <= limits.notesKeep && size <= limits.notesKeepBytes) break;
       if (!leave(i)) {
         i++;
         continue;
       }
-      size -= jsonBytes(view.notes[i]) + 1;
+      size -= sizeOf(view.notes[i]);
       view.notes.splice(i, 1);
     }
   };
   trimNotes();
 
   const timelineDue = () =>
-    view.timeline.length > limits.timelineMax || jsonBytes(view.timeline) > limits.timelineMaxBytes;
+    view.timeline.length > limits.timelineMax || listBytes(view.timeline) > limits.timelineMaxBytes;
   /** How many of the oldest entries go: down to timelineKeep entries and timelineKeepBytes, one batch at most. */
   const batchLength = (): number => {
     const t = view.timeline;
     let keep = 0;
-    let size = 2;
+    let size = 1;
     for (let i = t.length - 1; i >= 0 && keep < limits.timelineKeep; i--) {
-      size += jsonBytes(t[i]) + 1;
+      size += sizeOf(t[i]);
       if (size > limits.timelineKeepBytes) break;
       keep++;
     }
     let n = 0;
-    let batch = 2;
+    let batch = 1;
     while (n < t.length - keep && n < ARCHIVE_BATCH_MAX.entries) {
-      batch += jsonBytes(t[n]) + 1;
+      batch += sizeOf(t[n]);
       if (n > 0 && batch > ARCHIVE_BATCH_MAX.bytes) break;
       n++;
     }
