@@ -16,9 +16,12 @@ import {
   caseWorkflowId,
   CASE_WORKFLOW_TYPE,
   TRAIL_LIMITS,
+  type CaseInput,
+  type NoteInput,
   type SupportCaseWorkflow,
   type TimelineEntry,
 } from '../../workflows/contracts';
+import { eventually } from '../helpers/wait';
 import { agent, bearer, caseInput, caseWorker, TEST_ENV } from '../helpers/cases';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -175,6 +178,89 @@ describe('bounded case state: 5,000 notes on one case (time-skipping server, arc
         `largest carried state ${(maxCarried / KB).toFixed(1)} KB; view ${(viewBytes / KB).toFixed(1)} KB, ` +
         `query p50 ${ms(latencies[10])} max ${ms(latencies.at(-1)!)}; trail of ${trail.length} entries ` +
         `in ${pages} pages, ${readMs} ms`,
+    );
+  });
+
+  const open = async (overrides: Partial<CaseInput> = {}) => {
+    const input = caseInput(overrides);
+    const handle = await env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+    });
+    return { input, handle };
+  };
+  const low = { ...caseInput().settings, trailLimits: { timelineKeep: 3, timelineMax: 5, notesKeep: 2 } };
+  const note = (text: string) => ({ args: [{ actor: agent, text }] as [NoteInput] });
+  const timeline = (caseId: string, query: Record<string, unknown> = {}) =>
+    request(app).get(`/cases/${caseId}/timeline`).query(query).set(bearer('agent'));
+
+  it('pages through the trail newest first with a next cursor; refuses a bad cursor, no token, an unknown case', async () => {
+    const { input, handle } = await open({ settings: low });
+    for (let i = 1; i <= 8; i++) await handle.executeUpdate(addNoteUpdate, note(`note ${i}`));
+    await eventually(async () => ((await handle.query(caseViewQuery)).archivedThrough ? true : undefined), 'archive');
+    const first = await timeline(input.caseId, { limit: 4 }).expect(200);
+    assert.deepEqual(
+      first.body.entries.map((e: TimelineEntry) => e.seq),
+      [9, 8, 7, 6],
+    );
+    assert.equal(first.body.next, 6);
+    const second = await timeline(input.caseId, { limit: 4, before: 6 }).expect(200);
+    assert.deepEqual(
+      second.body.entries.map((e: TimelineEntry) => [e.seq, e.action, e.note]),
+      [
+        [5, 'note_added', 'note 4'],
+        [4, 'note_added', 'note 3'],
+        [3, 'note_added', 'note 2'],
+        [2, 'note_added', 'note 1'],
+      ],
+    );
+    const last = await timeline(input.caseId, { limit: 4, before: second.body.next }).expect(200);
+    assert.deepEqual(
+      last.body.entries.map((e: TimelineEntry) => e.action),
+      ['opened'],
+    );
+    assert.equal(last.body.next, null);
+    assert.equal((await timeline(input.caseId, { before: 'abc' }).expect(400)).body.error.code, 'bad_request');
+    await timeline(input.caseId, { before: 0 }).expect(400);
+    await timeline(input.caseId, { limit: 10_000 }).expect(400);
+    await request(app).get(`/cases/${input.caseId}/timeline`).expect(401);
+    await timeline('ES-NOSUCHCASE1').expect(404);
+    await timeline('not-a-case').expect(404);
+  });
+
+  it('a state carried from before bounded state keeps every note: legacy notes get their seq and text, then archive', async () => {
+    // What a run before bounded state carried: notes without seqs, note_added entries without text, no lastSeq.
+    const { handle: source } = await open();
+    for (let i = 1; i <= 4; i++) await source.executeUpdate(addNoteUpdate, note(`legacy ${i}`));
+    const legacyView = await source.query(caseViewQuery);
+    for (const n of legacyView.notes) delete n.seq;
+    for (const e of legacyView.timeline) delete e.note;
+    const caseId = caseInput().caseId;
+    const { input, handle } = await open({
+      caseId,
+      settings: low,
+      resume: { view: { ...legacyView, caseId, reference: caseId }, resolutionEpoch: 0, closedAtMs: 0, outbox: [] },
+    });
+    for (let i = 1; i <= 4; i++) await handle.executeUpdate(addNoteUpdate, note(`new ${i}`));
+    await eventually(async () => ((await handle.query(caseViewQuery)).archivedThrough ? true : undefined), 'archive');
+    const after = await handle.query(caseViewQuery);
+    assert.ok((after.archivedThrough ?? 0) >= 3, 'legacy notes went to the archive');
+    assert.ok(after.notes.length <= 2);
+    const res = await timeline(input.caseId, { limit: 100 }).expect(200);
+    assert.deepEqual(
+      res.body.entries.map((e: TimelineEntry) => [e.seq, e.note ?? e.action]),
+      [
+        [9, 'new 4'],
+        [8, 'new 3'],
+        [7, 'new 2'],
+        [6, 'new 1'],
+        [5, 'legacy 4'],
+        [4, 'legacy 3'],
+        [3, 'legacy 2'],
+        [2, 'legacy 1'],
+        [1, 'opened'],
+      ],
     );
   });
 });
