@@ -204,6 +204,8 @@ describe('bounded case state: 5,000 notes on one case (time-skipping server, arc
     const { input, handle } = await open({ settings: low });
     for (let i = 1; i <= 8; i++) await handle.executeUpdate(addNoteUpdate, note(`note ${i}`));
     await eventually(async () => ((await handle.query(caseViewQuery)).archivedThrough ? true : undefined), 'archive');
+    const v = await handle.query(caseViewQuery);
+    assert.deepEqual(v.archivedActions, { opened: 1, note_added: v.archivedThrough! - 1 }, 'counts of what left');
     const first = await timeline(input.caseId, { limit: 4 }).expect(200);
     assert.deepEqual(
       first.body.entries.map((e: TimelineEntry) => e.seq),

@@ -85,6 +85,8 @@ export interface CaseCore {
    * absent while nothing has.
    */
   archivedThrough?: number;
+  /** How many entries of each action have left `timeline` for the archive (so counts over the whole trail hold). */
+  archivedActions?: Record<string, number>;
   /** The newest notes; every note is also in the trail, as its `note_added` entry. */
   notes: NoteRecord[];
   reopens: number;

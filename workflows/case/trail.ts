@@ -6,7 +6,7 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { CaseContext } from './context';
+import { SYSTEM, type CaseContext } from './context';
 import { TRAIL_LIMITS, type Actor, type TimelineEntry, type TrailLimits } from './state';
 
 /** The patch id of bounded case state: cases opened before it keep their whole trail in state. */
@@ -117,13 +117,22 @@ export function installBoundedTrail(ctx: CaseContext): BoundedTrail {
       await condition(timelineDue);
       const n = Math.max(1, batchLength()); // at least 1 whenever due, with the limits made consistent above
       const entries = view.timeline.slice(0, n);
-      await archiveTimeline.executeWithOptions(
-        { ...ARCHIVE_OPTIONS, summary: `Archive trail #${entries[0].seq}-${entries[n - 1].seq}` },
-        [{ caseId: input.caseId, entries }],
-      );
+      try {
+        await archiveTimeline.executeWithOptions(
+          { ...ARCHIVE_OPTIONS, summary: `Archive trail #${entries[0].seq}-${entries[n - 1].seq}` },
+          [{ caseId: input.caseId, entries }],
+        );
+      } catch (err) {
+        // Only a batch the store refuses for good gets here (the activity retries everything else):
+        // the trail then stays whole in state, which is bigger, never lossy.
+        ctx.record(SYSTEM, 'trail_archive_failed', (err instanceof Error ? err.message : String(err)).slice(0, 300));
+        return;
+      }
       // Only appends happen meanwhile, so the first n entries are still the archived ones.
       view.timeline.splice(0, n);
       view.archivedThrough = entries[n - 1].seq;
+      const counts = (view.archivedActions ??= {});
+      for (const e of entries) counts[e.action] = (counts[e.action] ?? 0) + 1;
     }
   })();
 
