@@ -61,7 +61,7 @@ export function createFileArchiveStore(dir: string): ArchiveStore {
       const fresh = entries.filter((e) => !held.some((s) => e.seq >= s.from && e.seq <= s.to));
       if (fresh.length === 0) return { written: 0, skipped: entries.length };
       const where = caseDir(caseId);
-      await mkdir(where, { recursive: true });
+      await mkdir(where, { recursive: true, mode: 0o700 }); // notes are personal data: owner only, like the files
       const final = path.join(where, `${pad(fresh[0].seq)}-${pad(fresh.at(-1)!.seq)}.jsonl`);
       const tmp = path.join(where, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
       const fh = await open(tmp, 'wx', 0o600);
