@@ -8,6 +8,7 @@ import { compensationActivities, type MoneyGateway } from './compensation';
 import type { Client } from '@temporalio/client';
 import { reportActivities } from './reports';
 import { incidentActivities } from './incidents';
+import { archiveActivities, type ArchiveWriter } from './archive';
 
 /** What the activities need; the worker builds real clients from config, tests pass peers on loopback. */
 export interface ActivityDeps {
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   approvalSigningSecret: string;
   /** The worker process's Temporal client, for reports that read visibility. */
   temporal?: Client;
+  /** Where the older part of each case's audit trail goes (ARCHIVE_DIR). */
+  archive: ArchiveWriter;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -49,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...reportActivities({ temporal: deps.temporal }),
     ...incidentActivities({ temporal: deps.temporal }),
+    ...archiveActivities({ archive: deps.archive }),
   };
 }
 

@@ -1,5 +1,8 @@
 // Building blocks for cases in tests, benchmarks and recordings: inputs, actors, and a worker
 // whose activities talk to real protocol peers (the stand-ins in dev/standins/).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -16,6 +19,7 @@ import { createPagerDutyGateway } from '../src/integrations/pagerduty-client';
 import { createSlackClient, createSlackGateway } from '../src/integrations/slack-client';
 import { createStripeClient, createStripeGateway } from '../src/integrations/stripe-gateway';
 import { createStripeMoneyGateway } from '../src/integrations/stripe-money';
+import { createFileArchiveStore } from '../src/integrations/archive-store';
 import { DEFAULT_POLICY } from '../src/policy/default-policy';
 import type { Actor, ApprovalDecisionInput, CaseInput } from '../workflows/contracts';
 import type { PagerDutyStandin } from './standins/pagerduty-standin';
@@ -110,7 +114,13 @@ export function caseInput(overrides: Partial<CaseInput> = {}): CaseInput {
   };
 }
 
-/** A worker on the environment whose activities talk to the SMTP and Stripe peers. */
+/** A fresh archive directory (ARCHIVE_DIR) under the system's temp dir, for a test worker and its API. */
+export const tempArchiveDir = (): string => mkdtempSync(path.join(tmpdir(), 'case-archive-'));
+
+/**
+ * A worker on the environment whose activities talk to the SMTP and Stripe peers; case trails are
+ * archived in `archiveDir` (a fresh temp dir unless given).
+ */
 export async function caseWorker(
   env: TestWorkflowEnvironment,
   taskQueue: string,
@@ -121,6 +131,7 @@ export async function caseWorker(
     pagerDuty?: PagerDutyStandin;
     money?: MoneyGateway;
     dataConverter?: DataConverter;
+    archiveDir?: string;
   },
 ): Promise<Worker> {
   quietRuntime();
@@ -139,6 +150,7 @@ export async function caseWorker(
       ...escalationDeps(peers),
       ...compensationDeps(peers),
       temporal: env.client, // reports read visibility
+      archive: createFileArchiveStore(peers.archiveDir ?? tempArchiveDir()),
     }),
   });
 }

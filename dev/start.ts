@@ -20,6 +20,7 @@ import { ConfigError, DEMO_TOKENS, isLoopback, loadConfig } from '../src/config'
 import { deploymentPolicy } from '../src/config/policy-file';
 import { connectClient, connectWorker, dataConverterFor, DEFAULT_TEMPORAL_ADDRESS } from '../src/temporal';
 import { bundleWorkflows, createCaseWorker } from '../src/worker';
+import { TRAIL_LIMITS } from '../workflows/contracts';
 import { startPagerDutyStandin } from './standins/pagerduty-standin';
 import { startSlackStandin } from './standins/slack-standin';
 import { startSmtpInbox } from './standins/smtp-inbox';
@@ -205,6 +206,8 @@ async function main() {
       );
     }
 
+    // The archive of case trails, under DATA_DIR like the rest of the local state.
+    env.ARCHIVE_DIR ??= path.join(dataDir, 'archive');
     const config = loadConfig(env, { devMode: true });
     installWorkerRuntime({ metricsAddress: config.workerMetricsAddress, level: 'WARN' });
     const deps = buildActivityDeps(config);
@@ -264,6 +267,7 @@ async function main() {
         config.encryption
           ? `  Encryption:   payloads sealed with AES-256-GCM (key ${config.encryption.activeKeyId}); the Web UI decodes through ${config.publicBaseUrl}/codec/<CODEC_AUTH_TOKEN>/ (${env.CODEC_AUTH_TOKEN && !process.env.CODEC_AUTH_TOKEN ? `generated, in ${path.relative(process.cwd(), path.join(dataDir, 'codec-auth-token'))}` : 'yours'})`
           : '  Encryption:   off (ENCRYPTION=off; unset it, or set ENCRYPTION_KEYS, to seal payloads)',
+        `  Archive:      case trails beyond the newest ${TRAIL_LIMITS.timelineKeep} entries in ${path.relative(process.cwd(), env.ARCHIVE_DIR) || '.'}/ (GET /cases/<id>/timeline reads it)`,
         `  Reports:      Schedule '${schedule.scheduleId}' (${schedule.outcome}): Mondays 08:00 ${policy.timeZone}, Slack ${config.reportsChannel} and the Support Lead`,
         config.demoTokens
           ? '  Try:          curl -s -H "Authorization: Bearer demo-agent" ' + `${config.publicBaseUrl}/cases`

@@ -33,6 +33,7 @@ import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
 import {
   acknowledgeEscalationUpdate,
+  addNoteUpdate,
   approvalDecisionSignal,
   assignUpdate,
   caseViewQuery,
@@ -485,6 +486,41 @@ PATHS.push(
     },
   },
 );
+
+// Bounded case state: with limits set low, the trail's older part goes to the archive (archiveTimeline)
+// and notes beyond the newest few leave the view.
+PATHS.push({
+  name: 'bounded-trail-archived',
+  caseId: 'ES-REPLAYTRAIL1',
+  input: {
+    settings: {
+      adminBaseUrl: 'https://admin.example.test',
+      publicBaseUrl: 'http://127.0.0.1:3999',
+      trailLimits: { timelineKeep: 4, timelineMax: 8, notesKeep: 3 },
+    },
+  },
+  async drive(_ctx, handle) {
+    for (let i = 1; i <= 12; i++)
+      await handle.executeUpdate(addNoteUpdate, { args: [{ actor: agent, text: `Called back, attempt ${i}` }] });
+    await waitForView(handle, (v) => (v.archivedThrough ?? 0) >= 5);
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, ...resolution }] });
+    await waitForView(handle, (v) => (v.archivedThrough ?? 0) >= 10);
+  },
+  check(r) {
+    assert.ok((r.view.archivedThrough ?? 0) >= 10, 'the trail was archived twice');
+    assert.ok(r.view.timeline.length <= 8);
+    assert.deepEqual(
+      r.view.timeline.map((t) => t.seq),
+      r.view.timeline.map((_, i) => r.view.archivedThrough! + 1 + i),
+      'the trail goes on from the archive without a gap',
+    );
+    assert.deepEqual(
+      r.view.notes.map((n) => n.text),
+      ['Called back, attempt 10', 'Called back, attempt 11', 'Called back, attempt 12'],
+    );
+    assert.equal(actions(r).at(-1), 'archived');
+  },
+});
 
 /**
  * The history as protobuf JSON (what historyToJSON from @temporalio/common/lib/proto-utils would

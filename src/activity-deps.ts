@@ -6,6 +6,7 @@ import { createPagerDutyGateway } from './integrations/pagerduty-client';
 import { createSlackClient, createSlackGateway } from './integrations/slack-client';
 import { createStripeClient, createStripeGateway } from './integrations/stripe-gateway';
 import { createStripeMoneyGateway } from './integrations/stripe-money';
+import { createFileArchiveStore } from './integrations/archive-store';
 import { surveyLink } from './security/csat-token';
 
 /** The worker's activity dependencies, built from config; fails naming the first missing integration setting. */
@@ -25,6 +26,8 @@ export function buildActivityDeps(config: Config): ActivityDeps & { close(): voi
     throw new ConfigError(
       'PAGERDUTY_ROUTING_KEY: required for the worker (npm start runs a local PagerDuty stand-in when unset)',
     );
+  if (!config.archiveDir)
+    throw new ConfigError('ARCHIVE_DIR: required for the worker in production (where case audit trails are archived)');
   const slack = createSlackGateway(
     createSlackClient({ token: config.slack.botToken, slackApiUrl: config.slack.apiUrl }),
   );
@@ -52,6 +55,7 @@ export function buildActivityDeps(config: Config): ActivityDeps & { close(): voi
     approvalsChannel: config.compensation.approvalsChannel,
     approvalSigningSecret: config.approvalSigningSecret,
     csatLink: (caseId, surveyId) => surveyLink(config, caseId, surveyId),
+    archive: createFileArchiveStore(config.archiveDir),
     close: () => mailer.close(),
   };
 }

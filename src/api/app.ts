@@ -27,6 +27,7 @@ import { metricsRoutes } from './routes/metrics';
 import { slackRoutes } from './routes/slack';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks';
 import { pagerDutyWebhookRoutes } from './routes/pagerduty-webhooks';
+import { timelineRoutes } from './routes/timeline';
 
 /** The route tables, one per capability; their order is the order of the routes in /openapi.json. */
 const ROUTE_TABLES: RouteTable[] = [
@@ -40,6 +41,7 @@ const ROUTE_TABLES: RouteTable[] = [
   caseRoutes,
   messageRoutes,
   incidentRoutes,
+  timelineRoutes,
   csatRoutes,
 ];
 

@@ -90,6 +90,15 @@ export const listQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+/** Query of GET /cases/:caseId/timeline: entries older than `before` (a seq), newest first. */
+export const timelineQuery = z.strictObject({
+  before: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, 'before: a seq, as the last page answered in next')
+    .transform(Number)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 /** Idempotency-Key header. */
 export const idempotencyKey = z
   .string()

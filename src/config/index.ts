@@ -67,6 +67,7 @@ const envSchema = z.object({
   APPROVAL_SIGNING_SECRET: z.string().min(32, 'APPROVAL_SIGNING_SECRET must be at least 32 characters').optional(),
   CODEC_AUTH_TOKEN: z.string().min(32, 'CODEC_AUTH_TOKEN must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
+  ARCHIVE_DIR: z.string().min(1).optional(),
   CSAT_SURVEY_DELAY_MINUTES: z.coerce
     .number()
     .int()
@@ -131,6 +132,11 @@ export interface Config {
   /** Signs approval decisions the product makes, so a raw signal carrying one can be told from a forged one. */
   approvalSigningSecret: string;
   dataDir: string;
+  /**
+   * Where the older part of every case's audit trail is archived (a directory the worker writes and
+   * the API reads). ARCHIVE_DIR; unset, `<DATA_DIR>/archive` outside production, none in production.
+   */
+  archiveDir?: string;
   /** Deployment overrides of the policy for new cases. */
   policyOverrides: { csatSurveyDelayMinutes?: number };
   /** A deployment's own policy (JSON, whole or partial over the seed's). */
@@ -298,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     csatSecret: secret('CSAT_SIGNING_SECRET'),
     approvalSigningSecret: secret('APPROVAL_SIGNING_SECRET'),
     dataDir: e.DATA_DIR,
+    archiveDir: e.ARCHIVE_DIR ?? (production ? undefined : `${e.DATA_DIR.replace(/\/$/, '')}/archive`),
     policyOverrides: { csatSurveyDelayMinutes: e.CSAT_SURVEY_DELAY_MINUTES },
     policyFile: e.POLICY_FILE,
     slack: { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL, escalationsChannel: e.SLACK_ESCALATIONS_CHANNEL },

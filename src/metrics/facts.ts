@@ -17,7 +17,8 @@ export function factsFromView(policy: SupportPolicy, view: CaseView): CaseFacts 
   const highest = escalations
     .map((e) => e.severity)
     .sort((a, b) => SEVERITY_ORDER.indexOf(b) - SEVERITY_ORDER.indexOf(a))[0];
-  const replies = view.timeline.filter((t) => t.action === 'replied').length;
+  // Bounded case state: replies whose entries went to the archive count too.
+  const replies = view.timeline.filter((t) => t.action === 'replied').length + (view.archivedActions?.replied ?? 0);
   // Policies pinned before `reporting` existed count in the seed's business hours.
   const business = policy.calendars.find((c) => c.id === (policy.reporting?.businessCalendarId ?? 'business-hours'));
   const resolvedAt = view.times.resolvedAt ? Date.parse(view.times.resolvedAt) : undefined;

@@ -77,7 +77,7 @@ describe('history size of typical cases (B5, time-skipping server)', function ()
   const mailFor = (input: CaseInput, template: string) =>
     inbox.waitFor((m) => m.headers['x-case-id'] === input.caseId && m.headers['x-template-id'] === template, 30_000);
 
-  it('an e-mail case (open, assign, reply, resolve, survey, rating) stays small: 64 KB, 71 events (target 60)', async () => {
+  it('an e-mail case (open, assign, reply, resolve, survey, rating) stays small: 64 KB, 73 events (target 60)', async () => {
     const { handle, input } = await open();
     await idle(handle);
     await act(handle, assignUpdate, { actor: agent, assignee: { id: agent.id, name: agent.name } });
@@ -111,11 +111,12 @@ describe('history size of typical cases (B5, time-skipping server)', function ()
     // markers (each with its TemporalChangeVersion upsert), 9 of the 3 e-mail activities, 8 of
     // the 4 Updates, 8 of timers (survey delay, survey window, reopen window, SLA), 4 search
     // attribute upserts, start and completion. Fewer needs fewer workflow tasks or activities.
-    assert.ok(events <= 71, `${events} events (reached: 71; target: at most 60)`);
+    // The bounded-case-state patch marker (and its TemporalChangeVersion upsert) added 2 events.
+    assert.ok(events <= 73, `${events} events (reached: 73; target: at most 60)`);
     assert.ok(bytes <= 64 * 1024, `${kb} (target: at most 64 KB)`);
   });
 
-  it('the P0 ladder case (escalate, rung 2, acknowledge, resolve) stays small: 128 KB, 146 events (target 120)', async () => {
+  it('the P0 ladder case (escalate, rung 2, acknowledge, resolve) stays small: 128 KB, 148 events (target 120)', async () => {
     const { handle, input } = await open({
       category: 'payment',
       subject: 'Cannot pay for anything',
@@ -169,7 +170,8 @@ describe('history size of typical cases (B5, time-skipping server)', function ()
     // 22 workflow tasks, 33 of 11 activities (every page, Slack post and e-mail is one, and its
     // completion a workflow task), 18 of timers (the ladder's and the engineering clock's both fire
     // at the 15th minute), 12 of 6 patch markers. Fewer needs fewer workflow tasks or activities.
-    assert.ok(events <= 146, `${events} events (reached: 146; target: at most 120)`);
+    // The bounded-case-state patch marker (and its TemporalChangeVersion upsert) added 2 events.
+    assert.ok(events <= 148, `${events} events (reached: 148; target: at most 120)`);
     assert.ok(bytes <= 128 * 1024, `${kb} (target: at most 128 KB)`);
   });
 });

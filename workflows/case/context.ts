@@ -36,7 +36,7 @@ import {
   type CaseInput,
   type CustomerReplyInput,
 } from './contract';
-import type { Actor, EmailRecord, EmailThreading } from './state';
+import type { Actor, EmailRecord, EmailThreading, TimelineEntry } from './state';
 
 const EMAIL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -72,7 +72,8 @@ export interface CaseContext {
   state: CaseState;
   view: CaseView;
   now(): string;
-  record(actor: Actor, action: string, detail?: string): void;
+  /** Appends to the audit trail and returns the entry's seq; `extra` adds fields (a note's text). */
+  record(actor: Actor, action: string, detail?: string, extra?: Pick<TimelineEntry, 'note'>): number;
   setStatus(status: CaseStatus): void;
   /** Queues a case e-mail and returns its number; `threading` makes it a reply in the customer's thread. */
   queueEmail(
@@ -208,8 +209,12 @@ export function createCaseContext(input: CaseInput, state: CaseState): CaseConte
     forbidden,
     alreadyDone,
 
-    record(actor, action, detail) {
-      view.timeline.push({ seq: view.timeline.length + 1, at: now(), actor, action, ...(detail ? { detail } : {}) });
+    record(actor, action, detail, extra) {
+      // Seqs keep counting across runs (the trail's older part is archived): states carried before
+      // bounded state have no lastSeq, and their newest entry's seq is the trail's length.
+      const seq = (state.lastSeq = (state.lastSeq ?? view.timeline.at(-1)?.seq ?? 0) + 1);
+      view.timeline.push({ seq, at: now(), actor, action, ...(detail ? { detail } : {}), ...extra });
+      return seq;
     },
 
     setStatus(status) {

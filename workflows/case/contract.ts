@@ -161,6 +161,8 @@ export interface ActionProduced {
   approvalId?: string;
   /** The escalation an escalate or trigger created, or the one acknowledged, resolved or re-graded. */
   escalationId?: string;
+  /** The audit-trail entry the action wrote (a note), so a client knows where it stands in the trail. */
+  seq?: number;
 }
 
 /**

@@ -23,11 +23,22 @@ export interface Customer {
 
 /** One line of the case's audit trail. */
 export interface TimelineEntry {
+  /** 1, 2, 3... in the order things happened, across every run of the case (continue-as-new keeps counting). */
   seq: number;
   at: string;
   actor: Actor;
   action: string;
   detail?: string;
+  /** A `note_added` entry's note text, so the trail (and the archive) holds every note. */
+  note?: string;
+}
+
+/** An internal note; `seq` is its `note_added` entry's (notes written before bounded state have none). */
+export interface NoteRecord {
+  seq?: number;
+  at: string;
+  by: string;
+  text: string;
 }
 
 /** An e-mail the case sent or is sending. */
@@ -67,8 +78,17 @@ export interface CaseCore {
   payment?: PaymentFacts;
   identity?: { verified: boolean; checkedAt: string; by: string };
   emails: EmailRecord[];
+  /** The newest entries of the audit trail; older ones are in the archive (GET /cases/:caseId/timeline). */
   timeline: TimelineEntry[];
-  notes: { at: string; by: string; text: string }[];
+  /**
+   * The seq of the newest entry that has left `timeline` for the archive (bounded case state);
+   * absent while nothing has.
+   */
+  archivedThrough?: number;
+  /** How many entries of each action have left `timeline` for the archive (so counts over the whole trail hold). */
+  archivedActions?: Record<string, number>;
+  /** The newest notes; every note is also in the trail, as its `note_added` entry. */
+  notes: NoteRecord[];
   reopens: number;
   resolution?: { actionTaken: string; expectedResult: string; specificAction: string };
   csat: { surveySentAt?: string; rating?: number; comment?: string; ratedAt?: string; expiresAt?: string } | null;
@@ -84,6 +104,8 @@ export interface CoreSettings {
   publicBaseUrl: string;
   /** Continue-as-new once history reaches this many events (default 2000); tests set it low. */
   continueAsNewAfterEvents?: number;
+  /** How much of the trail and the notes the case keeps (default TRAIL_LIMITS); recordings set it low. */
+  trailLimits?: Partial<TrailLimits>;
 }
 
 /** The headers that make a case e-mail a reply in the customer's own thread. */
@@ -91,6 +113,31 @@ export interface EmailThreading {
   inReplyTo: string;
   references: string[];
 }
+
+/**
+ * How much of the audit trail and the notes a case keeps in its state (and so in its view and what
+ * continue-as-new carries). The trail is archived down to `timelineKeep` entries and
+ * `timelineKeepBytes` once it passes `timelineMax` entries or `timelineMaxBytes`; notes beyond the
+ * newest `notesKeep` (and `notesKeepBytes`) leave the view at once, since the trail holds their text.
+ */
+export interface TrailLimits {
+  timelineKeep: number;
+  timelineMax: number;
+  timelineKeepBytes: number;
+  timelineMaxBytes: number;
+  notesKeep: number;
+  notesKeepBytes: number;
+}
+
+/** The limits a case keeps its trail and notes to: a few hundred entries, well under 256 KB together. */
+export const TRAIL_LIMITS: TrailLimits = {
+  timelineKeep: 200,
+  timelineMax: 300,
+  timelineKeepBytes: 64 * 1024,
+  timelineMaxBytes: 96 * 1024,
+  notesKeep: 100,
+  notesKeepBytes: 48 * 1024,
+};
 
 /** An e-mail waiting in the outbox. */
 export interface OutgoingEmail {
@@ -106,6 +153,8 @@ export interface CoreState {
   resolutionEpoch: number;
   closedAtMs: number;
   outbox: OutgoingEmail[];
+  /** The seq of the newest trail entry (absent in states carried before bounded state: the last entry's). */
+  lastSeq?: number;
   /** Idempotency keys of recent actions (the Update ids `<caller>:<key>`), so a retry after continue-as-new finds the first. */
   actionKeys?: ActionKey[];
 }

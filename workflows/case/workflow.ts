@@ -21,6 +21,7 @@ import { SLA_PATCH } from '../clocks/handlers';
 import { createCaseContext, CUSTOMER, MINUTE, SYSTEM } from './context';
 import { openedEntry, openingCore, openingFacts } from './opening';
 import { lastCustomerEmail } from '../conversation/handlers';
+import { BOUNDED_STATE_PATCH, installBoundedTrail } from './trail';
 import {
   addNoteUpdate,
   assignUpdate,
@@ -247,6 +248,7 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       if (!note.trim()) throw invalid('a note needs text');
     },
     ({ actor, text: note }) => {
+      if (trail) return { seq: trail.addNote(actor, note, now()) };
       view.notes.push({ at: now(), by: actor.name, text: note });
       record(actor, 'note_added');
     },
@@ -355,6 +357,10 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
   // Asked once, in the first activation: cases opened before clocks existed replay without their commands.
   const slaPatched = patched(SLA_PATCH);
   installCapabilities(ctx);
+  // Bounded state (the trail's older part archived, notes trimmed) for cases opened after it; asked
+  // once, in the first activation: a run that started without it keeps its whole trail, and its
+  // next run (after continue-as-new) takes it up.
+  const trail = patched(BOUNDED_STATE_PATCH) ? installBoundedTrail(ctx) : undefined;
 
   if (!input.resume) await intake();
   // Cases opened before continue-as-new existed keep their histories valid: no patch, no new command.
