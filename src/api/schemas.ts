@@ -171,3 +171,9 @@ export const messagesQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .refine((q) => q.after === undefined || q.before === undefined, 'give after or before, not both');
+/** Body of POST /chat/:token/messages: what the customer wrote on the chat page. */
+export const chatMessageBody = z.strictObject({ text: text(4_000) });
+/** Query of GET /chat/:token/events: resume after message n (a reconnect's Last-Event-ID wins). */
+export const chatEventsQuery = z.strictObject({ after: z.coerce.number().int().min(0).optional() });
+/** A Last-Event-ID header: the number of the last message the client has. */
+export const lastEventId = z.string().regex(/^\d{1,9}$/, 'Last-Event-ID must be a message number');
