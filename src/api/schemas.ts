@@ -174,6 +174,12 @@ export const messagesQuery = z
 /** Body of POST /chat/:token/messages: what the customer wrote on the chat page. */
 export const chatMessageBody = z.strictObject({ text: text(4_000) });
 /** Query of GET /chat/:token/events: resume after message n (a reconnect's Last-Event-ID wins). */
-export const chatEventsQuery = z.strictObject({ after: z.coerce.number().int().min(0).optional() });
+export const chatEventsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^\d{1,9}$/, 'after: a message number')
+    .transform(Number)
+    .optional(),
+});
 /** A Last-Event-ID header: the number of the last message the client has. */
 export const lastEventId = z.string().regex(/^\d{1,9}$/, 'Last-Event-ID must be a message number');

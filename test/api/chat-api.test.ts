@@ -9,7 +9,7 @@ import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { signChatToken } from '../../src/security/chat-token';
+import { CHAT_LINK_TTL_MS, signChatToken } from '../../src/security/chat-token';
 import { signSurveyToken } from '../../src/security/csat-token';
 import type { CaseView, MessagesPage } from '../../workflows/contracts';
 import { bearer, startCaseRig, TEST_CSAT_SECRET, TEST_ENV, type CaseRig } from '../helpers/cases';
@@ -129,8 +129,8 @@ describe('live chat API (dev server, worker, a real HTTP listener)', function ()
     const before = Date.now();
     const { url, expiresAt } = await linkOf(chat.caseId);
     assert.match(url, /^http:\/\/chat\.test\/chat\/c1\.[\w-]+\.[\w-]+$/);
-    const days = (Date.parse(expiresAt) - before) / 86_400_000;
-    assert.ok(days > 6.99 && days <= 7, `expires in ${days} days`);
+    const expiresMs = Date.parse(expiresAt);
+    assert.ok(expiresMs > before + CHAT_LINK_TTL_MS - 1_000 && expiresMs <= Date.now() + CHAT_LINK_TTL_MS, expiresAt);
 
     const inApp = await open({ channel: 'in_app', subject: "I can't log in", description: 'Login keeps failing.' });
     await linkOf(inApp.caseId);
@@ -278,6 +278,59 @@ describe('live chat API (dev server, worker, a real HTTP listener)', function ()
     resumed.close();
     const bad = await request(app).get(`/chat/${token}/events`).set('Last-Event-ID', 'abc');
     assert.equal(bad.status, 400);
+  });
+
+  it('answers garbage on a valid link with a 4xx error body and writes nothing', async () => {
+    const c = await open();
+    const { token } = await linkOf(c.caseId);
+    const post = (body: string, headers: Record<string, string>) =>
+      request(app)
+        .post(`/chat/${token}/messages`)
+        .set({ 'Idempotency-Key': 'chat-garbage', ...headers })
+        .send(body);
+    const JSON_TYPE = { 'Content-Type': 'application/json' };
+    const probes: [string, Promise<request.Response>, number][] = [
+      ['text/plain', post('{"text":"hi"}', { 'Content-Type': 'text/plain' }), 415],
+      ['a form', post('text=hi', { 'Content-Type': 'application/x-www-form-urlencoded' }), 415],
+      ['no body', request(app).post(`/chat/${token}/messages`).set('Idempotency-Key', 'chat-garbage'), 400],
+      ...[null, 12, true, [], {}, ['hi']].map((v): [string, Promise<request.Response>, number] => [
+        `text: ${JSON.stringify(v)}`,
+        post(JSON.stringify({ text: v }), JSON_TYPE),
+        400,
+      ]),
+      ['an extra property', post('{"text":"hi","author":"Alex Agent"}', JSON_TYPE), 400],
+      ['__proto__', post('{"text":"hi","__proto__":{"polluted":true}}', JSON_TYPE), 400],
+      ['not JSON', post('{"text":"hi",', JSON_TYPE), 400],
+      ['objects 10,000 deep', post(`{"text":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`, JSON_TYPE), 400],
+      ['oversized', post(JSON.stringify({ text: 'x'.repeat(101 * 1024) }), JSON_TYPE), 413],
+      ['a key of 300 characters', post('{"text":"hi"}', { ...JSON_TYPE, 'Idempotency-Key': 'k'.repeat(300) }), 400],
+      ['a key with spaces', post('{"text":"hi"}', { ...JSON_TYPE, 'Idempotency-Key': 'a b' }), 400],
+      ...['?after=abc', '?after=-1', '?after[]=1', '?hostile=1', '?after=1e400'].map(
+        (q): [string, Promise<request.Response>, number] => [
+          `events${q}`,
+          request(app).get(`/chat/${token}/events${q}`),
+          400,
+        ],
+      ),
+      ['Last-Event-ID -1', request(app).get(`/chat/${token}/events`).set('Last-Event-ID', '-1'), 400],
+    ];
+    for (const [what, pending, status] of probes) {
+      const res = await pending;
+      assert.equal(res.status, status, `${what}: ${res.status} ${res.text.slice(0, 200)}`);
+      assert.match(String(res.headers['content-type']), /^application\/json/, what);
+      assert.equal(typeof res.body.error?.code, 'string', what);
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    // A message after the garbage is the second message of the thread: nothing else got in.
+    await say(token, 'hello', 'chat-after-garbage').expect(202);
+    const page = await eventually(async () => {
+      const p = await thread(c.caseId);
+      return p.count >= 2 ? p : undefined;
+    }, 'the message');
+    assert.deepEqual(
+      page.messages.map((m) => m.text),
+      ["I can't log in to my account since this morning.", 'hello'],
+    );
   });
 
   it("shows an in-app case's self-service answer on the thread, and its messages arrive via in_app", async () => {

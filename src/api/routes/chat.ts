@@ -30,6 +30,8 @@ import * as s from '../schemas';
 export const CHAT_POLL_MS = 500;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
+/** How long a message waits for the case's memory of its key before it is signalled anyway. */
+const PRIOR_USE_WAIT_MS = 2_000;
 /** The caller of customer messages sent through a chat link, in their idempotency keys. */
 const CHAT_CALLER = 'chat-link';
 
@@ -179,13 +181,35 @@ export function chatRoutes(env: RouteEnv): RouteDef[] {
         const reply = { message: (ctx.body as z.infer<typeof s.chatMessageBody>).text };
         // Signals have no ids of their own: the key rides in the payload and the case ignores a repeat.
         const idempotencyKey = actionUpdateId(CHAT_CALLER, key);
-        const replayed = (await priorUse(handle, idempotencyKey, reply)) === 'replay';
-        if (!replayed) await handle.signal(customerReplySignal, { ...reply, via: claim.channel, idempotencyKey });
+        const replayed = (await priorUseSoon(handle, idempotencyKey, reply)) === 'replay';
+        // `at`: when the customer wrote it, even if no worker takes the signal until later.
+        const at = new Date().toISOString();
+        if (!replayed) await handle.signal(customerReplySignal, { ...reply, at, via: claim.channel, idempotencyKey });
         wakers.wake(claim.caseId); // this process's streams of the case look at once
         return { status: 202, body: { accepted: true }, ...(replayed ? { headers: REPLAYED } : {}) };
       },
     },
   ];
+}
+
+/**
+ * What the case remembers of a message's key, if its worker answers soon; 'unknown' while none does
+ * (a worker restarting): the signal goes in all the same, the server keeps it, and the case itself
+ * drops a repeat of the key. The customer's message is never refused for want of a worker.
+ */
+async function priorUseSoon(handle: WorkflowHandle, updateId: string, input: unknown) {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      priorUse(handle, updateId, input),
+      new Promise<'unknown'>((resolve) => (timer = setTimeout(() => resolve('unknown'), PRIOR_USE_WAIT_MS))),
+    ]);
+  } catch (err) {
+    if (err instanceof HttpError || err instanceof WorkflowNotFoundError) throw err;
+    return 'unknown';
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Wake-ups per case: a stream waits for its next look, or for a message sent through this process. */
