@@ -35,6 +35,10 @@ export async function runEventStream(
   res.setHeader('Cache-Control', 'no-store, no-transform');
   res.setHeader('X-Accel-Buffering', 'no'); // a buffering proxy (nginx) would hold the events back
   res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (res.req.method === 'HEAD') {
+    res.end(); // the headers only: a HEAD never holds a connection open
+    return;
+  }
   res.flushHeaders();
   res.socket?.setNoDelay(true);
   const write = (s: string) => {

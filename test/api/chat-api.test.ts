@@ -276,6 +276,8 @@ describe('live chat API (dev server, worker, a real HTTP listener)', function ()
     const next = await resumed.next();
     assert.equal(next.id, '3');
     resumed.close();
+    const head = await request(app).head(`/chat/${token}/events`).expect(200);
+    assert.match(String(head.headers['content-type']), /^text\/event-stream/);
     const bad = await request(app).get(`/chat/${token}/events`).set('Last-Event-ID', 'abc');
     assert.equal(bad.status, 400);
   });

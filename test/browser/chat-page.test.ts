@@ -25,7 +25,8 @@ import { bearer, caseWorker, TEST_ENV } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { eventually } from '../helpers/wait';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; CHROMIUM_PATH names another build. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** As this machine's notes say: no sandbox as root, and no background connections to a closed network. */
 const CHROMIUM_ARGS = [
   '--no-sandbox',
