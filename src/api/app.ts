@@ -15,8 +15,10 @@ import { actorOf, staffDirectory, type StaffDirectory } from '../security/staff-
 import type { Actor } from '../../workflows/contracts';
 import { codecRouter } from './codec-router';
 import { errorBody, HttpError, toHttpError } from './errors';
+import { runEventStream, type EventStream } from './event-stream';
 import { createRouteEnv, type RouteDef, type RouteTable } from './route-table';
 import { caseRoutes } from './routes/cases';
+import { chatRoutes } from './routes/chat';
 import { messageRoutes } from './routes/messages';
 import { incidentRoutes } from './routes/incidents';
 import { compensationRoutes } from './routes/compensation';
@@ -43,6 +45,7 @@ const ROUTE_TABLES: RouteTable[] = [
   incidentRoutes,
   timelineRoutes,
   csatRoutes,
+  chatRoutes,
 ];
 
 /** What createApp needs: the process's one Temporal client, config and the policy new cases pin. */
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
     app[route.method](route.path, async (req: Request, res: Response) => {
       const started = process.hrtime.bigint();
       let status = 500;
+      let stream: EventStream | undefined;
       try {
         const caller = route.permission ? authenticate(staff, req) : null;
         if (route.permission && caller && !roleMay(policy, caller.role as never, route.permission)) {
@@ -101,7 +105,9 @@ export function createApp(deps: AppDeps): express.Express {
         });
         status = reply.status ?? 200;
         for (const [k, v] of Object.entries(reply.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
-        if (reply.html !== undefined) res.status(status).type('html').send(reply.html);
+        if (reply.stream)
+          stream = reply.stream; // runs after the request is logged: its time is the answer's
+        else if (reply.html !== undefined) res.status(status).type('html').send(reply.html);
         else res.status(status).json(reply.body);
       } catch (err) {
         const e = httpErrorOf(err);
@@ -123,6 +129,7 @@ export function createApp(deps: AppDeps): express.Express {
         });
         metrics.observe(route.method.toUpperCase(), route.path, status, ms / 1000);
       }
+      if (stream) await runEventStream(res, stream, log, route.path);
     });
   }
 

@@ -19,6 +19,7 @@ import {
   type CaseView,
 } from '../../workflows/contracts';
 import { HttpError } from './errors';
+import type { EventStream } from './event-stream';
 import * as s from './schemas';
 
 /** What a route handler gets. */
@@ -36,6 +37,8 @@ export interface Reply {
   body: unknown;
   headers?: Record<string, string | undefined>;
   html?: string;
+  /** Server-Sent Events instead of a body (src/api/event-stream.ts). */
+  stream?: EventStream;
 }
 /** A request header a route reads, as /openapi.json documents it. */
 export interface HeaderDoc {

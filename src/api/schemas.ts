@@ -229,3 +229,15 @@ export const pagerDutyWebhook = z.object({
     data: z.object({ id: z.string().max(100).optional(), incident_key: z.string().max(300).nullish() }).passthrough(),
   }),
 });
+/** Body of POST /chat/:token/messages: what the customer wrote on the chat page. */
+export const chatMessageBody = z.strictObject({ text: text(4_000) });
+/** Query of GET /chat/:token/events: resume after message n (a reconnect's Last-Event-ID wins). */
+export const chatEventsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^\d{1,9}$/, 'after: a message number')
+    .transform(Number)
+    .optional(),
+});
+/** A Last-Event-ID header: the number of the last message the client has. */
+export const lastEventId = z.string().regex(/^\d{1,9}$/, 'Last-Event-ID must be a message number');

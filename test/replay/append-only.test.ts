@@ -39,19 +39,30 @@ describe('recorded histories are append-only', () => {
     let commits: string[];
     try {
       if (git('rev-parse', '--is-shallow-repository').trim() === 'true') return this.skip();
-      commits = git('log', '--format=%H', '--', LOCK).split('\n').filter(Boolean).reverse();
+      // Every commit that touched the lock, and every merge (a merge can drop a branch's entry while
+      // matching its other parent): each is checked against each of its parents.
+      const touched = git('log', '--format=%H', '--full-history', '--', LOCK).split('\n').filter(Boolean);
+      const merges = git('rev-list', '--merges', 'HEAD').split('\n').filter(Boolean);
+      commits = [...new Set([...touched, ...merges])];
     } catch {
       console.log('      (skipped: no git history here to check the lock file against)');
       return this.skip();
     }
-    let before: Record<string, string> = {};
+    const lockAt = (rev: string): Record<string, string> | null => {
+      try {
+        return JSON.parse(git('show', `${rev}:${LOCK}`)) as Record<string, string>;
+      } catch {
+        return null; // the lock did not exist yet
+      }
+    };
     for (const c of commits) {
-      const at = JSON.parse(git('show', `${c}:${LOCK}`)) as Record<string, string>;
-      for (const [f, hash] of Object.entries(before))
-        assert.equal(at[f], hash, `commit ${c.slice(0, 7)} changed or removed ${f} in ${LOCK}`);
-      before = at;
+      const at = lockAt(c) ?? {};
+      const parents = git('rev-list', '--parents', '-n', '1', c).trim().split(' ').slice(1);
+      for (const p of parents)
+        for (const [f, hash] of Object.entries(lockAt(p) ?? {}))
+          assert.equal(at[f], hash, `commit ${c.slice(0, 7)} changed or removed ${f} in ${LOCK}`);
     }
-    for (const [f, hash] of Object.entries(before))
+    for (const [f, hash] of Object.entries(lockAt('HEAD') ?? {}))
       assert.equal(lock[f], hash, `the working tree changes ${f} in ${LOCK}`);
   });
 });

@@ -416,6 +416,12 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
           .map((s, i) => `${i + 1}. ${s.title}`)
           .join('\n');
         queueEmail('self_service_answer', { playbookTitle: pb.title, steps });
+        // On the thread too, so the chat page shows it (state only: no command changes).
+        ctx.emit({
+          type: 'agentReplied',
+          actor: SYSTEM,
+          text: `While an agent picks up your request, these steps solve "${pb.title}" for most people:\n\n${steps}\n\nIf they don't, just reply and we'll take it from there.`,
+        });
         markFirstResponse(SYSTEM);
         record(SYSTEM, 'self_service_answer_sent', pb.title);
       }
