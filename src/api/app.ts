@@ -22,6 +22,7 @@ import { compensationRoutes } from './routes/compensation';
 import { csatRoutes } from './routes/csat';
 import { escalationRoutes } from './routes/escalation';
 import { healthRoutes } from './routes/health';
+import { inboundRoutes } from './routes/inbound';
 import { metricsRoutes } from './routes/metrics';
 import { slackRoutes } from './routes/slack';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks';
@@ -37,6 +38,7 @@ const ROUTE_TABLES: RouteTable[] = [
   caseRoutes,
   messageRoutes,
   csatRoutes,
+  inboundRoutes,
 ];
 
 /** What createApp needs: the process's one Temporal client, config and the policy new cases pin. */

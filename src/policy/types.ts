@@ -53,7 +53,8 @@ export type TemplateId =
   | 'compensation_offered'
   | 'agent_reply'
   | 'self_service_answer'
-  | 'csat_survey';
+  | 'csat_survey'
+  | 'acknowledgement';
 
 /** One step of a Tier 1 checklist or a common-issue playbook. */
 export interface StepDef {
@@ -239,4 +240,5 @@ export type Permission =
   | 'case.close'
   | 'compensation.propose'
   | 'approval.decide'
-  | 'escalation.ack';
+  | 'escalation.ack'
+  | 'inbound.review';
