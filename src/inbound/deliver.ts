@@ -75,6 +75,21 @@ export function createIntake(deps: Omit<IntakeDeps, 'attachments' | 'rejected'> 
   };
 }
 
+/** How long placing one message may take before the sender is told to try again (SMTP 451, HTTP 503). */
+export const PLACE_TIMEOUT_MS = 20_000;
+
+/**
+ * The promise, or a rejection after `ms`: a Temporal server that hangs (rather than refuses) must
+ * not hold the sender's connection open. The work may still finish; a redelivery then changes nothing.
+ */
+export function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not placed within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A signal or query on a case that has finished (or never existed). */
 const finished = (err: unknown) =>
   err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test((err as Error)?.message ?? '');

@@ -9,7 +9,7 @@
 // parsing webhook instead (POST /inbound/email/brevo), which is what production does (README).
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type AddressObject, type HeaderValue, type ParsedMail } from 'mailparser';
-import type { IntakeOutcome, Intake } from './deliver';
+import { PLACE_TIMEOUT_MS, within, type IntakeOutcome, type Intake } from './deliver';
 import type { InboundMessage } from './message';
 
 /** Largest message accepted (attachments above INBOUND_MAX_ATTACHMENT_BYTES are listed, not stored). */
@@ -24,6 +24,8 @@ export interface InboundSmtpOptions {
   supportAddress: string;
   intake: Pick<Intake, 'deliver' | 'reject'>;
   maxMessageBytes?: number;
+  /** How long placing a message may take before the answer is 451 (default PLACE_TIMEOUT_MS). */
+  placeTimeoutMs?: number;
   /** One line per message, with no personal data (outcome and case id only). */
   log?: (line: string) => void;
 }
@@ -130,7 +132,7 @@ export async function startInboundSmtp(opts: InboundSmtpOptions): Promise<Inboun
         callback(smtpError(`5.3.4 message exceeds the maximum size of ${max} bytes`, 552));
         return;
       }
-      place(Buffer.concat(chunks), session).then(
+      within(place(Buffer.concat(chunks), session), opts.placeTimeoutMs ?? PLACE_TIMEOUT_MS).then(
         (outcome) => {
           log(`inbound-smtp: ${describeOutcome(outcome)}`);
           callback(null, `2.0.0 ${outcome.outcome === 'rejected' ? 'kept for review' : `case ${outcome.caseId}`}`);

@@ -363,6 +363,24 @@ describe('inbound e-mail (SMTP server, Brevo webhook; dev server, worker, SMTP p
       t.close();
       await down.close();
     }
+    // A Temporal that hangs rather than refuses: 451 after the deadline, never an open connection.
+    const hung = await startInboundSmtp({
+      host: '127.0.0.1',
+      port: 0,
+      supportAddress: SUPPORT,
+      placeTimeoutMs: 300,
+      intake: { deliver: () => new Promise(() => undefined), reject: () => new Promise(() => undefined) },
+    });
+    const t2 = nodemailer.createTransport({ host: '127.0.0.1', port: hung.port, secure: false, ignoreTLS: true });
+    try {
+      await assert.rejects(
+        t2.sendMail({ from: 'grace@example.com', to: SUPPORT, subject: 'x', text: 'x' }),
+        (err: { responseCode?: number }) => err.responseCode === 451,
+      );
+    } finally {
+      t2.close();
+      await hung.close();
+    }
   });
 
   it('the Brevo webhook is off (503) without configured credentials', async () => {

@@ -3,7 +3,7 @@
 // intake (src/inbound/deliver.ts), and staff list the mail the product could not place.
 import type { z } from 'zod/v4';
 import { brevoMessage } from '../../inbound/brevo';
-import { createIntake } from '../../inbound/deliver';
+import { createIntake, PLACE_TIMEOUT_MS, within } from '../../inbound/deliver';
 import { secretMatches } from '../../security/bearer-tokens';
 import { HttpError } from '../errors';
 import type { Ctx, RouteDef, RouteEnv } from '../route-table';
@@ -48,7 +48,7 @@ export function inboundRoutes(env: RouteEnv): RouteDef[] {
         // delivers the whole batch again (a redelivered item changes nothing).
         for (const item of items) {
           try {
-            results.push(await intake.deliver(brevoMessage(item), JSON.stringify(item)));
+            results.push(await within(intake.deliver(brevoMessage(item), JSON.stringify(item)), PLACE_TIMEOUT_MS));
           } catch {
             throw new HttpError(503, 'unavailable', 'the support system is unavailable; deliver again later');
           }
