@@ -152,6 +152,21 @@ describe('inbound e-mail (SMTP server, Brevo webhook; dev server, worker, SMTP p
     assert.equal(mailsOf(caseId).length, 1);
   });
 
+  it('a reply naming a case that does not run (finished, or never was) opens a new case', async () => {
+    const messageId = `<orphan-${run}@mail.example.com>`;
+    await transport.sendMail({
+      from: 'Grace <grace@example.com>',
+      to: SUPPORT,
+      subject: 'Re: Your case [ES-ZZZZZZZZZZ]',
+      text: 'Any news on my case?',
+      messageId,
+    });
+    const caseId = caseOfNew(messageId);
+    const opened = await settled(caseId);
+    assert.equal(opened.description, 'Any news on my case?');
+    assert.ok(smtpLog.includes(`inbound-smtp: opened ${caseId}`));
+  });
+
   it('refuses mail for any other address (550) and keeps nothing of it', async () => {
     await assert.rejects(
       transport.sendMail({ from: 'grace@example.com', to: 'sales@edustream.com', subject: 'x', text: 'x' }),
