@@ -101,6 +101,17 @@ describe('inbound e-mail (SMTP server, Brevo webhook; dev server, worker, SMTP p
     assert.equal(opened.customer.email, 'grace@example.com');
     assert.equal(opened.subject, 'Cannot log in');
     assert.equal(opened.emails[0]?.templateId, 'acknowledgement');
+    // The acknowledgement is a new command, so the case asked patched('inbound-acknowledgement').
+    const history = await rig.env.client.workflow.getHandle(`case-${caseId}`).fetchHistory();
+    const patches = (history.events ?? [])
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) =>
+        Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString(),
+      );
+    assert.ok(
+      patches.some((p) => p.includes('inbound-acknowledgement')),
+      patches.join(', '),
+    );
 
     // The acknowledgement, threaded under the customer's e-mail, with the reference and the promise.
     const ack = await rig.inbox.waitFor(
