@@ -14,6 +14,8 @@ import path from 'node:path';
 import { buildActivityDeps } from '../src/activity-deps';
 import { createApp } from '../src/api/app';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
+import { createIntake } from '../src/inbound/deliver';
+import { startInboundSmtp } from '../src/inbound/smtp-server';
 import { ensureWeeklyReportSchedule } from '../src/schedules';
 import { installWorkerRuntime } from '../src/observability/worker-runtime';
 import { ConfigError, DEMO_TOKENS, isLoopback, loadConfig } from '../src/config';
@@ -243,6 +245,16 @@ async function main() {
       const s = app.listen(config.port, config.host, () => resolve(s)).on('error', reject);
     });
     stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // Inbound e-mail: customers' mail for SUPPORT_ADDRESS opens and answers cases (INBOUND_SMTP=off: none).
+    const inboundSmtp = config.inbound.smtp
+      ? await startInboundSmtp({
+          ...config.inbound.smtp,
+          supportAddress: config.inbound.supportAddress,
+          intake: createIntake({ client, config, policy }),
+          log: say,
+        })
+      : undefined;
+    if (inboundSmtp) stops.push(() => inboundSmtp.close());
 
     const ui = env.TEMPORAL_ADDRESS
       ? "(your Temporal cluster's Web UI)"
@@ -256,6 +268,9 @@ async function main() {
         `  Temporal:     ${config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS}, namespace ${config.temporal.namespace}`,
         `  Metrics:      ${config.publicBaseUrl}/metrics (API)${config.workerMetricsAddress ? `, http://${config.workerMetricsAddress}/metrics (worker)` : ''}`,
         ...standins.map((s) => `  ${s}`),
+        inboundSmtp
+          ? `  Inbound:      mail to ${config.inbound.supportAddress} at smtp://${inboundSmtp.host}:${inboundSmtp.port} opens and answers cases; Brevo webhook POST ${config.publicBaseUrl}/inbound/email/brevo`
+          : `  Inbound:      SMTP off (INBOUND_SMTP=off); Brevo webhook POST ${config.publicBaseUrl}/inbound/email/brevo`,
         `  Mode:         development (loopback only${config.demoTokens ? '; demo tokens' : ''}; unset secrets use public development values)`,
         config.demoTokens
           ? `  Auth:         Authorization: Bearer <token>; demo tokens (API_TOKENS unset): ${Object.entries(

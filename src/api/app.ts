@@ -25,6 +25,7 @@ import { compensationRoutes } from './routes/compensation';
 import { csatRoutes } from './routes/csat';
 import { escalationRoutes } from './routes/escalation';
 import { healthRoutes } from './routes/health';
+import { inboundRoutes } from './routes/inbound';
 import { metricsRoutes } from './routes/metrics';
 import { slackRoutes } from './routes/slack';
 import { stripeWebhookRoutes } from './routes/stripe-webhooks';
@@ -46,6 +47,7 @@ const ROUTE_TABLES: RouteTable[] = [
   timelineRoutes,
   csatRoutes,
   chatRoutes,
+  inboundRoutes,
 ];
 
 /** What createApp needs: the process's one Temporal client, config and the policy new cases pin. */
@@ -77,8 +79,16 @@ export function createApp(deps: AppDeps): express.Express {
   // by a global parser: a parser that skips a body it does not understand leaves `{}` behind, and a
   // text/plain body would be executed as if it were an empty JSON object.
   const parsers: BodyParsers = {
-    json: express.json({ limit: '100kb', verify: keepRaw }),
+    json: express.json({ limit: DEFAULT_JSON_LIMIT, verify: keepRaw }),
     form: express.urlencoded({ extended: false, limit: '20kb', verify: keepRaw }),
+  };
+  const jsonWithLimit = new Map<number, express.RequestHandler>();
+  const parsersOf = (route: RouteDef): BodyParsers => {
+    if (!route.maxBodyBytes) return parsers;
+    let json = jsonWithLimit.get(route.maxBodyBytes);
+    if (!json)
+      jsonWithLimit.set(route.maxBodyBytes, (json = express.json({ limit: route.maxBodyBytes, verify: keepRaw })));
+    return { ...parsers, json };
   };
 
   for (const route of routes) {
@@ -91,7 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
         if (route.permission && caller && !roleMay(policy, caller.role as never, route.permission)) {
           throw new HttpError(403, 'forbidden', `role '${caller.role}' may not ${route.summary.toLowerCase()}`);
         }
-        if (route.method === 'post') await readBody(req, res, route, parsers);
+        if (route.method === 'post') await readBody(req, res, route, parsersOf(route));
         const body = route.method === 'post' ? parse(route.body, req.body, 'body') : undefined;
         const query = parse(route.query, req.query, 'query');
         const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
@@ -155,6 +165,9 @@ export function createApp(deps: AppDeps): express.Express {
 }
 
 /** The body parsers a route may use. */
+/** The JSON body limit of every route that does not set its own (bytes). */
+const DEFAULT_JSON_LIMIT = 100 * 1024;
+
 interface BodyParsers {
   json: express.RequestHandler;
   form: express.RequestHandler;
@@ -234,6 +247,7 @@ function requestBodyDoc(r: RouteDef) {
   const schema = r.body ? z.toJSONSchema(r.body, { io: 'input' }) : {};
   return {
     required: r.body !== undefined,
+    'x-body-limit-bytes': r.maxBodyBytes ?? DEFAULT_JSON_LIMIT,
     content: { 'application/json': { schema }, ...(r.form ? { [FORM]: { schema } } : {}) },
   };
 }

@@ -57,6 +57,8 @@ export interface RouteDef {
   /** Optional request headers the route reads. */
   headers?: HeaderDoc[];
   form?: boolean; // takes application/x-www-form-urlencoded as well as JSON (a browser form, Slack)
+  /** A larger JSON body than the default 100 KB (inbound e-mail with its HTML), in bytes. */
+  maxBodyBytes?: number;
   handle(ctx: Ctx): Promise<Reply>;
 }
 

@@ -241,3 +241,41 @@ export const chatEventsQuery = z.strictObject({
 });
 /** A Last-Event-ID header: the number of the last message the client has. */
 export const lastEventId = z.string().regex(/^\d{1,9}$/, 'Last-Event-ID must be a message number');
+// Inbound e-mail (src/inbound/, src/api/routes/inbound.ts).
+const brevoText = (max: number) => z.string().max(max).nullish();
+const brevoAddress = z.looseObject({ Name: brevoText(500), Address: brevoText(500) });
+/** One e-mail of Brevo's inbound parsing webhook (their field names; unknown fields are kept, not refused). */
+export const brevoInboundItem = z.looseObject({
+  Uuid: z.union([z.array(z.string().max(200)).max(50), z.string().max(200)]).nullish(),
+  MessageId: brevoText(2_000),
+  InReplyTo: brevoText(2_000),
+  From: brevoAddress.nullish(),
+  To: z.array(brevoAddress).max(500).nullish(),
+  Cc: z.array(brevoAddress).max(500).nullish(),
+  ReplyTo: brevoAddress.nullish(),
+  SentAtDate: brevoText(200),
+  Subject: brevoText(10_000),
+  RawHtmlBody: brevoText(5_000_000),
+  RawTextBody: brevoText(5_000_000),
+  ExtractedMarkdownMessage: brevoText(5_000_000),
+  ExtractedMarkdownSignature: brevoText(1_000_000),
+  Attachments: z
+    .array(
+      z.looseObject({
+        Name: brevoText(1_000),
+        ContentType: brevoText(500),
+        ContentLength: z.number().int().min(0).nullish(),
+        ContentID: brevoText(1_000),
+        DownloadToken: brevoText(2_000),
+      }),
+    )
+    .max(200)
+    .nullish(),
+  Headers: z
+    .record(z.string().max(500), z.union([z.string().max(100_000), z.array(z.string().max(100_000)).max(100)]))
+    .nullish(),
+});
+/** Body of POST /inbound/email/brevo: Brevo's inbound parsing webhook, `{ items: [...] }`. */
+export const brevoInboundBody = z.looseObject({ items: z.array(brevoInboundItem).min(1).max(100) });
+/** Query of GET /inbound/rejected. */
+export const rejectedQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });

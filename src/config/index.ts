@@ -94,6 +94,20 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(16, "SLACK_SIGNING_SECRET must be the Slack app's signing secret").optional(),
   SLACK_APPROVALS_CHANNEL: z.string().min(1).default('#support-approvals'),
   SLACK_APPROVERS: z.string().optional(),
+  // Inbound e-mail (src/inbound/): the SMTP server, the Brevo webhook's credentials, where files go.
+  SUPPORT_ADDRESS: z.email('SUPPORT_ADDRESS must be an e-mail address').default('support@edustream.com'),
+  INBOUND_SMTP: z.enum(['on', 'off']).default('on'),
+  INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2526),
+  INBOUND_MAX_ATTACHMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 1024 * 1024),
+  ATTACHMENTS_DIR: z.string().min(1).optional(),
+  INBOUND_REJECTED_DIR: z.string().min(1).optional(),
+  BREVO_INBOUND_USER: z.string().optional(),
+  BREVO_INBOUND_PASSWORD: z.string().optional(),
 });
 
 /** Signs PagerDuty webhooks under npm start only (the stand-in and the README's curl use it). */
@@ -151,6 +165,50 @@ export interface Config {
   pagerDuty: { routingKey?: string; eventsUrl?: string; webhookSecret?: string };
   /** Stripe webhook and Slack interaction secrets, the approvals channel, Slack approvers. */
   compensation: CompensationConfig;
+  /** Inbound e-mail: the SMTP server, the Brevo webhook, attachments and rejected mail. */
+  inbound: InboundConfig;
+}
+
+/** Inbound e-mail (src/inbound/). */
+export interface InboundConfig {
+  /** The address customers write to; the SMTP server refuses mail for any other (550), and mail From it is ours. */
+  supportAddress: string;
+  /** The inbound SMTP server `npm start` runs; undefined: off (INBOUND_SMTP=off). */
+  smtp?: { host: string; port: number };
+  /** Attachments larger than this are listed on the message but not stored. */
+  maxAttachmentBytes: number;
+  attachmentsDir: string;
+  /** Where mail the product could not place is kept (GET /inbound/rejected). */
+  rejectedDir: string;
+  /** HTTP Basic credentials of POST /inbound/email/brevo; undefined: the route answers 503 (disabled). */
+  brevo?: { user: string; password: string };
+}
+
+/** The Brevo webhook's public development credentials (development mode only, on loopback). */
+export const DEVELOPMENT_BREVO_INBOUND = { user: 'brevo-inbound', password: 'development-only-brevo-inbound-password' };
+
+/** Inbound e-mail settings; fails closed: half a Brevo credential, or a short password, stops start-up. */
+function inboundConfigOf(e: z.infer<typeof envSchema>, devMode: boolean): InboundConfig {
+  if (devMode && e.INBOUND_SMTP === 'on' && !isLoopback(e.INBOUND_SMTP_HOST))
+    throw new ConfigError(
+      `INBOUND_SMTP_HOST: development mode (npm start) listens on loopback only (127.0.0.1), not '${e.INBOUND_SMTP_HOST}'`,
+    );
+  const user = e.BREVO_INBOUND_USER || undefined;
+  const password = e.BREVO_INBOUND_PASSWORD || undefined;
+  if ((user === undefined) !== (password === undefined))
+    throw new ConfigError(`${user ? 'BREVO_INBOUND_PASSWORD' : 'BREVO_INBOUND_USER'}: required with the other one`);
+  if (password !== undefined && password.length < 16)
+    throw new ConfigError('BREVO_INBOUND_PASSWORD: must be at least 16 characters');
+  if (user?.includes(':')) throw new ConfigError('BREVO_INBOUND_USER: must not contain ":"');
+  const brevo = user && password ? { user, password } : devMode ? { ...DEVELOPMENT_BREVO_INBOUND } : undefined;
+  return {
+    supportAddress: e.SUPPORT_ADDRESS.toLowerCase(),
+    ...(e.INBOUND_SMTP === 'on' ? { smtp: { host: e.INBOUND_SMTP_HOST, port: e.INBOUND_SMTP_PORT } } : {}),
+    maxAttachmentBytes: e.INBOUND_MAX_ATTACHMENT_BYTES,
+    attachmentsDir: e.ATTACHMENTS_DIR ?? `${e.DATA_DIR}/attachments`,
+    rejectedDir: e.INBOUND_REJECTED_DIR ?? `${e.DATA_DIR}/inbound-rejected`,
+    ...(brevo ? { brevo } : {}),
+  };
 }
 
 /** How loadConfig is asked to read the environment. */
@@ -319,6 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       approvalsChannel: e.SLACK_APPROVALS_CHANNEL,
       slackApprovers: slackApproversOf(e.SLACK_APPROVERS, tokenList, demoTokens),
     },
+    inbound: inboundConfigOf(e, devMode),
   };
 }
 

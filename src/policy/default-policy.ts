@@ -93,6 +93,18 @@ const templates: TemplateDef[] = [
       'Hi {{name}},\n\nYour case "{{subject}}" was resolved. Would you rate the help you got from 1 (poor) to 5 (excellent)?\n\n' +
       'Rate us: {{surveyLink}}\n\nThe link works once and for {{windowText}}.\n\nBest,\nEduStream Support',
   },
+  {
+    // Sent to a customer whose e-mail opened a case, threaded under it; {{timeframe}} is the e-mail
+    // channel's first-response promise ("24 hours").
+    id: 'acknowledgement',
+    name: 'Acknowledgement (e-mail intake)',
+    source: 'orchestrator',
+    subject: 'Re: {{subject}} [{{caseRef}}]',
+    body:
+      'Hi {{name}},\n\nThank you for contacting EduStream Support. We have received your message and opened a case for it.\n\n' +
+      'Reference number: {{caseRef}}\n\nAn agent will answer within {{timeframe}}. To add anything, reply to this e-mail ' +
+      'and keep the reference number in the subject.\n\nBest,\nEduStream Support',
+  },
 ];
 
 /** The seed's policy, version 2026-01-29. */
@@ -560,6 +572,8 @@ export const DEFAULT_POLICY: SupportPolicy = {
     // "Opened by an engineer, the support lead or up"; agents link and unlink their own cases.
     'incident.manage': ['engineer', 'support_lead', 'support_manager', 'ops_director', 'admin'],
     'incident.link': ['agent', 'engineer', 'support_lead', 'support_manager', 'ops_director', 'admin'],
+    // The inbound e-mail the product could not place (GET /inbound/rejected): staff, support lead and up.
+    'inbound.review': ['support_lead', 'support_manager', 'ops_director', 'admin'],
   },
   // The seed sets no approval deadlines; ours: a reminder after 4 hours, the next tier after a day,
   // expiry after 3 days (calendar time: money waits for nobody's business hours).

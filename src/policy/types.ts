@@ -54,7 +54,8 @@ export type TemplateId =
   | 'agent_reply'
   | 'self_service_answer'
   | 'csat_survey'
-  | 'incident_update';
+  | 'incident_update'
+  | 'acknowledgement';
 
 /** One step of a Tier 1 checklist or a common-issue playbook. */
 export interface StepDef {
@@ -243,4 +244,5 @@ export type Permission =
   | 'escalation.ack'
   | 'incident.read'
   | 'incident.manage'
-  | 'incident.link';
+  | 'incident.link'
+  | 'inbound.review';

@@ -32,7 +32,7 @@ interface Operation {
   security: unknown[];
   'x-roles'?: string[];
   parameters: { name: string; in: 'path' | 'query' | 'header'; schema: JsonSchema }[];
-  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  requestBody?: { content: Record<string, { schema: JsonSchema }>; 'x-body-limit-bytes'?: number };
 }
 /** A request and what its answer must be. */
 interface Probe {
@@ -380,7 +380,12 @@ describe('hostile input on every route of /openapi.json (dev server, worker, pee
           post(
             'oversized JSON',
             { 'Content-Type': JSON_TYPE },
-            JSON.stringify({ ...good, padding: 'x'.repeat(OVER_JSON_LIMIT) }),
+            JSON.stringify({
+              ...good,
+              padding: 'x'.repeat(
+                (op.requestBody?.['x-body-limit-bytes'] ?? 100 * 1024) + OVER_JSON_LIMIT - 100 * 1024,
+              ),
+            }),
             413,
           );
           if (form)

@@ -54,6 +54,20 @@ export interface CaseInput {
   policy: SupportPolicy;
   /** Set only by continue-as-new: the state the case carries on from. */
   resume?: CaseState;
+  /**
+   * Set by e-mail intake (src/inbound/) when a customer's e-mail opens the case: that e-mail's
+   * Message-ID and References (the case's acknowledgement threads under it), its HTML and its
+   * attachments (stored outside history). A case opened with it is acknowledged by e-mail.
+   */
+  inbound?: InboundEmailInput;
+}
+
+/** The customer's e-mail a case opened from (CaseInput.inbound). */
+export interface InboundEmailInput {
+  messageId: string;
+  references?: string[];
+  html?: string;
+  attachments?: AttachmentRef[];
 }
 
 /** What a finished case returns: its view and its facts, for metrics. */

@@ -1,11 +1,30 @@
 // The conversation on a case: the customer's first message (the case's description), every later
 // message and every agent reply, kept in order with their delivery state and paged by a query.
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
+import { describeMinutes } from '../../src/policy/rules';
 import type { CaseContext } from '../case/context';
 import { CONVERSATION_LIMITS, messagesQuery, type MessagesPage, type MessagesPageInput } from './contract';
-import { conversationSlice, shownMessage } from './messages';
+import { conversationSlice, firstMessage, shownMessage } from './messages';
 import { authorOf, type ConversationState, type MessageRecord } from './state';
-import { firstMessage } from './messages';
+
+/** Guards the acknowledgement a case opened from an inbound e-mail sends (a new activity). */
+export const INBOUND_ACK_PATCH = 'inbound-acknowledgement';
+
+/**
+ * The acknowledgement of a case opened from a customer's e-mail: its reference number and the
+ * e-mail channel's promise, threaded under the customer's message (In-Reply-To and References),
+ * so the customer's answers to it thread into the case.
+ */
+function acknowledgeInboundEmail(ctx: CaseContext): void {
+  const { input } = ctx;
+  const mail = input.inbound!;
+  if (!input.policy.templates.acknowledgement) return; // a policy pinned without the template
+  const promise = input.policy.channels.find((c) => c.id === 'email')?.firstResponseMinutes ?? 24 * 60;
+  ctx.queueEmail('acknowledgement', { timeframe: describeMinutes(promise) }, undefined, {
+    inReplyTo: mail.messageId,
+    references: [...(mail.references ?? []).filter((r) => r !== mail.messageId), mail.messageId],
+  });
+}
 
 /** Installs the conversation on a case. */
 export function conversationFeature(ctx: CaseContext): void {
@@ -15,6 +34,10 @@ export function conversationFeature(ctx: CaseContext): void {
   if (isNew && !input.resume) {
     conv.messages.push(firstMessage(input, view.times.openedAt));
     conv.next = 2;
+    // Only cases opened from an inbound e-mail have `inbound` (no recorded history does); patched
+    // anyway, since it adds an activity to the case's commands.
+    if (input.inbound?.messageId && input.channel === 'email' && patched(INBOUND_ACK_PATCH))
+      acknowledgeInboundEmail(ctx);
   }
   const add = (m: Omit<MessageRecord, 'n'>) => {
     conv.messages.push({ n: conv.next++, ...m });

@@ -5,15 +5,20 @@ import type { CaseView } from '../case-view';
 import { CONVERSATION_LIMITS } from './contract';
 import type { MessageRecord } from './state';
 
-/** The customer's first message: the description the case was opened with. */
+/** The customer's first message: the description the case was opened with (and, from e-mail intake, its e-mail). */
 export function firstMessage(input: CaseInput, openedAt: string): MessageRecord {
+  const mail = input.inbound;
   return {
     n: 1,
     author: { kind: 'customer', name: input.customer.name },
     channel: input.channel,
     at: openedAt,
     text: input.description,
+    ...(mail?.html ? { html: mail.html } : {}),
     subject: input.subject,
+    ...(mail?.messageId ? { messageId: mail.messageId } : {}),
+    ...(mail?.references?.length ? { inReplyTo: mail.references.at(-1) } : {}),
+    ...(mail?.attachments?.length ? { attachments: mail.attachments } : {}),
     delivery: 'received',
   };
 }

@@ -345,7 +345,7 @@ describe('policy rules', () => {
     const ids = Object.keys(policy.templates) as TemplateId[];
 
     it('fills every placeholder of every template', () => {
-      assert.equal(ids.length, 9);
+      assert.equal(ids.length, 10);
       for (const id of ids) {
         const t = policy.templates[id];
         const names = [...new Set(placeholdersOf(t.subject + '\n' + t.body))];
