@@ -262,9 +262,12 @@ describe('inbound e-mail (SMTP server, Brevo webhook; dev server, worker, SMTP p
           Attachments: [],
           Headers: {},
           ExtractedMarkdownMessage: 'The booking is BK-1234.',
+          // Real replies quote the thread in HTML: well over the API's default 100 KB body limit.
+          RawHtmlBody: `<div>The booking is BK-1234.</div><blockquote>${'<p>quoted thread</p>'.repeat(20_000)}</blockquote>`,
         },
       ],
     };
+    assert.ok(JSON.stringify(replyPayload).length > 300 * 1024);
     for (let i = 0; i < 2; i++)
       await request(app)
         .post('/inbound/email/brevo')
