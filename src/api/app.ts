@@ -21,6 +21,7 @@ import { caseRoutes } from './routes/cases';
 import { chatRoutes } from './routes/chat';
 import { messageRoutes } from './routes/messages';
 import { incidentRoutes } from './routes/incidents';
+import { policyRoutes } from './routes/policy';
 import { compensationRoutes } from './routes/compensation';
 import { csatRoutes } from './routes/csat';
 import { escalationRoutes } from './routes/escalation';
@@ -44,6 +45,7 @@ const ROUTE_TABLES: RouteTable[] = [
   caseRoutes,
   messageRoutes,
   incidentRoutes,
+  policyRoutes,
   timelineRoutes,
   csatRoutes,
   chatRoutes,

@@ -279,3 +279,19 @@ export const brevoInboundItem = z.looseObject({
 export const brevoInboundBody = z.looseObject({ items: z.array(brevoInboundItem).min(1).max(100) });
 /** Query of GET /inbound/rejected. */
 export const rejectedQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+/** Body of POST /policy/calendars/:calendarId: the whole calendar, as the policy holds it. */
+export const calendarBody = z.strictObject({
+  name: text(200),
+  timeZone: z.string().min(1).max(100),
+  alwaysOpen: z.boolean().optional(),
+  hours: z
+    .array(
+      z.strictObject({
+        day: z.number().int().min(0).max(6),
+        open: z.string().regex(/^\d{2}:\d{2}$/),
+        close: z.string().regex(/^\d{2}:\d{2}$/),
+      }),
+    )
+    .max(50),
+  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).max(400),
+});

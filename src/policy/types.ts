@@ -245,4 +245,5 @@ export type Permission =
   | 'incident.read'
   | 'incident.manage'
   | 'incident.link'
-  | 'inbound.review';
+  | 'inbound.review'
+  | 'policy.admin';
