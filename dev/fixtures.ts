@@ -70,6 +70,7 @@ export const TEST_TOKENS = {
   engineer: 'test-token-demo-engineer',
   intake: 'test-token-demo-intake',
   admin: 'test-token-demo-admin',
+  deployer: 'test-token-demo-deployer',
 } as const;
 
 /** The Authorization header of a test token's holder. */

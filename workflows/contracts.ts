@@ -23,6 +23,7 @@ export * from './conversation/state';
 export * from './conversation/contract';
 export * from './incidents/state';
 export * from './incidents/contract';
+export * from './deployments/contract';
 export * from './metrics/contract';
 export * from './reports/contract';
 

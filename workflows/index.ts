@@ -2,3 +2,4 @@
 export { supportCaseWorkflow } from './case/workflow';
 export { weeklyReportWorkflow } from './reports/workflow';
 export { incidentWorkflow } from './incidents/workflow';
+export { deploymentsWorkflow } from './deployments/workflow';

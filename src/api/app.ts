@@ -22,6 +22,7 @@ import { chatRoutes } from './routes/chat';
 import { messageRoutes } from './routes/messages';
 import { incidentRoutes } from './routes/incidents';
 import { policyRoutes } from './routes/policy';
+import { deploymentRoutes } from './routes/deployments';
 import { compensationRoutes } from './routes/compensation';
 import { csatRoutes } from './routes/csat';
 import { escalationRoutes } from './routes/escalation';
@@ -46,6 +47,7 @@ const ROUTE_TABLES: RouteTable[] = [
   messageRoutes,
   incidentRoutes,
   policyRoutes,
+  deploymentRoutes,
   timelineRoutes,
   csatRoutes,
   chatRoutes,

@@ -295,3 +295,19 @@ export const calendarBody = z.strictObject({
     .max(50),
   holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).max(400),
 });
+/** Body of POST /deployments (CI/CD). */
+export const deploymentBody = z.strictObject({
+  service: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'service: letters, digits, . _ - only'),
+  version: z.string().min(1).max(100),
+  at: isoDate.optional(),
+  link: z.url().max(2_000).optional(),
+});
+/** Query of GET /deployments. */
+export const deploymentsQuery = z.strictObject({
+  hours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(6),
+});

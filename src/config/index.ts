@@ -29,6 +29,7 @@ export const DEMO_TOKENS: Record<string, TokenIdentity> = {
   'demo-engineer': { name: 'Erin Engineer', role: 'engineer' },
   'demo-intake': { name: 'Intake Bot', role: 'intake' },
   'demo-admin': { name: 'Ada Admin', role: 'admin' },
+  'demo-deployer': { name: 'CI Pipeline', role: 'deployer' },
 };
 
 const tokensSchema = z.record(

@@ -576,6 +576,7 @@ export const DEFAULT_POLICY: SupportPolicy = {
     'inbound.review': ['support_lead', 'support_manager', 'ops_director', 'admin'],
     // A calendar change reaches every open case at once (a batch operation): admins only.
     'policy.admin': ['admin'],
+    'deployment.record': ['deployer', 'admin'],
   },
   // The seed sets no approval deadlines; ours: a reminder after 4 hours, the next tier after a day,
   // expiry after 3 days (calendar time: money waits for nobody's business hours).

@@ -19,6 +19,8 @@ export const ROLES = [
   'engineer',
   'intake',
   'admin',
+  /** CI/CD, recording deploys (POST /deployments). */
+  'deployer',
 ] as const;
 /** A role a bearer token can carry. */
 export type Role = (typeof ROLES)[number];
@@ -246,4 +248,5 @@ export type Permission =
   | 'incident.manage'
   | 'incident.link'
   | 'inbound.review'
-  | 'policy.admin';
+  | 'policy.admin'
+  | 'deployment.record';

@@ -156,6 +156,34 @@ describe('HTTP API: incidents (dev server, worker, SMTP peer)', function () {
       assert.equal(mailsOf('escalation_notice', [id]).length, 1, `${id}: one Escalation Notice`);
       assert.equal(mailsOf('incident_update', [id]).length, 2, `${id}: two updates`);
     }
+    // Recent deployments: CI/CD records a deploy; the incident shows the last 6 hours of them.
+    const DEPLOYER = bearer('deployer');
+    await request(app).post('/deployments').set(AGENT).send({ service: 'checkout', version: '2.4.1' }).expect(403);
+    const deploy = () =>
+      request(app)
+        .post('/deployments')
+        .set(DEPLOYER)
+        .set('Idempotency-Key', 'deploy-checkout-2.4.1')
+        .send({ service: 'checkout', version: '2.4.1', link: 'https://ci.example.com/runs/981' });
+    const d1 = await deploy().expect(201);
+    const d2 = await deploy().expect(201);
+    assert.equal(d2.body.n, d1.body.n, 'a retried deploy is recorded once');
+    await request(app)
+      .post('/deployments')
+      .set(DEPLOYER)
+      .send({ service: 'bookings', version: '1.0.0', at: new Date(Date.now() - 8 * 3_600_000).toISOString() })
+      .expect(201);
+    const shown = (await request(app).get(base).set(AGENT).expect(200)).body as IncidentView & {
+      recentDeployments: { service: string; version: string; by: string }[];
+    };
+    assert.deepEqual(
+      shown.recentDeployments.map((d) => [d.service, d.version, d.by]),
+      [['checkout', '2.4.1', 'CI Pipeline']],
+      'the last 6 hours only, once',
+    );
+    const all = await request(app).get('/deployments?hours=24').set(AGENT).expect(200);
+    assert.equal(all.body.deployments.length, 2);
+
     const c = await view(caseIds[0]);
     assert.deepEqual(
       c.timeline.filter((t) => t.action.startsWith('incident_')).map((t) => t.action),

@@ -19,6 +19,7 @@ import {
 } from '../../../workflows/contracts';
 import type { Permission } from '../../policy/types';
 import { HttpError } from '../errors';
+import { recentDeployments } from './deployments';
 import {
   IDEMPOTENCY_KEY_HEADER,
   idempotencyKeyOf,
@@ -179,10 +180,11 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
     {
       method: 'get',
       path: '/incidents/:incidentId',
-      summary: 'The incident view',
+      summary: 'The incident view, with the deploys of the last 6 hours',
       permission: 'incident.read',
       async handle(ctx) {
-        return { body: await viewOf(ctx.params.incidentId) };
+        const [view, deployments] = await Promise.all([viewOf(ctx.params.incidentId), recentDeployments(client, 6)]);
+        return { body: { ...view, recentDeployments: deployments } };
       },
     },
     action(
