@@ -220,6 +220,7 @@ async function main() {
       deps,
       workflowBundle: await bundleWorkflows(),
       dataConverter: dataConverterFor(config.encryption),
+      tuning: config.worker,
     });
     const running = worker.run();
     stops.push(async () => {
