@@ -80,6 +80,9 @@ export class RssSampler {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** Pids of the processes this run started and has not stopped yet (stopped on Ctrl-C). */
+export const children = new Set<number>();
+
 /** A worker process as `npm run worker` runs it (dist/src/worker-main.js), with its metrics endpoint. */
 export interface WorkerProcess {
   pid: number;
@@ -109,6 +112,7 @@ export async function startWorkerProcess(env: Record<string, string>, metricsAdd
     void exited.then((code) => reject(new Error(`the worker process exited with ${code} before it started`)));
   });
   await started;
+  children.add(child.pid!);
   const metricsUrl = `http://${metricsAddress}/metrics`;
   return {
     pid: child.pid!,
@@ -128,6 +132,7 @@ export async function startWorkerProcess(env: Record<string, string>, metricsAdd
       const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(t);
+      children.delete(child.pid!);
     },
   };
 }

@@ -8,8 +8,10 @@
 //   options: --cases N (B4), --open-cases N (B3), --opens N (B1, per round), --actions N (B2),
 //            --sqlite-pragma P (repeatable; default DEV_SQLITE_PRAGMAS), --no-sqlite-pragmas,
 //            --dynamic-config KEY=JSON (repeatable; default DEV_DYNAMIC_CONFIG), --no-dynamic-config,
+//            --workers N (B3's worker processes on one task queue: does capacity scale out?),
 //            --only B1,B4 (a subset), --out FILE (default bench/results.json)
-//   WORKER_* variables (README, Configuration) tune the worker processes.
+//   WORKER_* variables (README, Configuration) tune the worker processes; BENCH_WORKER_NODE_OPTIONS
+//   is their NODE_OPTIONS (e.g. --max-old-space-size=2048).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -35,7 +37,7 @@ import {
   type CaseView,
   type SupportCaseWorkflow,
 } from '../workflows/contracts';
-import { pct, pool, RssSampler, rssMb, sleep, startWorkerProcess, timed, type WorkerProcess } from './lib';
+import { children, pct, pool, RssSampler, rssMb, sleep, startWorkerProcess, timed, type WorkerProcess } from './lib';
 import { basePolicy, breachPolicy } from './policy';
 
 // ---- options ----
@@ -46,6 +48,7 @@ const opt = (name: string, dflt: number) => {
 };
 const B4_CASES = opt('cases', 300);
 const B3_CASES = opt('open-cases', 1000);
+const B3_WORKERS = opt('workers', 1);
 const B1_OPENS = opt('opens', 200);
 const B2_ACTIONS = opt('actions', 200);
 const B1_ROUNDS = 2;
@@ -62,7 +65,7 @@ const runs = (b: string) => !ONLY || ONLY.has(b);
 const outArg = argv.indexOf('--out');
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = outArg >= 0 ? path.resolve(argv[outArg + 1]) : path.join(ROOT, 'bench', 'results.json');
-for (const [k, v] of Object.entries({ B4_CASES, B3_CASES, B1_OPENS, B2_ACTIONS }))
+for (const [k, v] of Object.entries({ B4_CASES, B3_CASES, B3_WORKERS, B1_OPENS, B2_ACTIONS }))
   if (!Number.isInteger(v) || v < 1) throw new Error(`${k}: a whole number of at least 1, not ${v}`);
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -249,51 +252,56 @@ const AGENT = { id: 'alex-agent', name: 'Alex Agent', role: 'agent' as const };
 // ---- B3: worker memory per 1,000 cached open cases ----
 async function b3(st: Stage): Promise<void> {
   const taskQueue = `bench-memory-${process.pid}`;
-  const worker = await startWorkerProcess(st.workerEnv(taskQueue), `127.0.0.1:${await freePort()}`);
+  const workers: WorkerProcess[] = [];
   try {
-    // Warm up first: the first cases load the workflow bundle into the V8 context, once per process.
+    for (let w = 0; w < B3_WORKERS; w++)
+      workers.push(await startWorkerProcess(st.workerEnv(taskQueue), `127.0.0.1:${await freePort()}`));
     const policy = basePolicy();
-    const warm = Array.from({ length: 20 }, () => caseInput({ policy, channel: 'chat' }));
-    await pool(warm.length, CONCURRENCY, (i) =>
-      st.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-        workflowId: caseWorkflowId(warm[i].caseId),
-        taskQueue,
-        args: [warm[i]],
-      }),
+    const open = async (n: number) => {
+      const inputs = Array.from({ length: n }, () => caseInput({ policy, channel: 'chat' }));
+      await pool(n, CONCURRENCY, (i) =>
+        st.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
+          workflowId: caseWorkflowId(inputs[i].caseId),
+          taskQueue,
+          args: [inputs[i]],
+        }),
+      );
+      for (const w of workers) await drained(w, 3000);
+      await sleep(2000);
+    };
+    const cachedBy = async (w: WorkerProcess) => (await w.metrics()).get('temporal_sticky_cache_size') ?? NaN;
+    // Warm up first: the first cases load the workflow bundle into the V8 context, once per process.
+    await open(20 * B3_WORKERS);
+    const before = await Promise.all(
+      workers.map(async (w) => ({ rss: await settledRss(w.pid), cached: await cachedBy(w) })),
     );
-    await drained(worker, 3000);
-    await sleep(2000);
-    const before = await settledRss(worker.pid);
-    const inputs = Array.from({ length: B3_CASES }, () => caseInput({ policy, channel: 'chat' }));
-    await pool(B3_CASES, CONCURRENCY, (i) =>
-      st.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-        workflowId: caseWorkflowId(inputs[i].caseId),
-        taskQueue,
-        args: [inputs[i]],
-      }),
+    await open(B3_CASES);
+    const after = await Promise.all(
+      workers.map(async (w) => ({ rss: await settledRss(w.pid), cached: await cachedBy(w) })),
     );
-    await drained(worker, 3000);
-    const cached = (await worker.metrics()).get('temporal_sticky_cache_size') ?? NaN;
-    await sleep(2000);
-    const after = await settledRss(worker.pid);
-    const perThousand = ((after - before) * 1000) / B3_CASES;
+    const grownMb = after.reduce((a, x, i) => a + x.rss - before[i].rss, 0);
+    const cached = after.reduce((a, x, i) => a + x.cached - before[i].cached, 0);
+    const perThousand = (grownMb * 1000) / cached;
     add({
       id: 'B3',
-      figure: `worker RSS growth per 1,000 cached open chat cases (${B3_CASES} open)`,
+      figure: `worker RSS growth per 1,000 cached open chat cases (${B3_CASES} opened, ${B3_WORKERS} worker process${B3_WORKERS > 1 ? 'es' : ''})`,
       value: perThousand,
       unit: 'MB',
       target: '<= 250 MB',
       met: perThousand <= 250,
       detail: {
-        rssBeforeMb: round(before),
-        rssAfterMb: round(after),
-        cachedWorkflows: cached,
         openCases: B3_CASES,
-        warmUpCases: warm.length,
+        warmUpCases: 20 * B3_WORKERS,
+        workers: workers.map((w, i) => ({
+          rssBeforeMb: round(before[i].rss),
+          rssAfterMb: round(after[i].rss),
+          cachedBefore: before[i].cached,
+          cachedAfter: after[i].cached,
+        })),
       },
     });
   } finally {
-    await worker.stop();
+    await Promise.all(workers.map((w) => w.stop()));
   }
 }
 
@@ -449,6 +457,7 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
   st.useApp(breachPolicy(opensAt));
   log(`B4: opening ${n} chat cases; their first response is due at ${new Date(deadline).toISOString()}`);
   st.rss.reset();
+  const metricsBefore = await worker.metrics();
   const statuses = new Map<number, number>();
   const t = process.hrtime.bigint();
   const opened = await pool(n, CONCURRENCY, async () => {
@@ -480,6 +489,18 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
     await sleep(500);
   }
   await sleep(3000); // a duplicate would arrive after its twin
+  // Where the worker spent the burst: mean workflow task execution and schedule-to-start, activities.
+  const metricsAfter = await worker.metrics();
+  const mean = (name: string) => {
+    const d = (k: string) => (metricsAfter.get(k) ?? 0) - (metricsBefore.get(k) ?? 0);
+    return { count: d(`${name}_count`), meanMs: round(d(`${name}_sum`) / d(`${name}_count`)) };
+  };
+  const workerMetrics = {
+    workflowTaskExecution: mean('temporal_workflow_task_execution_latency'),
+    workflowTaskScheduleToStart: mean('temporal_workflow_task_schedule_to_start_latency'),
+    activityExecution: mean('temporal_activity_execution_latency'),
+    activityScheduleToStart: mean('temporal_activity_schedule_to_start_latency'),
+  };
   const peakWorker = st.rss.peak('worker');
   const peakServer = st.rss.peak('server');
   const mails = st.inbox.messages().filter((m) => isBreach(m) && wanted.has(m.headers['x-case-id']));
@@ -539,6 +560,7 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
     historySample: sample.length,
     serverTimerFiredLatenessMs: { p50: pct(firedLate, 50), p99: pct(firedLate, 99), max: Math.max(...firedLate) },
     workflowTaskStartedLatenessMs: { p50: pct(taskLate, 50), p99: pct(taskLate, 99), max: Math.max(...taskLate) },
+    workerMetrics,
     peakWorkerRssMb: round(peakWorker),
     peakServerRssMb: round(peakServer),
   };
@@ -591,6 +613,20 @@ async function main() {
   log(
     `dev server: SQLite ${dbFile}${SQLITE_PRAGMAS.map((p) => ` --sqlite-pragma ${p}`).join('')}${DYNAMIC_CONFIG.map((d) => ` --dynamic-config-value ${d}`).join('')}`,
   );
+  // Ctrl-C stops what this run started: the worker processes and the dev server.
+  const onSignal = () => {
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const server = await startDevServerProcess({ dbFile, sqlitePragmas: SQLITE_PRAGMAS, dynamicConfig: DYNAMIC_CONFIG });
   const [inbox, stripe, slack, pagerDuty] = await Promise.all([
     startSmtpInbox(),
@@ -614,6 +650,7 @@ async function main() {
   const http: Server = createServer((req, res) => app(req, res));
   http.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => http.listen(port, '127.0.0.1', () => r()));
+  children.add(server.pid);
   const rss = new RssSampler();
   rss.watch('server', server.pid);
   const knobs = Object.fromEntries(WORKER_KEYS.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
@@ -631,6 +668,8 @@ async function main() {
     rss,
     workerEnv: (q) => ({
       PATH: process.env.PATH ?? '',
+      // e.g. --max-old-space-size for the worker's heap, like a deployment would set it.
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
       ...env,
       TEMPORAL_TASK_QUEUE: q,
       SMTP_URL: inbox.url,
