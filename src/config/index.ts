@@ -8,6 +8,7 @@
 // (dev/start.ts), and dev/ is not part of the production build, so a production build cannot
 // enter development mode at all. Development mode also refuses to listen beyond loopback, so the
 // public demo tokens never face a network. Anywhere else a missing secret stops start-up, naming it.
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod/v4';
 import { parseEncryptionKeys, type EncryptionKeys } from '../codec/encryption-codec';
 import { ROLES, type Role } from '../policy/types';
@@ -47,13 +48,27 @@ const optionalUrl = z.string().url().optional();
  * holds every open case never replays a history when a timer fires.
  */
 export const WORKER_DEFAULTS = {
-  maxCachedCases: 10_000,
+  /** At most; fewer on a small heap (defaultMaxCachedCases). */
+  maxCachedCases: 5_000,
+  /** Measured (B3): a cached open case costs the worker about 0.5 MB, most of it heap. */
+  mbPerCachedCase: 0.5,
   maxConcurrentWorkflowTasks: 40,
   maxConcurrentActivities: 100,
   /** At most; never more than the task slots. */
   workflowTaskPollers: 10,
   activityTaskPollers: 10,
 } as const;
+
+/**
+ * The default cache size for a worker whose V8 heap may reach `heapLimitMb`: what fits in the heap
+ * above 256 MB for the process itself, at WORKER_DEFAULTS.mbPerCachedCase each, at most
+ * WORKER_DEFAULTS.maxCachedCases (5,000 from a heap of 2.8 GB; Node's default heap on a machine
+ * with 16 GB or more is about 4 GB), at least 100.
+ */
+export function defaultMaxCachedCases(heapLimitMb = getHeapStatistics().heap_size_limit / 2 ** 20): number {
+  const fits = Math.floor((heapLimitMb - 256) / WORKER_DEFAULTS.mbPerCachedCase);
+  return Math.max(100, Math.min(WORKER_DEFAULTS.maxCachedCases, fits));
+}
 
 /** A whole number within bounds, from the environment. */
 const workerCount = (min: number, max: number) =>
@@ -92,7 +107,7 @@ export interface WorkerTuning {
 /** The worker knobs, checked against each other; ConfigError naming the key. */
 function workerTuningOf(e: z.infer<typeof envSchema>): WorkerTuning {
   const t: WorkerTuning = {
-    maxCachedCases: e.WORKER_MAX_CACHED_CASES,
+    maxCachedCases: e.WORKER_MAX_CACHED_CASES ?? defaultMaxCachedCases(),
     maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     // Unset: the default, but never more pollers than task slots.
@@ -143,7 +158,7 @@ const envSchema = z.object({
     .regex(/^$|^[\w.-]+:\d+$/, 'host:port, or empty to turn worker metrics off')
     .default('127.0.0.1:9464'),
   // Worker tuning (createCaseWorker); defaults measured with `npm run bench` (README, "Capacity and benchmarks").
-  WORKER_MAX_CACHED_CASES: workerCount(0, 1_000_000).default(WORKER_DEFAULTS.maxCachedCases),
+  WORKER_MAX_CACHED_CASES: workerCount(0, 1_000_000).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: workerCount(2, 10_000).default(WORKER_DEFAULTS.maxConcurrentWorkflowTasks),
   WORKER_MAX_CONCURRENT_ACTIVITIES: workerCount(1, 10_000).default(WORKER_DEFAULTS.maxConcurrentActivities),
   WORKER_WORKFLOW_TASK_POLLERS: workerPollers(2).optional(),

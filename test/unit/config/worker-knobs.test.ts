@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, WORKER_DEFAULTS, WORKER_KEYS } from '../../../src/config';
+import { ConfigError, defaultMaxCachedCases, loadConfig, WORKER_DEFAULTS, WORKER_KEYS } from '../../../src/config';
 import { workerTuningOptions } from '../../../src/worker';
 
 const DEV = { devMode: true };
@@ -19,7 +19,7 @@ function configError(env: NodeJS.ProcessEnv): string {
 describe('config: worker knobs', () => {
   it('has the measured defaults when nothing is set (and for an empty value)', () => {
     const expected = {
-      maxCachedCases: WORKER_DEFAULTS.maxCachedCases,
+      maxCachedCases: defaultMaxCachedCases(),
       maxConcurrentWorkflowTasks: WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
       maxConcurrentActivities: WORKER_DEFAULTS.maxConcurrentActivities,
       workflowTaskPollers: WORKER_DEFAULTS.workflowTaskPollers,
@@ -28,6 +28,13 @@ describe('config: worker knobs', () => {
     };
     assert.deepEqual(tuning({}), expected);
     assert.deepEqual(tuning(Object.fromEntries(WORKER_KEYS.map((k) => [k, '']))), expected);
+  });
+
+  it('caches as many cases as the heap holds at 0.5 MB each, between 100 and 5,000', () => {
+    assert.equal(defaultMaxCachedCases(4144), 5000);
+    assert.equal(defaultMaxCachedCases(2048), 3584);
+    assert.equal(defaultMaxCachedCases(512), 512);
+    assert.equal(defaultMaxCachedCases(200), 100);
   });
 
   it('reads every knob', () => {
@@ -93,7 +100,7 @@ describe('config: worker knobs', () => {
   it('becomes the SDK worker options: cache, slots, poller behaviours, V8 context', () => {
     assert.deepEqual(workerTuningOptions(tuning({ WORKER_WORKFLOW_TASK_POLLERS: 'auto' })), {
       reuseV8Context: true,
-      maxCachedWorkflows: WORKER_DEFAULTS.maxCachedCases,
+      maxCachedWorkflows: defaultMaxCachedCases(),
       maxConcurrentWorkflowTaskExecutions: WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
       maxConcurrentActivityTaskExecutions: WORKER_DEFAULTS.maxConcurrentActivities,
       workflowTaskPollerBehavior: { type: 'autoscaling' },
