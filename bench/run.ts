@@ -447,6 +447,18 @@ async function waitForView(st: Stage, caseId: string, pred: (v: CaseView) => boo
   }
 }
 
+/** The case view, asked again while a busy worker lets queries time out; undefined if it never answers. */
+async function viewOf(st: Stage, caseId: string): Promise<CaseView | undefined> {
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      return await st.client.workflow.getHandle(caseWorkflowId(caseId)).query(caseViewQuery);
+    } catch {
+      await sleep(2000 * (attempt + 1));
+    }
+  }
+  return undefined;
+}
+
 // ---- B4: N chat cases breaching together ----
 async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<void> {
   const n = B4_CASES;
@@ -471,13 +483,16 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
   const ids = opened.filter((id): id is string => id !== null);
   const openedIn = Number(process.hrtime.bigint() - t) / 1e9;
   const openedAfterWindow = Date.now() > opensAt.getTime();
-  log(`B4: ${n} opened in ${openedIn.toFixed(1)} s (${(n / openedIn).toFixed(1)}/s); waiting for the breaches`);
+  log(
+    `B4: ${ids.length} of ${n} opened in ${openedIn.toFixed(1)} s (${(n / openedIn).toFixed(1)}/s; answers ${JSON.stringify(Object.fromEntries(statuses))}); waiting for the breaches`,
+  );
 
   // Every breach e-mail at the SMTP peer, or give up 5 minutes after the deadline.
   const isBreach = (m: ReceivedMail) => m.headers['x-notice'] === 'sla_breach';
   const wanted = new Set(ids);
-  const until = Math.max(deadline, Date.now()) + 300_000 + n * 20;
+  const until = Math.max(deadline, Date.now()) + Math.max(300_000, n * 100);
   let got = 0;
+  let polls = 0;
   while (Date.now() < until) {
     got = new Set(
       st.inbox
@@ -486,6 +501,7 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
         .map((m) => m.headers['x-case-id']),
     ).size;
     if (got >= ids.length) break;
+    if (++polls % 60 === 0) log(`B4: ${got} of ${ids.length} breach e-mails so far`);
     await sleep(500);
   }
   await sleep(3000); // a duplicate would arrive after its twin
@@ -515,8 +531,13 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
   const mailLate: number[] = [];
   let sharedDeadline = 0;
   let breachEntries = 0;
-  await pool(n, CONCURRENCY, async (i) => {
-    const v = await st.client.workflow.getHandle(caseWorkflowId(ids[i])).query(caseViewQuery);
+  let unreadable = 0;
+  await pool(ids.length, CONCURRENCY, async (i) => {
+    const v = await viewOf(st, ids[i]);
+    if (!v) {
+      unreadable++;
+      return;
+    }
     const clock = v.clocks?.find((c) => c.id === 'first_response');
     const due = clock?.deadline ? Date.parse(clock.deadline) : NaN;
     if (due === deadline) sharedDeadline++;
@@ -532,7 +553,11 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
   const taskLate: number[] = [];
   const sample = ids.slice(0, 200);
   await pool(sample.length, CONCURRENCY, async (i) => {
-    const events = (await st.client.workflow.getHandle(caseWorkflowId(sample[i])).fetchHistory()).events ?? [];
+    const history = await st.client.workflow
+      .getHandle(caseWorkflowId(sample[i]))
+      .fetchHistory()
+      .catch(() => undefined);
+    const events = history?.events ?? [];
     const at = (e: (typeof events)[number]) =>
       Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
     const fired = events.findIndex((e) => e.timerFiredEventAttributes && at(e) >= deadline - 1000);
@@ -555,6 +580,7 @@ async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<vo
     breachMailsDuplicated: duplicated,
     breachMailsMissing: missing,
     timelineBreachEntries: breachEntries,
+    viewsUnreadable: unreadable,
     timerLatenessMs: { p50: pct(timerLate, 50), p99: pct(timerLate, 99), max: Math.max(...timerLate) },
     mailLatenessMs: { p50: pct(mailLate, 50), p99: pct(mailLate, 99), max: Math.max(...mailLate) },
     historySample: sample.length,
