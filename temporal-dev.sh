@@ -79,7 +79,13 @@ fi
 mkdir -p "$(dirname "$DB_FILE")"
 args=(server start-dev --ip "$IP" --port "$PORT" --ui-port "$UI_PORT" --db-filename "$DB_FILE" --namespace "$NAMESPACE" --log-level error)
 for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+# SQLite pragmas and dynamic configuration, space-separated: npm start passes its measured choice
+# (DEV_SQLITE_PRAGMAS, DEV_DYNAMIC_CONFIG in dev/temporal-servers.ts).
+read -ra pragmas <<< "${TEMPORAL_SQLITE_PRAGMAS:-}"
+for p in ${pragmas[@]+"${pragmas[@]}"}; do args+=(--sqlite-pragma "$p"); done
+read -ra dynamic <<< "${TEMPORAL_DYNAMIC_CONFIG:-}"
+for d in ${dynamic[@]+"${dynamic[@]}"}; do args+=(--dynamic-config-value "$d"); done
 # With payload encryption on, npm start points the Web UI at the API's codec endpoint.
 if [ -n "${TEMPORAL_UI_CODEC_ENDPOINT:-}" ]; then args+=(--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT"); fi
-echo "temporal-dev: starting Temporal on $IP:$PORT, Web UI http://localhost:$UI_PORT, state in $DB_FILE" >&2
+echo "temporal-dev: starting Temporal on $IP:$PORT, Web UI http://localhost:$UI_PORT, state in $DB_FILE${TEMPORAL_SQLITE_PRAGMAS:+ ($TEMPORAL_SQLITE_PRAGMAS)}" >&2
 exec "$(cli)" "${args[@]}"

@@ -27,6 +27,7 @@ import { startPagerDutyStandin } from './standins/pagerduty-standin';
 import { startSlackStandin } from './standins/slack-standin';
 import { startSmtpInbox } from './standins/smtp-inbox';
 import { startStripeStandin } from './standins/stripe-standin';
+import { DEV_DYNAMIC_CONFIG, DEV_SQLITE_PRAGMAS } from './temporal-servers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -137,6 +138,9 @@ async function main() {
       env.TEMPORAL_UI_CODEC_ENDPOINT = `${early.publicBaseUrl}/codec/${env.CODEC_AUTH_TOKEN}`;
     }
     if (!env.TEMPORAL_ADDRESS) {
+      // The dev server's SQLite and timer settings, measured with `npm run bench` (dev/temporal-servers.ts).
+      env.TEMPORAL_SQLITE_PRAGMAS ??= DEV_SQLITE_PRAGMAS.join(' ');
+      env.TEMPORAL_DYNAMIC_CONFIG ??= DEV_DYNAMIC_CONFIG.join(' ');
       const temporal = await startTemporal(env);
       if (temporal) {
         stops.push(
@@ -225,6 +229,7 @@ async function main() {
       deps,
       workflowBundle: await bundleWorkflows(),
       dataConverter: dataConverterFor(config.encryption),
+      tuning: config.worker,
     });
     const running = worker.run();
     stops.push(async () => {

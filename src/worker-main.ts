@@ -19,6 +19,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     deps,
     dataConverter: dataConverterFor(config.encryption),
+    tuning: config.worker,
   });
   logJson({
     level: 'info',
@@ -26,6 +27,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     namespace: config.temporal.namespace,
     metrics: config.workerMetricsAddress ?? 'off',
+    tuning: config.worker,
   });
   await worker.run(); // SIGINT/SIGTERM: the SDK finishes in-flight activities, then run() resolves
   deps.close();

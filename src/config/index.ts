@@ -8,6 +8,7 @@
 // (dev/start.ts), and dev/ is not part of the production build, so a production build cannot
 // enter development mode at all. Development mode also refuses to listen beyond loopback, so the
 // public demo tokens never face a network. Anywhere else a missing secret stops start-up, naming it.
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod/v4';
 import { parseEncryptionKeys, type EncryptionKeys } from '../codec/encryption-codec';
 import { ROLES, type Role } from '../policy/types';
@@ -42,6 +43,99 @@ const tokensSchema = z.record(
 
 const optionalUrl = z.string().url().optional();
 
+/**
+ * The worker's defaults: measured with `npm run bench` on a 2-core machine (README, "Capacity and
+ * benchmarks"). Every cached case keeps its workflow state in the worker's memory, so a cache that
+ * holds every open case never replays a history when a timer fires.
+ */
+export const WORKER_DEFAULTS = {
+  /** At most; fewer on a small heap (defaultMaxCachedCases). */
+  maxCachedCases: 5_000,
+  /** Measured (B3): a cached open case costs the worker about 0.5 MB, most of it heap. */
+  mbPerCachedCase: 0.5,
+  maxConcurrentWorkflowTasks: 40,
+  maxConcurrentActivities: 100,
+  /** At most; never more than the task slots. */
+  workflowTaskPollers: 10,
+  activityTaskPollers: 10,
+} as const;
+
+/**
+ * The default cache size for a worker whose V8 heap may reach `heapLimitMb`: what fits in the heap
+ * above 256 MB for the process itself, at WORKER_DEFAULTS.mbPerCachedCase each, at most
+ * WORKER_DEFAULTS.maxCachedCases (5,000 from a heap of 2.8 GB; Node's default heap on a machine
+ * with 16 GB or more is about 4 GB), at least 100.
+ */
+export function defaultMaxCachedCases(heapLimitMb = getHeapStatistics().heap_size_limit / 2 ** 20): number {
+  const fits = Math.floor((heapLimitMb - 256) / WORKER_DEFAULTS.mbPerCachedCase);
+  return Math.max(100, Math.min(WORKER_DEFAULTS.maxCachedCases, fits));
+}
+
+/** A whole number within bounds, from the environment. */
+const workerCount = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'a whole number' })
+    .int('a whole number')
+    .min(min, `at least ${min}`)
+    .max(max, `at most ${max}`);
+
+/** A poller count, or 'auto' (the SDK scales pollers on the server's feedback). */
+const workerPollers = (min: number) =>
+  z.union([z.literal('auto'), workerCount(min, 1_000)], { error: `'auto' or a whole number of at least ${min}` });
+
+/** The worker knobs, for the README's table and the tests. */
+export const WORKER_KEYS = [
+  'WORKER_MAX_CACHED_CASES',
+  'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  'WORKER_MAX_CONCURRENT_ACTIVITIES',
+  'WORKER_WORKFLOW_TASK_POLLERS',
+  'WORKER_ACTIVITY_TASK_POLLERS',
+  'WORKER_REUSE_V8_CONTEXT',
+] as const;
+
+/** The worker's tuning: cache, task slots, pollers (see WORKER_DEFAULTS). */
+export interface WorkerTuning {
+  /** Cases whose workflow state stays in memory (maxCachedWorkflows); 0 turns the cache off. */
+  maxCachedCases: number;
+  maxConcurrentWorkflowTasks: number;
+  maxConcurrentActivities: number;
+  /** Pollers per task queue: a fixed maximum, or 'auto' (autoscaling). */
+  workflowTaskPollers: number | 'auto';
+  activityTaskPollers: number | 'auto';
+  reuseV8Context: boolean;
+}
+
+/** The worker knobs, checked against each other; ConfigError naming the key. */
+function workerTuningOf(e: z.infer<typeof envSchema>): WorkerTuning {
+  const t: WorkerTuning = {
+    maxCachedCases: e.WORKER_MAX_CACHED_CASES ?? defaultMaxCachedCases(),
+    maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    // Unset: the default, but never more pollers than task slots.
+    workflowTaskPollers:
+      e.WORKER_WORKFLOW_TASK_POLLERS ??
+      Math.min(WORKER_DEFAULTS.workflowTaskPollers, e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS),
+    activityTaskPollers:
+      e.WORKER_ACTIVITY_TASK_POLLERS ??
+      Math.min(WORKER_DEFAULTS.activityTaskPollers, e.WORKER_MAX_CONCURRENT_ACTIVITIES),
+    reuseV8Context: e.WORKER_REUSE_V8_CONTEXT,
+  };
+  if (t.maxCachedCases === 1) throw new ConfigError('WORKER_MAX_CACHED_CASES: 0 (no cache) or at least 2');
+  if (t.maxCachedCases > 0 && t.maxConcurrentWorkflowTasks > t.maxCachedCases)
+    throw new ConfigError(
+      `WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: at most WORKER_MAX_CACHED_CASES (${t.maxCachedCases}); a task runs on a cached case`,
+    );
+  if (t.workflowTaskPollers !== 'auto' && t.workflowTaskPollers > t.maxConcurrentWorkflowTasks)
+    throw new ConfigError(
+      `WORKER_WORKFLOW_TASK_POLLERS: at most WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${t.maxConcurrentWorkflowTasks})`,
+    );
+  if (t.activityTaskPollers !== 'auto' && t.activityTaskPollers > t.maxConcurrentActivities)
+    throw new ConfigError(
+      `WORKER_ACTIVITY_TASK_POLLERS: at most WORKER_MAX_CONCURRENT_ACTIVITIES (${t.maxConcurrentActivities})`,
+    );
+  return t;
+}
+
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -64,6 +158,16 @@ const envSchema = z.object({
     .string()
     .regex(/^$|^[\w.-]+:\d+$/, 'host:port, or empty to turn worker metrics off')
     .default('127.0.0.1:9464'),
+  // Worker tuning (createCaseWorker); defaults measured with `npm run bench` (README, "Capacity and benchmarks").
+  WORKER_MAX_CACHED_CASES: workerCount(0, 1_000_000).optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: workerCount(2, 10_000).default(WORKER_DEFAULTS.maxConcurrentWorkflowTasks),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: workerCount(1, 10_000).default(WORKER_DEFAULTS.maxConcurrentActivities),
+  WORKER_WORKFLOW_TASK_POLLERS: workerPollers(2).optional(),
+  WORKER_ACTIVITY_TASK_POLLERS: workerPollers(1).optional(),
+  WORKER_REUSE_V8_CONTEXT: z
+    .enum(['true', 'false'], { error: "'true' or 'false'" })
+    .default('true')
+    .transform((v) => v === 'true'),
   CSAT_SIGNING_SECRET: z.string().min(32, 'CSAT_SIGNING_SECRET must be at least 32 characters').optional(),
   APPROVAL_SIGNING_SECRET: z.string().min(32, 'APPROVAL_SIGNING_SECRET must be at least 32 characters').optional(),
   CODEC_AUTH_TOKEN: z.string().min(32, 'CODEC_AUTH_TOKEN must be at least 32 characters').optional(),
@@ -143,6 +247,8 @@ export interface Config {
   reportsChannel: string;
   /** Where the worker serves the SDK's Prometheus metrics; undefined: off. */
   workerMetricsAddress?: string;
+  /** The worker's cache, task slots and pollers (WORKER_* knobs). */
+  worker: WorkerTuning;
   csatSecret: string;
   /** Signs approval decisions the product makes, so a raw signal carrying one can be told from a forged one. */
   approvalSigningSecret: string;
@@ -319,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   // An empty required key is a missing one (`FOO=` in an env file), never a secret of length 0.
   const given = { ...env };
   for (const key of REQUIRED_KEYS) if (given[key] === '') delete given[key];
+  for (const key of WORKER_KEYS) if (given[key]?.trim() === '') delete given[key]; // `FOO=`: the default
   const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -359,6 +466,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     codecAuthToken: e.CODEC_AUTH_TOKEN,
     reportsChannel: e.SLACK_REPORTS_CHANNEL,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
+    worker: workerTuningOf(e),
     // Outside development mode each of these was checked above: no public value ever signs anything.
     csatSecret: secret('CSAT_SIGNING_SECRET'),
     approvalSigningSecret: secret('APPROVAL_SIGNING_SECRET'),
