@@ -3,6 +3,7 @@
 import { z } from 'zod/v4';
 import { WEEK_PATTERN } from '../metrics/weekly-report';
 import { CASE_STATUSES, CATEGORIES, CHANNELS, GUIDELINES, SEVERITIES } from '../policy/types';
+import { INCIDENT_COMPONENTS } from '../../workflows/contracts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -190,7 +191,7 @@ export const openIncidentBody = z.strictObject({
   area: z
     .strictObject({
       category: z.enum(CATEGORIES).optional(),
-      component: z.enum(['payments', 'bookings', 'login', 'video', 'other']).optional(),
+      component: z.enum(INCIDENT_COMPONENTS).optional(),
     })
     .refine((a) => a.category !== undefined || a.component !== undefined, 'name a category or a component'),
   publicSummary: text(2_000).optional(),

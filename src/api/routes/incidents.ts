@@ -1,6 +1,5 @@
 // Incidents: outages and known issues that link many cases. One workflow per incident; the known
 // issues list is a visibility query; every action is one Update, idempotent by Idempotency-Key.
-import { createHash, randomBytes } from 'node:crypto';
 import type { UpdateDefinition, WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import {
@@ -10,6 +9,7 @@ import {
   incidentViewQuery,
   incidentWorkflowId,
   linkIncidentCasesUpdate,
+  OPEN_INCIDENT_STATUSES,
   postIncidentUpdateUpdate,
   resolveIncidentUpdate,
   setIncidentStatusUpdate,
@@ -18,6 +18,7 @@ import {
   type IncidentView,
 } from '../../../workflows/contracts';
 import type { Permission } from '../../policy/types';
+import { newIncidentId } from '../case-ids';
 import { HttpError } from '../errors';
 import { recentDeployments } from './deployments';
 import {
@@ -30,19 +31,6 @@ import {
   type RouteEnv,
 } from '../route-table';
 import * as s from '../schemas';
-
-/** Incident ids carry nothing but randomness, or the hash of the caller's Idempotency-Key. */
-function newIncidentId(idempotency?: { caller: string; key: string }): string {
-  const bytes = idempotency
-    ? createHash('sha256').update(`incident\u0000${idempotency.caller}\u0000${idempotency.key}`).digest()
-    : randomBytes(16);
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  let id = '';
-  for (let i = 0; i < 8; i++) id += alphabet[bytes[i] % alphabet.length];
-  return `INC-${id}`;
-}
-
-const OPEN = ['suspected', 'investigating', 'identified', 'monitoring'];
 
 export function incidentRoutes(env: RouteEnv): RouteDef[] {
   const { client, config } = env;
@@ -149,14 +137,8 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
       query: s.incidentListQuery,
       async handle(ctx) {
         const q = ctx.query as z.infer<typeof s.incidentListQuery>;
-        const statuses =
-          q.status === 'open'
-            ? OPEN
-            : q.status === 'resolved'
-              ? ['resolved']
-              : q.status === 'dismissed'
-                ? ['dismissed']
-                : [];
+        const statuses: readonly string[] =
+          q.status === 'open' ? OPEN_INCIDENT_STATUSES : q.status === 'all' ? [] : [q.status];
         const query =
           `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}'` +
           (statuses.length ? ` AND IncidentStatus IN (${statuses.map((x) => `'${x}'`).join(', ')})` : '');
