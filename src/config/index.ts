@@ -13,6 +13,7 @@ import { z } from 'zod/v4';
 import { parseEncryptionKeys, type EncryptionKeys } from '../codec/encryption-codec';
 import { ROLES, type Role } from '../policy/types';
 import { hashTokens, type TokenMap } from '../security/bearer-tokens';
+import type { CaseSettings } from '../../workflows/contracts';
 
 /** A caller known by its bearer token. */
 export interface TokenIdentity {
@@ -214,6 +215,15 @@ const envSchema = z.object({
   BREVO_INBOUND_USER: z.string().optional(),
   BREVO_INBOUND_PASSWORD: z.string().optional(),
 });
+
+/** The deployment settings every new case is opened with (POST /cases, inbound e-mail, Stripe disputes). */
+export function caseSettingsOf(config: Config): CaseSettings {
+  return {
+    adminBaseUrl: config.adminBaseUrl,
+    publicBaseUrl: config.publicBaseUrl,
+    slackEscalationsChannel: config.slack.escalationsChannel,
+  };
+}
 
 /** Signs PagerDuty webhooks under npm start only (the stand-in and the README's curl use it). */
 export const DEVELOPMENT_PAGERDUTY_WEBHOOK_SECRET = 'pd_development_only_do_not_use_in_production';

@@ -5,7 +5,7 @@
 // sender (an SMTP client: 451, Brevo: 5xx) delivers again, and a redelivery changes nothing.
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Config } from '../config';
+import { caseSettingsOf, type Config } from '../config';
 import type { SupportPolicy } from '../policy/types';
 import { newCaseId } from '../api/case-ids';
 import {
@@ -142,11 +142,7 @@ export async function deliverInbound(
     attachments,
     policy,
     openedAt: new Date().toISOString(),
-    settings: {
-      adminBaseUrl: config.adminBaseUrl,
-      publicBaseUrl: config.publicBaseUrl,
-      slackEscalationsChannel: config.slack.escalationsChannel,
-    },
+    settings: caseSettingsOf(config),
   });
   try {
     await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {

@@ -25,6 +25,7 @@ import {
   type SupportCaseWorkflow,
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
+import { caseSettingsOf } from '../../config';
 import { HttpError } from '../errors';
 import { evidenceKey, sealEvidence } from '../../security/identity-evidence';
 import {
@@ -58,11 +59,7 @@ function openCase(env: RouteEnv): RouteDef {
         openedBy: ctx.caller!,
         openedAt: new Date(openedAtMs).toISOString(),
         policy,
-        settings: {
-          adminBaseUrl: config.adminBaseUrl,
-          publicBaseUrl: config.publicBaseUrl,
-          slackEscalationsChannel: config.slack.escalationsChannel,
-        },
+        settings: caseSettingsOf(config),
       };
       try {
         await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {

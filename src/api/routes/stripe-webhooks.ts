@@ -15,6 +15,7 @@ import {
   type SupportCaseWorkflow,
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
+import { caseSettingsOf } from '../../config';
 import { HttpError } from '../errors';
 import type { RouteDef, RouteEnv } from '../route-table';
 import * as s from '../schemas';
@@ -153,7 +154,7 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
               ? { paymentIntentId: input.paymentIntentId }
               : {}),
             openedBy: STRIPE_ACTOR,
-            settings: { adminBaseUrl: config.adminBaseUrl, publicBaseUrl: config.publicBaseUrl },
+            settings: caseSettingsOf(config),
             policy,
           };
           // Started first, then told: the answer says whether this delivery opened the case, even
