@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { simpleParser } from 'mailparser';
+import { receiveSmtpData, smtpError } from '../../src/inbound/smtp-data';
 import type { AddressObject, HeaderValue, ParsedMail } from 'mailparser';
 
 /** One e-mail as the inbox received it; also the shape of each stored <id>.json file. */
@@ -150,10 +151,6 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function smtpError(message: string, responseCode: number): Error {
-  return Object.assign(new Error(message), { responseCode });
-}
-
 /** Starts a plain-SMTP server on loopback that accepts every mail and keeps it in memory (and in opts.dir when set). */
 export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpInbox> {
   const host = opts.host ?? '127.0.0.1';
@@ -246,25 +243,14 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
     session: SMTPServerSession,
     callback: (err?: Error | null, message?: string) => void,
   ): void => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      // Stop buffering past the limit but keep draining so the client gets a proper 552 reply.
-      bytes += chunk.length;
-      if (bytes <= MAX_MESSAGE_BYTES) chunks.push(chunk);
-    });
-    stream.on('error', (err: Error) => callback(err));
-    stream.on('end', () => {
-      if (stream.sizeExceeded || bytes > MAX_MESSAGE_BYTES) {
-        callback(smtpError(`Message exceeds fixed maximum message size ${MAX_MESSAGE_BYTES}`, 552));
-        return;
-      }
-      store(Buffer.concat(chunks), session).then(
-        (mail) => callback(null, `Message queued as ${mail.id}`),
-        (err: unknown) =>
-          callback(smtpError(`Could not store message: ${err instanceof Error ? err.message : String(err)}`, 451)),
-      );
-    });
+    receiveSmtpData(
+      stream,
+      MAX_MESSAGE_BYTES,
+      callback,
+      async (raw) => `Message queued as ${(await store(raw, session)).id}`,
+      (err) => smtpError(`Could not store message: ${err instanceof Error ? err.message : String(err)}`, 451),
+      `Message exceeds fixed maximum message size ${MAX_MESSAGE_BYTES}`,
+    );
   };
 
   const server = new SMTPServer({

@@ -9,6 +9,7 @@
 // parsing webhook instead (POST /inbound/email/brevo), which is what production does (README).
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type AddressObject, type HeaderValue, type ParsedMail } from 'mailparser';
+import { receiveSmtpData, smtpError } from './smtp-data';
 import { PLACE_TIMEOUT_MS, within, type IntakeOutcome, type Intake } from './deliver';
 import type { InboundMessage } from './message';
 
@@ -84,8 +85,6 @@ export function messageFromMime(parsed: ParsedMail, envelope: { mailFrom?: strin
   };
 }
 
-const smtpError = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
-
 const describeOutcome = (o: IntakeOutcome) =>
   o.outcome === 'rejected' ? `kept as rejected (${o.id}): ${o.reason}` : `${o.outcome} ${o.caseId}`;
 
@@ -120,30 +119,21 @@ export async function startInboundSmtp(opts: InboundSmtpOptions): Promise<Inboun
     session: SMTPServerSession,
     callback: (err?: Error | null, message?: string) => void,
   ): void => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes <= max) chunks.push(chunk);
-    });
-    stream.on('error', (err: Error) => callback(err));
-    stream.on('end', () => {
-      if (stream.sizeExceeded || bytes > max) {
-        callback(smtpError(`5.3.4 message exceeds the maximum size of ${max} bytes`, 552));
-        return;
-      }
-      within(place(Buffer.concat(chunks), session), opts.placeTimeoutMs ?? PLACE_TIMEOUT_MS).then(
-        (outcome) => {
-          log(`inbound-smtp: ${describeOutcome(outcome)}`);
-          callback(null, `2.0.0 ${outcome.outcome === 'rejected' ? 'kept for review' : `case ${outcome.caseId}`}`);
-        },
-        (err: unknown) => {
-          // Not durably anywhere yet: the sender keeps it and tries again later.
-          log(`inbound-smtp: deferred (451): ${(err as Error).message}`);
-          callback(smtpError('4.3.0 the support system is unavailable, try again later', 451));
-        },
-      );
-    });
+    receiveSmtpData(
+      stream,
+      max,
+      callback,
+      async (raw) => {
+        const outcome = await within(place(raw, session), opts.placeTimeoutMs ?? PLACE_TIMEOUT_MS);
+        log(`inbound-smtp: ${describeOutcome(outcome)}`);
+        return `2.0.0 ${outcome.outcome === 'rejected' ? 'kept for review' : `case ${outcome.caseId}`}`;
+      },
+      (err) => {
+        // Not durably anywhere yet: the sender keeps it and tries again later.
+        log(`inbound-smtp: deferred (451): ${(err as Error).message}`);
+        return smtpError('4.3.0 the support system is unavailable, try again later', 451);
+      },
+    );
   };
 
   const server = new SMTPServer({
