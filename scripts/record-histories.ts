@@ -52,6 +52,14 @@ import {
   resolveEscalationUpdate,
   resolveUpdate,
   setCategoryUpdate,
+  addIncidentNoteUpdate,
+  INCIDENT_WORKFLOW_TYPE,
+  incidentWorkflowId,
+  linkIncidentCasesUpdate,
+  postIncidentUpdateUpdate,
+  resolveIncidentUpdate,
+  type IncidentInput,
+  type IncidentView,
   type CaseInput,
   type CaseResult,
   type CaseView,
@@ -92,6 +100,8 @@ interface Path {
   prepare?(ctx: Ctx): Promise<void>;
   drive(ctx: Ctx, handle: CaseHandle, input: CaseInput): Promise<void>;
   check(result: CaseResult): void;
+  /** A path of another workflow type: starts it, drives it to completion and checks it; replaces drive/check. */
+  run?(ctx: Ctx): Promise<WorkflowHandle>;
 }
 
 const mailFor = (ctx: Ctx, input: CaseInput, template: string) =>
@@ -522,6 +532,44 @@ PATHS.push({
   },
 });
 
+// An incident from open to resolved: a note, a linked case that has already finished (nobody to
+// tell), a public update, the fix.
+PATHS.push({
+  name: 'incident-update-resolved',
+  caseId: 'ES-REPLAYINC1',
+  drive: async () => undefined,
+  check: () => undefined,
+  async run(ctx) {
+    const handle = await ctx.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      workflowId: incidentWorkflowId('INC-REPLAY01'),
+      taskQueue: TASK_QUEUE,
+      args: [
+        {
+          incidentId: 'INC-REPLAY01',
+          title: 'Checkout failing',
+          severity: 'P1',
+          area: { category: 'payment', component: 'payments' },
+          openedBy: engineer,
+        } satisfies IncidentInput,
+      ],
+    });
+    await handle.executeUpdate(addIncidentNoteUpdate, { args: [{ actor: engineer, text: 'Stripe webhook 500s' }] });
+    await handle.executeUpdate(linkIncidentCasesUpdate, { args: [{ actor: engineer, link: ['ES-REPLAYINC1'] }] });
+    await handle.executeUpdate(postIncidentUpdateUpdate, {
+      args: [{ actor: engineer, text: 'We are looking into failing payments.', status: 'identified' }],
+    });
+    await handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: engineer, fix: 'Payments work again.' }] });
+    const view = (await handle.result()) as IncidentView;
+    assert.equal(view.status, 'resolved');
+    assert.deepEqual(
+      view.updates.map((u) => u.notified),
+      [0, 0],
+      'the linked case had finished: nobody to tell',
+    );
+    return handle;
+  },
+});
+
 /**
  * The history as protobuf JSON (what historyToJSON from @temporalio/common/lib/proto-utils would
  * write, had it not broken in this install: see test/replay/history-json.ts), with the client's
@@ -555,16 +603,8 @@ function payloadTexts(history: History): string[] {
 }
 
 async function record(ctx: Ctx, p: Path, suffix?: string): Promise<void> {
-  const input = caseInput({ caseId: p.caseId, ...p.input });
   await p.prepare?.(ctx);
-  const handle = await ctx.env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-    workflowId: caseWorkflowId(input.caseId),
-    taskQueue: TASK_QUEUE,
-    args: [input],
-  });
-  await p.drive(ctx, handle, input);
-  const result = await handle.result(); // the time-skipping client skips the remaining timers
-  p.check(result);
+  const handle = p.run ? await p.run(ctx) : await recordCase(ctx, p);
   const history = await handle.fetchHistory();
   const last = history.events?.at(-1);
   assert.ok(
@@ -585,6 +625,19 @@ async function record(ctx: Ctx, p: Path, suffix?: string): Promise<void> {
   console.log(
     `${p.name}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KB -> ${path.relative(ROOT, file)}`,
   );
+}
+
+/** Drives a case path to completion and checks its result. */
+async function recordCase(ctx: Ctx, p: Path): Promise<WorkflowHandle> {
+  const input = caseInput({ caseId: p.caseId, ...p.input });
+  const handle = await ctx.env.client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
+    workflowId: caseWorkflowId(input.caseId),
+    taskQueue: TASK_QUEUE,
+    args: [input],
+  });
+  await p.drive(ctx, handle, input);
+  p.check(await handle.result()); // the time-skipping client skips the remaining timers
+  return handle;
 }
 
 async function main(args: string[]): Promise<number> {

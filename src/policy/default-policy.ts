@@ -586,5 +586,74 @@ export const DEFAULT_POLICY: SupportPolicy = {
   // the seed's "Repeated complaints": P3.
   sla: { warnBeforePercent: 20, reopenEscalationSeverity: 'P3', noticeContactId: 'support-lead' },
   // The seed's weekly report goes to the Support Lead; business time is the support team's hours.
+  // Known issues: a burst of cases about the same thing opens a suspected incident, and an open
+  // incident of a rule's component links the cases that match it (the seed: fifty customers write
+  // in when checkout breaks; Technical Tier 1 step 2 "Check for known issues").
+  incidents: {
+    detection: [
+      {
+        id: 'payments-failing',
+        title: 'Payments failing for multiple users',
+        category: 'payment',
+        component: 'payments',
+        match: [
+          ['payment', 'failed'],
+          ['payment', 'failing'],
+          ['payment', 'declined'],
+          ['card', 'declined'],
+          ['checkout', 'failed'],
+          ['checkout', 'error'],
+          ['charge', 'failed'],
+        ],
+        threshold: 5,
+        windowMinutes: 15,
+        severity: 'P1',
+      },
+      {
+        id: 'bookings-failing',
+        title: 'Bookings not processing',
+        category: 'booking',
+        component: 'bookings',
+        match: [
+          ['booking', 'failed'],
+          ['booking', 'error'],
+          ['cannot', 'book'],
+          ["can't", 'book'],
+        ],
+        threshold: 5,
+        windowMinutes: 15,
+        severity: 'P1',
+      },
+      {
+        id: 'login-broken',
+        title: 'Login system broken',
+        component: 'login',
+        match: [
+          ['login', 'error'],
+          ['login', 'broken'],
+          ['cannot', 'log', 'in'],
+          ["can't", 'log', 'in'],
+          ['login', 'failed'],
+        ],
+        threshold: 5,
+        windowMinutes: 15,
+        severity: 'P1',
+      },
+      {
+        id: 'video-down',
+        title: 'Real-time features down',
+        component: 'video',
+        match: [
+          ['video', 'not', 'working'],
+          ['video', 'frozen'],
+          ['video', 'black'],
+          ['session', 'disconnected'],
+        ],
+        threshold: 5,
+        windowMinutes: 15,
+        severity: 'P1',
+      },
+    ],
+  },
   reporting: { contactId: 'support-lead', businessCalendarId: 'business-hours' },
 };

@@ -222,8 +222,32 @@ export interface SupportPolicy {
     /** Contact (of `contacts`) told of customer-facing SLA warnings and breaches. */
     noticeContactId?: string;
   };
+  /** Known issues and outages: the bursts of similar cases that open a suspected incident (absent: none). */
+  incidents?: IncidentPolicy;
   /** Who gets the weekly report, and the calendar business-time figures count in. */
   reporting?: { contactId: string; businessCalendarId: string };
+}
+
+/** A burst of similar cases that makes a suspected incident, and what an open incident of its area matches. */
+export interface IncidentDetectionRule {
+  id: string;
+  /** What the cases are about, in words ("payments failing"): the suspected incident's title. */
+  title: string;
+  /** The area a suspected incident gets; a case must be in the category, when one is given. */
+  category?: Category;
+  component: 'payments' | 'bookings' | 'login' | 'video' | 'other';
+  /** Word groups, as in common issues: a case matches when all words of one group are in its text. */
+  match: string[][];
+  /** This many matching cases within the window open a suspected incident. */
+  threshold: number;
+  windowMinutes: number;
+  /** The severity a suspected incident is opened at (a support lead confirms or changes it). */
+  severity: Severity;
+}
+
+/** The incident part of the policy. */
+export interface IncidentPolicy {
+  detection: IncidentDetectionRule[];
 }
 
 /** When an unanswered approval request is reminded, moved to the next tier and expired, in minutes after the request. */

@@ -1,0 +1,116 @@
+// Known issues, as pure rules: which detection rules a case's text matches, and whether an open
+// incident is the known issue of a case. Deterministic and import-free (beyond types and the
+// tokenizer), so the case workflow, the incident desk and the API share them.
+import { tokenize } from './rules';
+import type { Category, IncidentDetectionRule, LadderRung, Severity, SupportPolicy } from './types';
+
+/** A detection rule as the desk needs it (the case sends the rules it matched, so the desk holds no policy). */
+export type DetectionRuleRef = Omit<IncidentDetectionRule, 'match'>;
+
+/** What the incident desk knows of a case: its area and the rules its text matched. */
+export interface CaseIncidentReport {
+  caseId: string;
+  category: Category | null;
+  /** The detection rules the case's subject and description match. */
+  rules: DetectionRuleRef[];
+  /** The case's words (lower case, deduplicated, at most 60), for matching incident titles. */
+  words: string[];
+}
+
+/** The part of an open incident the desk matches cases against. */
+export interface KnownIssue {
+  incidentId: string;
+  title: string;
+  category?: Category;
+  component?: string;
+}
+
+/** Detection rules whose word groups the text matches. */
+export function matchingRules(policy: SupportPolicy, text: string): IncidentDetectionRule[] {
+  const tokens = new Set(tokenize(text));
+  return (policy.incidents?.detection ?? []).filter((r) => r.match.some((g) => g.every((w) => tokens.has(w))));
+}
+
+/** Words too common to tie a case to an incident's title. */
+const STOP = new Set(
+  'the and for with not our your you are was were has have had this that from into after before when then than can cannot cant unable some any all multiple users user customers customer issue issues problem problems working down broken failing failed error errors'.split(
+    ' ',
+  ),
+);
+/** Significant words of a title: four letters or more, not in the stop list. */
+export function significantWords(text: string): string[] {
+  return [...new Set(tokenize(text).filter((w) => w.length >= 4 && !STOP.has(w)))];
+}
+
+/** The report the case sends the desk at intake; null when nothing about it could match an incident. */
+export function incidentReportOf(
+  policy: SupportPolicy,
+  c: { caseId: string; category: Category | null; subject: string; description: string; checksKnownIssues: boolean },
+): CaseIncidentReport | null {
+  if (!policy.incidents) return null;
+  const text = `${c.subject}\n${c.description}`;
+  const rules = matchingRules(policy, text).map(({ match: _match, ...ref }) => ref);
+  if (rules.length === 0 && !c.checksKnownIssues) return null;
+  return { caseId: c.caseId, category: c.category, rules, words: [...new Set(tokenize(text))].slice(0, 60) };
+}
+
+/**
+ * Whether an open incident is the known issue of a case: the case is in the incident's category
+ * (when it names one), and its text matches a detection rule of the incident's component, or
+ * names a significant word of the incident's title.
+ */
+export function isKnownIssueOf(issue: KnownIssue, report: CaseIncidentReport): boolean {
+  if (issue.category && report.category !== issue.category) return false;
+  if (issue.component && report.rules.some((r) => r.component === issue.component)) return true;
+  const words = new Set(report.words);
+  return significantWords(issue.title).some((w) => words.has(w));
+}
+
+/** One rung of an incident's ladder, with its contact's address and how long it waits for an acknowledgement. */
+export interface IncidentRung extends LadderRung {
+  contact?: string;
+  ackMinutes: number;
+}
+
+/** How an incident escalates: its severity's ladder, resolved against the contact directory. */
+export interface IncidentEscalation {
+  severity: Severity;
+  rungs: IncidentRung[];
+  /** Slack channel of the incident's thread (#support-escalations). */
+  channel: string;
+  publicBaseUrl: string;
+}
+
+/**
+ * The seed's internal escalation response times as acknowledgement targets: a Slack rung waits
+ * #support-escalations' 30 minutes, a PagerDuty rung 15, an e-mail to engineering@ 24 hours; any
+ * other rung waits its severity's response time.
+ */
+export function rungAckMinutes(policy: SupportPolicy, severity: Severity, rung: LadderRung): number {
+  const internal = (id: string) => policy.internalChannels.find((c) => c.id === id)?.responseMinutes;
+  const sev = policy.severities.find((s) => s.id === severity);
+  const fallback = sev?.responseMinutes ?? 60;
+  if (rung.via === 'slack') return internal('slack') ?? fallback;
+  if (rung.via === 'pagerduty') return internal('pagerduty') ?? fallback;
+  if (rung.via === 'email' && rung.contactId === 'engineering') return internal('engineering-email') ?? fallback;
+  return fallback;
+}
+
+/** An incident's ladder for a severity; null when the policy has no such severity. */
+export function incidentEscalationOf(
+  policy: SupportPolicy,
+  severity: Severity,
+  opts: { channel: string; publicBaseUrl: string },
+): IncidentEscalation | null {
+  const sev = policy.severities.find((s) => s.id === severity);
+  if (!sev) return null;
+  return {
+    severity,
+    channel: opts.channel,
+    publicBaseUrl: opts.publicBaseUrl,
+    rungs: sev.ladder.map((r) => {
+      const contact = r.contactId ? policy.contacts.find((c) => c.id === r.contactId)?.contact : undefined;
+      return { ...r, ...(contact ? { contact } : {}), ackMinutes: rungAckMinutes(policy, severity, r) };
+    }),
+  };
+}
