@@ -51,7 +51,7 @@ export function createActivities(deps: ActivityDeps) {
       caseLinkBase: deps.slackOptions.caseLinkBase,
     }),
     ...reportActivities({ temporal: deps.temporal }),
-    ...incidentActivities({ temporal: deps.temporal }),
+    ...incidentActivities({ temporal: deps.temporal, slack: deps.slack, slackOptions: deps.slackOptions }),
     ...archiveActivities({ archive: deps.archive }),
   };
 }

@@ -6,7 +6,12 @@ export type SlackBlock = { type: string } & Record<string, unknown>;
 /** The narrow slice of Slack the case activities need; src/integrations/slack-client.ts implements it. */
 export interface SlackGateway {
   /** Posts a message; a refusal Slack will repeat (bad channel, bad token) throws a non-retryable failure. */
-  postMessage(channel: string, text: string, blocks?: SlackBlock[]): Promise<{ ts: string; channel: string }>;
+  postMessage(
+    channel: string,
+    text: string,
+    blocks?: SlackBlock[],
+    threadTs?: string,
+  ): Promise<{ ts: string; channel: string }>;
   /** The workspace member with this e-mail, or null when there is none. */
   userIdByEmail(email: string): Promise<string | null>;
 }

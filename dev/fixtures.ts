@@ -1,5 +1,6 @@
 // Building blocks for cases in tests, benchmarks and recordings: inputs, actors, and a worker
 // whose activities talk to real protocol peers (the stand-ins in dev/standins/).
+import { casePolicyOf } from '../src/policy/incidents';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,8 @@ export const TEST_ENV = {
   SLACK_SIGNING_SECRET: 'test-only-slack-signing-secret-0123456789',
   APPROVAL_SIGNING_SECRET: TEST_APPROVAL_SECRET,
   SLACK_APPROVERS: JSON.stringify(DEMO_SLACK_APPROVERS),
+  // Tests open many alike cases in minutes: only the incident tests want them to look like an outage.
+  INCIDENT_BURST_DETECTION: 'off',
 } as const;
 
 /** An agent as the API would pass it. */
@@ -110,7 +113,7 @@ export function caseInput(overrides: Partial<CaseInput> = {}): CaseInput {
     description: "I can't log in since yesterday, the password reset mail never arrives.",
     openedBy: { id: 'intake-bot', name: 'Intake Bot', role: 'intake' },
     settings: { adminBaseUrl: 'https://admin.example.test', publicBaseUrl: 'http://127.0.0.1:3999' },
-    policy: DEFAULT_POLICY,
+    policy: casePolicyOf(DEFAULT_POLICY), // what the API pins (no incident rules)
     ...overrides,
   };
 }

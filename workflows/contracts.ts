@@ -12,7 +12,7 @@ export * from './case-view';
 export * from './case/state';
 export * from './case/contract';
 /** The view of a case the moment it opens (pure), which POST /cases answers with. */
-export { openingView } from './case/opening';
+export { KNOWN_ISSUES_STEP, openingView } from './case/opening';
 export * from './clocks/state';
 export * from './clocks/contract';
 export * from './escalation/state';

@@ -1,6 +1,7 @@
 // What a route table is made of: each capability's module under src/api/routes/ returns RouteDefs
 // built from a RouteEnv, and createApp serves them (authentication, validation, error mapping,
 // logs, metrics and /openapi.json are the app's, never a route's).
+import { knownIssues, type KnownIssues } from './known-issues';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod/v4';
@@ -140,6 +141,8 @@ export interface RouteEnv {
   policy: SupportPolicy;
   /** Staff known by their bearer tokens. */
   staff: StaffDirectory;
+  /** Intake's known issues: the open incident a new case opens linked to, and the incident desk. */
+  knownIssues: KnownIssues;
   /** The case's workflow handle; 404 for an id that cannot be a case. */
   handleFor(caseId: string): WorkflowHandle;
   /** The case view, from the case's query. */
@@ -194,5 +197,11 @@ export function createRouteEnv(deps: {
       return { body: view, headers };
     },
   });
-  return { ...deps, handleFor, viewOf, caseAction };
+  return {
+    ...deps,
+    knownIssues: knownIssues(client, deps.config.temporal.taskQueue, deps.config.incidents),
+    handleFor,
+    viewOf,
+    caseAction,
+  };
 }

@@ -149,6 +149,11 @@ export const approvalDecisionBody = z.strictObject({
 /** Query of GET /approvals. */
 export const approvalsQuery = z.strictObject({
   overCents: z.coerce.number().int().min(0).optional(),
+  /** Only the approvals an incident's resolution proposed (its outage compensation batch). */
+  incident: z
+    .string()
+    .regex(/^INC-[A-Z0-9]{8}$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 /** The `payload` of a Slack block_actions interaction, as far as approvals read it. */
@@ -206,20 +211,42 @@ export const incidentListQuery = z.strictObject({
 export const incidentStatusBody = z.strictObject({
   status: z.enum(['investigating', 'identified', 'monitoring', 'dismissed']),
   note: text(2_000).optional(),
+  /** Confirming a suspected incident may set its severity (its ladder starts at it). */
+  severity: z.enum(SEVERITIES).optional(),
+});
+/** Body of POST /incidents/:incidentId/ack. */
+export const incidentAckBody = z.strictObject({});
+/** Body of POST /incidents/:incidentId/approvals/decision: one decision for the incident's pending approvals. */
+export const incidentBatchDecisionBody = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  note: text(2_000).optional(),
 });
 /** Body of POST /incidents/:incidentId/notes. */
 export const incidentNoteBody = z.strictObject({ text: text(5_000) });
 /** Body of POST /incidents/:incidentId/cases. */
 export const incidentCasesBody = z
-  .strictObject({ link: z.array(caseIdSchema).max(500).optional(), unlink: z.array(caseIdSchema).max(500).optional() })
-  .refine((b) => (b.link?.length ?? 0) + (b.unlink?.length ?? 0) > 0, 'name cases to link or unlink');
+  .strictObject({
+    link: z.array(caseIdSchema).max(500).optional(),
+    unlink: z.array(caseIdSchema).max(500).optional(),
+    /** Linked cases that stay open when the incident resolves. */
+    optOut: z.array(caseIdSchema).max(500).optional(),
+    optIn: z.array(caseIdSchema).max(500).optional(),
+  })
+  .refine(
+    (b) => (b.link?.length ?? 0) + (b.unlink?.length ?? 0) + (b.optOut?.length ?? 0) + (b.optIn?.length ?? 0) > 0,
+    'name cases to link, unlink, opt out or opt in',
+  );
 /** Body of POST /incidents/:incidentId/updates. */
 export const incidentUpdateBody = z.strictObject({
   text: text(5_000),
   status: z.enum(['investigating', 'identified', 'monitoring']).optional(),
 });
 /** Body of POST /incidents/:incidentId/resolve. */
-export const incidentResolveBody = z.strictObject({ fix: text(5_000) });
+export const incidentResolveBody = z.strictObject({
+  fix: text(5_000),
+  /** Propose the seed's "Full refund + 10% credit" on every linked case with a booking payment. */
+  compensate: z.literal('service_outage').optional(),
+});
 /** A PagerDuty v3 webhook (only the fields the product reads). */
 export const pagerDutyWebhook = z.object({
   event: z.object({

@@ -200,6 +200,8 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(16, "SLACK_SIGNING_SECRET must be the Slack app's signing secret").optional(),
   SLACK_APPROVALS_CHANNEL: z.string().min(1).default('#support-approvals'),
   SLACK_APPROVERS: z.string().optional(),
+  // Incidents: whether a burst of similar cases opens a suspected incident (the policy's rules).
+  INCIDENT_BURST_DETECTION: z.enum(['on', 'off']).default('on'),
   // Inbound e-mail (src/inbound/): the SMTP server, the Brevo webhook's credentials, where files go.
   SUPPORT_ADDRESS: z.email('SUPPORT_ADDRESS must be an e-mail address').default('support@edustream.com'),
   INBOUND_SMTP: z.enum(['on', 'off']).default('on'),
@@ -282,6 +284,8 @@ export interface Config {
   pagerDuty: { routingKey?: string; eventsUrl?: string; webhookSecret?: string };
   /** Stripe webhook and Slack interaction secrets, the approvals channel, Slack approvers. */
   compensation: CompensationConfig;
+  /** Incidents: a burst of similar cases opens a suspected incident (INCIDENT_BURST_DETECTION). */
+  incidents: { burstDetection: boolean };
   /** Inbound e-mail: the SMTP server, the Brevo webhook, attachments and rejected mail. */
   inbound: InboundConfig;
 }
@@ -497,6 +501,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       slackApprovers: slackApproversOf(e.SLACK_APPROVERS, tokenList, demoTokens),
     },
     inbound: inboundConfigOf(e, devMode),
+    incidents: { burstDetection: e.INCIDENT_BURST_DETECTION === 'on' },
   };
 }
 

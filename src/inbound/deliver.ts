@@ -3,11 +3,13 @@
 // or the start of a new e-mail case, or (nothing to place it in) keeps it as rejected. It returns
 // only once the message is durably in Temporal or on disk; a Temporal failure is thrown, so the
 // sender (an SMTP client: 451, Brevo: 5xx) delivers again, and a redelivery changes nothing.
+import { casePolicyOf } from '../policy/incidents';
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { caseSettingsOf, type Config } from '../config';
 import type { SupportPolicy } from '../policy/types';
 import { newCaseId } from '../api/case-ids';
+import { knownIssues, type KnownIssues } from '../api/known-issues';
 import {
   caseWorkflowId,
   customerReplySignal,
@@ -41,6 +43,8 @@ export interface IntakeDeps {
   policy: SupportPolicy;
   attachments: AttachmentStore;
   rejected: RejectedStore;
+  /** Known issues at intake (one per process; made from the client when not given). */
+  knownIssues: KnownIssues;
 }
 
 /** The intake of a process, over its one Temporal client and the configured stores. */
@@ -58,11 +62,14 @@ export interface Intake {
 }
 
 /** An intake from the process's config: file stores under ATTACHMENTS_DIR and INBOUND_REJECTED_DIR. */
-export function createIntake(deps: Omit<IntakeDeps, 'attachments' | 'rejected'> & Partial<IntakeDeps>): Intake {
+export function createIntake(
+  deps: Omit<IntakeDeps, 'attachments' | 'rejected' | 'knownIssues'> & Partial<IntakeDeps>,
+): Intake {
   const full: IntakeDeps = {
     attachments: attachmentStore(deps.config.inbound.attachmentsDir, deps.config.inbound.maxAttachmentBytes),
     rejected: rejectedStore(deps.config.inbound.rejectedDir),
     ...deps,
+    knownIssues: deps.knownIssues ?? knownIssues(deps.client, deps.config.temporal.taskQueue, deps.config.incidents),
   };
   return {
     deliver: (msg, raw) => deliverInbound(full, msg, raw),
@@ -137,13 +144,16 @@ export async function deliverInbound(
   }
 
   const caseId = newCaseId(caseKeyOf(msg));
-  const input = newCaseInputOf(msg, {
-    caseId,
-    attachments,
+  const { input, report } = await deps.knownIssues.match(
+    newCaseInputOf(msg, {
+      caseId,
+      attachments,
+      policy: casePolicyOf(policy),
+      openedAt: new Date().toISOString(),
+      settings: caseSettingsOf(config),
+    }),
     policy,
-    openedAt: new Date().toISOString(),
-    settings: caseSettingsOf(config),
-  });
+  );
   try {
     await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
       workflowId: caseWorkflowId(caseId),
@@ -158,5 +168,6 @@ export async function deliverInbound(
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'duplicate', caseId };
     throw err;
   }
+  if (report) await deps.knownIssues.report(report, input.knownIssue?.incidentId).catch(() => undefined);
   return { outcome: 'opened', caseId };
 }

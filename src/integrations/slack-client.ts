@@ -42,12 +42,13 @@ function classify(method: string, err: unknown): never {
 /** The case activities' view of Slack. */
 export function createSlackGateway(client: WebClient): SlackGateway {
   return {
-    async postMessage(channel, text, blocks) {
+    async postMessage(channel, text, blocks, threadTs) {
       try {
         const res = await client.chat.postMessage({
           channel,
           text,
           ...(blocks ? { blocks } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
           unfurl_links: false,
           unfurl_media: false,
         });

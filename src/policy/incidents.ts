@@ -55,13 +55,14 @@ export function incidentReportOf(
 }
 
 /**
- * Whether an open incident is the known issue of a case: the case is in the incident's category
- * (when it names one), and its text matches a detection rule of the incident's component, or
- * names a significant word of the incident's title.
+ * Whether an open incident is the known issue of a case: its text matches a detection rule of the
+ * incident's component, or it is in the incident's category (when it names one) and names a
+ * significant word of the incident's title.
  */
 export function isKnownIssueOf(issue: KnownIssue, report: CaseIncidentReport): boolean {
-  if (issue.category && report.category !== issue.category) return false;
+  // Words that name the component's failure ("payment failed") tie a case of any category to it.
   if (issue.component && report.rules.some((r) => r.component === issue.component)) return true;
+  if (issue.category && report.category !== issue.category) return false;
   const words = new Set(report.words);
   return significantWords(issue.title).some((w) => words.has(w));
 }
@@ -113,4 +114,20 @@ export function incidentEscalationOf(
       return { ...r, ...(contact ? { contact } : {}), ackMinutes: rungAckMinutes(policy, severity, r) };
     }),
   };
+}
+
+const pinned = new WeakMap<SupportPolicy, SupportPolicy>();
+/**
+ * The policy a case pins: everything but the incident rules, which intake and the incident desk
+ * apply (a case never reads them), so every case's history stays that much smaller.
+ */
+export function casePolicyOf(policy: SupportPolicy): SupportPolicy {
+  if (!policy.incidents) return policy;
+  let p = pinned.get(policy);
+  if (!p) {
+    const { incidents: _rules, ...rest } = policy;
+    p = rest;
+    pinned.set(policy, p);
+  }
+  return p;
 }

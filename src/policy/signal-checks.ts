@@ -105,8 +105,15 @@ export function checkIncidentNotice(i: unknown): string | null {
   if (!isObj(i) || !isStr(i.incidentId, 40) || !/^INC-[A-Z0-9]{8}$/.test(i.incidentId))
     return 'incidentId must be INC-XXXXXXXX';
   if (!isStr(i.title, 1_000)) return 'title must be a string';
-  if (!['linked', 'unlinked', 'update', 'resolved'].includes(i.kind as string))
-    return 'kind must be linked, unlinked, update or resolved';
+  if (!['linked', 'unlinked', 'proposed', 'active', 'acknowledged', 'update', 'resolved'].includes(i.kind as string))
+    return 'kind must be linked, unlinked, proposed, active, acknowledged, update or resolved';
+  if (i.by !== undefined && !isStr(i.by, 300)) return 'by must be a string';
+  if (i.compensate !== undefined && i.compensate !== 'service_outage') return 'compensate must be service_outage';
+  if (
+    i.actor !== undefined &&
+    (!isObj(i.actor) || !isStr(i.actor.id, 200) || !isStr(i.actor.name, 200) || !isStr(i.actor.role, 50))
+  )
+    return 'actor must be an actor';
   if ((i.kind === 'update' || i.kind === 'resolved') && (!isNum(i.n) || !isStr(i.text, 20_000)))
     return 'an update needs its number n and its text';
   if (i.severity !== undefined && !['P0', 'P1', 'P2', 'P3'].includes(i.severity as string)) return 'unknown severity';

@@ -135,6 +135,19 @@ describe('HTTP API: incidents (dev server, worker, SMTP peer)', function () {
       '50 updates',
       60_000,
     );
+    // The agent keeps one case open past the outage (its customer has a second problem).
+    const kept = caseIds[49];
+    await request(app)
+      .post(`${base}/cases`)
+      .set(AGENT)
+      .send({ optOut: ['ES-0000000000'] })
+      .expect(422);
+    const optedOut = await request(app)
+      .post(`${base}/cases`)
+      .set(AGENT)
+      .send({ optOut: [kept] })
+      .expect(200);
+    assert.deepEqual((optedOut.body as IncidentView).optedOut, [kept]);
     await request(app).post(`${base}/resolve`).set(LEAD).send({ fix: 'Payments work again since 14:05.' }).expect(200);
     const done = await eventually(
       async () => {
@@ -146,16 +159,24 @@ describe('HTTP API: incidents (dev server, worker, SMTP peer)', function () {
     );
     assert.equal(done.status, 'resolved');
     await eventually(
-      async () => (mailsOf('incident_update', caseIds).length >= 100 ? true : undefined),
+      async () =>
+        mailsOf('issue_resolved', caseIds).length >= 49 && mailsOf('incident_update', [kept]).length >= 2
+          ? true
+          : undefined,
       'resolved notices',
       60_000,
     );
 
-    // Each customer: one notice, then one e-mail per later update; nothing twice.
+    // Each customer: one notice, then one e-mail per later update; the fix resolves the case with
+    // the seed's Issue Resolved template, except the one the agent kept open; nothing twice.
     for (const id of caseIds) {
       assert.equal(mailsOf('escalation_notice', [id]).length, 1, `${id}: one Escalation Notice`);
-      assert.equal(mailsOf('incident_update', [id]).length, 2, `${id}: two updates`);
+      assert.equal(mailsOf('incident_update', [id]).length, id === kept ? 2 : 1, `${id}: updates`);
+      assert.equal(mailsOf('issue_resolved', [id]).length, id === kept ? 0 : 1, `${id}: Issue Resolved`);
     }
+    assert.match(mailsOf('issue_resolved', [caseIds[0]])[0].text, /Payments work again since 14:05/);
+    assert.equal((await view(caseIds[0])).status, 'resolved');
+    assert.notEqual((await view(kept)).status, 'resolved');
     // Recent deployments: CI/CD records a deploy; the incident shows the last 6 hours of them.
     const DEPLOYER = bearer('deployer');
     await request(app).post('/deployments').set(AGENT).send({ service: 'checkout', version: '2.4.1' }).expect(403);

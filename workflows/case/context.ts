@@ -64,7 +64,15 @@ export type CaseEvent =
   /** An agent replied; `emailN` is the case e-mail that carries it (e-mail cases). */
   | { type: 'agentReplied'; actor: Actor; text: string; emailN?: number }
   /** Something outside the agents (a Stripe dispute) raises one of the category's escalation triggers. */
-  | { type: 'triggerRaised'; actor: Actor; triggerId: string; note?: string };
+  | { type: 'triggerRaised'; actor: Actor; triggerId: string; note?: string }
+  /** The case is linked to an incident whose ladder runs: its escalations join it. */
+  | { type: 'incidentActive'; incidentId: string }
+  /** The incident's page was acknowledged: joined escalations are acknowledged with it. */
+  | { type: 'incidentAcknowledged'; incidentId: string; by: string }
+  /** The incident resolved: the case resolves with the Issue Resolved template. */
+  | { type: 'resolveRequested'; actor: Actor; actionTaken: string; expectedResult: string; specificAction: string }
+  /** Propose a compensation by a guideline (an outage's resolution); refused proposals are recorded. */
+  | { type: 'compensationRequested'; actor: Actor; guideline: 'service_outage'; issue: string };
 
 /** The shared toolkit a case's parts are built from. */
 export interface CaseContext {

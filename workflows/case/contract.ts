@@ -3,7 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CaseFacts } from '../../src/metrics/summary';
-import type { Category, CaseStatus, Channel, SupportPolicy } from '../../src/policy/types';
+import type { Category, CaseStatus, Channel, Severity, SupportPolicy } from '../../src/policy/types';
 import type { CaseSettings, CaseState, CaseView } from '../case-view';
 import type { Actor, Customer } from './state';
 import type { AttachmentRef } from '../conversation/state';
@@ -54,6 +54,11 @@ export interface CaseInput {
   policy: SupportPolicy;
   /** Set only by continue-as-new: the state the case carries on from. */
   resume?: CaseState;
+  /**
+   * The open incident that is this case's known issue, found by intake (the API matched the
+   * known-issues list): the case opens linked to it. Absent on cases opened before incidents.
+   */
+  knownIssue?: { incidentId: string; title: string; severity: Severity; active: boolean };
   /**
    * Set by e-mail intake (src/inbound/) when a customer's e-mail opens the case: that e-mail's
    * Message-ID and References (the case's acknowledgement threads under it), its HTML and its

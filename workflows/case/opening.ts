@@ -7,6 +7,7 @@ import {
   matchCommonIssues,
   suggestCategory,
   type CategorySuggestion,
+  type ChecklistStep,
   type LinkContext,
 } from '../../src/policy/rules';
 import type { CaseView } from '../case-view';
@@ -53,7 +54,7 @@ export function openingCore(input: CaseInput, openedAtMs: number, facts = openin
     paymentIntentId: input.paymentIntentId,
     assignee: null,
     commonIssues: facts.playbooks.map((p) => ({ id: p.id, title: p.title })),
-    checklist: buildChecklist(policy, category, facts.playbooks, facts.links),
+    checklist: knownIssueChecked(input, openedAtMs, buildChecklist(policy, category, facts.playbooks, facts.links)),
     emails: [],
     timeline: [],
     notes: [],
@@ -61,8 +62,36 @@ export function openingCore(input: CaseInput, openedAtMs: number, facts = openin
     csat: null,
     times: { openedAt: new Date(openedAtMs).toISOString() },
     policyVersion: policy.version,
+    ...knownIssueSlice(input),
   };
 }
+
+/** A case opened while its known issue is open is linked to it. */
+function knownIssueSlice(input: CaseInput): Pick<CaseView, 'incidents'> {
+  const k = input.knownIssue;
+  if (!k) return {};
+  return {
+    incidents: [{ incidentId: k.incidentId, title: k.title.slice(0, 200), severity: k.severity, active: k.active }],
+  };
+}
+/** ... and "Check for known issues" is done. */
+function knownIssueChecked(input: CaseInput, openedAtMs: number, checklist: ChecklistStep[]): ChecklistStep[] {
+  const k = input.knownIssue;
+  if (!k) return checklist;
+  return checklist.map((s) =>
+    s.id === KNOWN_ISSUES_STEP && s.state === 'pending'
+      ? {
+          ...s,
+          state: 'completed' as const,
+          by: 'Support Orchestrator',
+          at: new Date(openedAtMs).toISOString(),
+          note: `Known issue: incident ${k.incidentId} (${k.title.slice(0, 120)})`,
+        }
+      : s,
+  );
+}
+/** The checklist step a known issue completes. */
+export const KNOWN_ISSUES_STEP = 'check-known-issues';
 
 /** The first line of the audit trail. */
 export function openedEntry(input: CaseInput, openedAtMs: number, facts = openingFacts(input)): TimelineEntry {
@@ -72,7 +101,7 @@ export function openedEntry(input: CaseInput, openedAtMs: number, facts = openin
     at: new Date(openedAtMs).toISOString(),
     actor: input.openedBy,
     action: 'opened',
-    detail: `${input.channel} case${input.category ? '' : suggestion ? `, category suggested: ${suggestion.category}` : ', no category matched'}`,
+    detail: `${input.channel} case${input.category ? '' : suggestion ? `, category suggested: ${suggestion.category}` : ', no category matched'}${input.knownIssue ? `, linked to known issue ${input.knownIssue.incidentId}` : ''}`,
   };
 }
 

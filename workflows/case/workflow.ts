@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { checkCustomerReply } from '../../src/policy/signal-checks';
 import type { Activities } from '../../activities';
-import { describeMinutes, recategorizeChecklist, type ChecklistStep } from '../../src/policy/rules';
+import { describeMinutes, recategorizeChecklist, statusAllows, type ChecklistStep } from '../../src/policy/rules';
 import { factsFromView } from '../../src/metrics/facts';
 import { installCapabilities } from '../capabilities';
 import type { CaseState, CaseView } from '../case-view';
@@ -271,17 +271,29 @@ export async function supportCaseWorkflow(input: CaseInput): Promise<CaseResult>
       if (![i.actionTaken, i.expectedResult, i.specificAction].every((s) => s.trim()))
         throw invalid('resolving needs actionTaken, expectedResult and specificAction');
     },
-    ({ actor, actionTaken, expectedResult, specificAction }) => {
-      if (!view.assignee) view.assignee = { id: actor.id, name: actor.name };
-      view.resolution = { actionTaken, expectedResult, specificAction };
-      queueEmail('issue_resolved', { agent: actor.name, actionTaken, expectedResult, specificAction });
-      markFirstResponse(actor);
-      state.resolutionEpoch++;
-      view.csat = null;
-      setStatus('resolved');
-      record(actor, 'resolved', actionTaken);
-    },
+    ({ actor, actionTaken, expectedResult, specificAction }) =>
+      resolveCase(actor, { actionTaken, expectedResult, specificAction }),
   );
+  function resolveCase(
+    actor: Actor,
+    r: { actionTaken: string; expectedResult: string; specificAction: string },
+    byIncident = false,
+  ) {
+    if (!view.assignee && !byIncident) view.assignee = { id: actor.id, name: actor.name };
+    view.resolution = r;
+    const agent = byIncident ? (view.assignee?.name ?? 'EduStream Support') : actor.name;
+    queueEmail('issue_resolved', { agent, ...r });
+    markFirstResponse(actor);
+    state.resolutionEpoch++;
+    view.csat = null;
+    setStatus('resolved');
+    record(actor, 'resolved', r.actionTaken);
+  }
+  // An incident's resolution resolves its linked cases (state only until it happens: no new commands).
+  ctx.on('resolveRequested', ({ actor, actionTaken, expectedResult, specificAction }) => {
+    if (!statusAllows('resolve', view.status)) return;
+    resolveCase(actor, { actionTaken, expectedResult, specificAction }, true);
+  });
 
   action<CloseInput>(
     closeUpdate,

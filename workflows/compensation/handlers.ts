@@ -253,7 +253,27 @@ export function compensationFeature(ctx: CaseContext): void {
     (i) => {
       plan(i);
     },
-    (i) => {
+    (i) => propose(i),
+  );
+  // An outage's resolution proposes the seed's compensation on every linked case with a booking
+  // payment, under the usual tiers; what the rules refuse is recorded, never thrown.
+  ctx.on('compensationRequested', ({ actor, guideline, issue }) => {
+    if (!view.payment?.found) {
+      record(actor, 'compensation_not_proposed', `${guideline}: the case has no booking payment`);
+      return;
+    }
+    const i: ProposeCompensationInput = { actor, guideline, issue };
+    try {
+      plan(i);
+    } catch (err) {
+      record(actor, 'compensation_not_proposed', `${guideline}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    propose(i);
+  });
+
+  function propose(i: ProposeCompensationInput): { compensation: number; approvalId?: string } {
+    {
       const r = plan(i);
       const proposer = { id: i.actor.id, name: i.actor.name, role: i.actor.role };
       const amended = amendedBy(i);
@@ -327,8 +347,8 @@ export function compensationFeature(ctx: CaseContext): void {
       notifyApprovers(c, 'request');
       if (!amended) void approvalClock(c);
       return { compensation: c.n, approvalId: c.approval.approvalId };
-    },
-  );
+    }
+  }
 
   // ---- decisions: Update (API, Slack) and signal (Temporal CLI/UI) ----
   function decide(i: ApprovalDecisionInput, via: 'api' | 'slack' | 'signal') {

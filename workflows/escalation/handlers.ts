@@ -47,6 +47,8 @@ const MAX_ESCALATIONS = 10;
 const SEVERITY_RANK: Record<Severity, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
 const TEMPLATE_FIELDS = ['title', 'affectedUsers', 'issue', 'stepsToReproduce', 'userImpact', 'whatTried'] as const;
 const PAGE_SEVERITY = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' } as const;
+/** Escalations of cases opened before this never join an incident's ladder. */
+export const INCIDENT_JOIN_PATCH = 'escalation-joins-incident-ladder';
 
 /** Installs escalations on a case. */
 export function escalationFeature(ctx: CaseContext): void {
@@ -203,6 +205,12 @@ export function escalationFeature(ctx: CaseContext): void {
     ctx.record(actor, 'escalated', `${esc.id} ${severity} (${source}${extra.triggerId ? `: ${extra.triggerId}` : ''})`);
     startSlaClock(ctx, clockDef(ctx, 'engineering_response', severity)!, `engineering_response:${esc.id}`);
     ctx.queueEmail('escalation_notice', { agent: agentName(), timeframe: esc.followUp.promised });
+    const incident = view.incidents?.find((i) => i.active);
+    if (incident && patched(INCIDENT_JOIN_PATCH)) {
+      // One ladder per outage: the incident pages and posts; this escalation rides on it.
+      joinIncident(esc, incident.incidentId, incident.acknowledged);
+      return { escalationId: esc.id };
+    }
     const first = sev.ladder[0];
     const linkToPost = first?.via === 'slack' || first?.via === 'ticket';
     queueEffect(sla.effects, {
@@ -223,6 +231,29 @@ export function escalationFeature(ctx: CaseContext): void {
     notifyRung(esc, 0, linkToPost);
     return { escalationId: esc.id };
   };
+
+  /** The escalation joins the incident's ladder: it stops climbing, and the incident's acknowledgement is its own. */
+  const joinIncident = (esc: EscalationRecord, incidentId: string, acknowledgedBy?: string) => {
+    // Asked only where an escalation meets an incident: plain cases carry no marker for it.
+    if (esc.joined || esc.state !== 'open' || !patched(INCIDENT_JOIN_PATCH)) return;
+    esc.joined = incidentId;
+    bump(ctx);
+    ctx.record(SYSTEM, 'escalation_joined_incident', `${esc.id} -> ${incidentId}`);
+    if (acknowledgedBy) acknowledgeJoined(esc, acknowledgedBy);
+  };
+  const acknowledgeJoined = (esc: EscalationRecord, by: string) => {
+    esc.state = 'acknowledged';
+    esc.acknowledged = { by: `${by} (incident ${esc.joined})`, role: 'engineer', at: ctx.now() };
+    updateClock(ctx, `engineering_response:${esc.id}`, (c) => meetClock(c, Date.now()));
+    ctx.record(SYSTEM, 'escalation_acknowledged', `${esc.id} with incident ${esc.joined}`);
+  };
+  ctx.on('incidentActive', ({ incidentId }) => {
+    for (const esc of escalations) if (esc.state === 'open') joinIncident(esc, incidentId);
+  });
+  ctx.on('incidentAcknowledged', ({ incidentId, by }) => {
+    for (const esc of escalations) if (esc.joined === incidentId && esc.state === 'open') acknowledgeJoined(esc, by);
+    bump(ctx);
+  });
 
   /** Acknowledges or resolves the pages of every rung of the escalation. */
   const pageEvents = (esc: EscalationRecord, kind: 'acknowledgePage' | 'resolvePage') => {
@@ -494,7 +525,7 @@ export function escalationFeature(ctx: CaseContext): void {
     if (view.status === 'resolved' || view.status === 'closed') return null; // a resolved case stops climbing
     for (const e of escalations) {
       const last = e.rungs.at(-1);
-      if (e.state === 'open' && last && last.index + 1 < severityDef(e.severity).ladder.length)
+      if (e.state === 'open' && !e.joined && last && last.index + 1 < severityDef(e.severity).ladder.length)
         consider({ atMs: ackDue(e, last.startedAt), escalationId: e.id, what: 'climb' });
       if (!e.followUp.customerUpdatedAt && !e.followUp.remindedAt)
         consider({ atMs: Date.parse(e.followUp.dueAt), escalationId: e.id, what: 'followUp' });

@@ -48,6 +48,8 @@ export interface EscalationRecord extends EscalationTemplate {
   acknowledged?: { by: string; role: string; at: string };
   resolved?: { by: string; at: string; note?: string };
   slack?: { channel: string; ts: string; caseLink: string };
+  /** The incident whose ladder this escalation joined: it pages nobody itself, and the incident's acknowledgement is its own. */
+  joined?: string;
   /** The promise made to the customer in the Escalation Notice, and the agent's reminder. */
   followUp: { promised: string; dueAt: string; customerUpdatedAt?: string; remindedAt?: string };
 }

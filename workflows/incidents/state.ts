@@ -62,10 +62,49 @@ export interface IncidentView {
   openedAt: string;
   resolvedAt?: string;
   fix?: string;
+  /** What made a suspected incident (the burst). */
+  detection?: { ruleId: string; cases: number; windowMinutes: number };
+  /** The incident's own ladder, one for the whole outage: rungs notified, and who acknowledged. */
+  ladder?: IncidentLadder;
+  /** The incident's Slack thread in #support-escalations: linked cases are its replies. */
+  slack?: { channel: string; ts: string };
+  /** Linked cases that stay open when the incident resolves. */
+  optedOut?: string[];
+  /** resolve's compensation guideline, proposed on every linked case with a booking payment. */
+  compensate?: 'service_outage';
+}
+
+/** One notified rung of an incident's ladder. */
+export interface IncidentLadderRung {
+  k: number;
+  index: number;
+  via: 'pagerduty' | 'slack' | 'email' | 'ticket';
+  target: string;
+  contact?: string;
+  startedAt: string;
+  /** When the rung climbs unless acknowledged. */
+  ackDueAt?: string;
+  /** PagerDuty's dedup key `incident-<id>:rung-<k>`: one PagerDuty incident per incident rung. */
+  dedupKey?: string;
+  state: 'pending' | 'notified' | 'failed';
+}
+
+/** An incident's ladder. */
+export interface IncidentLadder {
+  severity: Severity;
+  startedAt: string;
+  rungs: IncidentLadderRung[];
+  acknowledged?: { by: string; at: string; via: string };
 }
 
 /** What incidents add to a case view: the incidents it is linked to, and how many updates it was sent. */
 export interface IncidentCaseSlice {
-  incidents?: { incidentId: string; title: string }[];
+  /**
+   * The incidents the case is linked to; `active` while the incident's ladder runs (the case's
+   * escalations join it), `acknowledged` names who took the incident's page.
+   */
+  incidents?: { incidentId: string; title: string; severity?: Severity; active?: boolean; acknowledged?: string }[];
+  /** Open incidents that match the case, proposed to the agent (POST /incidents/:id/cases links). */
+  incidentProposals?: { incidentId: string; title: string; at: string }[];
   incidentNotices?: number;
 }

@@ -7,8 +7,10 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -16,7 +18,10 @@ import type { Activities } from '../../activities';
 import type { Actor } from '../case/state';
 import { actionKeyQuery, CaseCategoryAttr, inputFingerprint } from '../case/contract';
 import {
+  acknowledgeIncidentUpdate,
   addIncidentNoteUpdate,
+  deskLinkSignal,
+  incidentProposerName,
   IncidentFailure,
   IncidentStatusAttr,
   incidentViewQuery,
@@ -24,16 +29,40 @@ import {
   postIncidentUpdateUpdate,
   resolveIncidentUpdate,
   setIncidentStatusUpdate,
+  type DeskIncident,
   type IncidentInput,
   type IncidentNoticeInput,
 } from './contract';
 import { OPEN_INCIDENT_STATUSES, type IncidentStatus, type IncidentView } from './state';
+import type { IncidentEscalation } from '../../src/policy/incidents';
 
 const { notifyIncidentCases } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
+// The incident's own notifications: like a case's ladder, an hour of retries, then recorded as failed.
+const {
+  postIncidentThread,
+  replyInIncidentThread,
+  tellIncidentDesk,
+  pageOnCall,
+  acknowledgePage,
+  resolvePage,
+  sendStaffEmail,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * Incidents started before this have no ladder, no Slack thread, no desk and no opt-outs: their
+ * histories (test/replay/histories/incident-update-resolved.json) replay unchanged.
+ */
+export const INCIDENT_LADDER_PATCH = 'incident-ladder-and-desk';
+const PAGE_SEVERITY = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' } as const;
+const MINUTE = 60_000;
 
 /** Statuses an incident may move to from each status (resolve and dismiss have their own ways). */
 const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
@@ -55,6 +84,7 @@ const forbidden = (message: string) =>
 
 /** Workflow type of an incident. */
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
+  const v2 = patched(INCIDENT_LADDER_PATCH);
   const now = () => new Date(Date.now()).toISOString();
   const view: IncidentView = input.resume ?? {
     incidentId: input.incidentId,
@@ -68,7 +98,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     updates: [],
     timeline: [],
     openedAt: workflowInfo().startTime.toISOString(),
+    ...(input.detection ? { detection: input.detection } : {}),
   };
+  /** The ladder of the incident's severity, once it is confirmed (kept across continue-as-new in the input). */
+  let escalation: IncidentEscalation | undefined = input.escalation;
   const record = (actor: Actor, action: string, detail?: string) => {
     view.timeline.push({
       seq: (view.timeline.at(-1)?.seq ?? 0) + 1,
@@ -87,10 +120,112 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     ]);
   /** Notices waiting to be fanned out, in order; the loop below sends them. */
   const outbox: { notice: IncidentNoticeInput; caseIds: string[]; update?: number }[] = [];
+  /** The incident's own notifications (Slack thread, pages, e-mails, the desk), in order; v2 only. */
+  type Job =
+    | { kind: 'thread'; text: string }
+    | { kind: 'reply'; text: string }
+    | { kind: 'page'; rungK: number; summary: string }
+    | { kind: 'pages'; action: 'acknowledge' | 'resolve' }
+    | { kind: 'email'; rungK: number; to: string; subject: string; text: string }
+    | { kind: 'desk' };
+  const jobs: Job[] = [];
+  const ackHint = () => `Acknowledge: POST /incidents/${input.incidentId}/ack`;
+  const headline = () => `[${view.severity}] Incident ${input.incidentId}: ${view.title}`;
+  const deskEntry = (): DeskIncident => ({
+    incidentId: input.incidentId,
+    title: view.title,
+    severity: view.severity,
+    status: view.status,
+    ...(view.area.category ? { category: view.area.category } : {}),
+    ...(view.area.component ? { component: view.area.component } : {}),
+    active: view.ladder !== undefined,
+    acknowledged: view.ladder?.acknowledged !== undefined,
+  });
+  const tellDesk = () => {
+    if (v2 && !jobs.some((j) => j.kind === 'desk')) jobs.push({ kind: 'desk' });
+  };
+  const reply = (text: string) => {
+    if (v2) jobs.push({ kind: 'reply', text });
+  };
+  /** The linked-cases notice, with the state a case needs to join the incident's ladder. */
+  const linkedNotice = (): IncidentNoticeInput => ({
+    incidentId: input.incidentId,
+    title: view.title,
+    kind: 'linked',
+    severity: view.severity,
+    ...(v2 ? { active: view.ladder !== undefined, acknowledged: view.ladder?.acknowledged !== undefined } : {}),
+  });
+
+  // ---- the ladder: one per outage, whatever the number of linked cases ----
+  const notifyRung = (index: number) => {
+    const ladder = view.ladder!;
+    const rung = escalation!.rungs[index];
+    if (!rung) return;
+    const k = ladder.rungs.length + 1;
+    const startedAt = now();
+    ladder.rungs.push({
+      k,
+      index,
+      via: rung.via,
+      target: rung.target,
+      ...(rung.contact ? { contact: rung.contact } : {}),
+      startedAt,
+      ackDueAt: new Date(Date.now() + rung.ackMinutes * MINUTE).toISOString(),
+      ...(rung.via === 'pagerduty' ? { dedupKey: `incident-${input.incidentId}:rung-${k}` } : {}),
+      state: 'pending',
+    });
+    const prev = index > 0 ? escalation!.rungs[index - 1] : undefined;
+    const waited = prev ? ` Not acknowledged within ${prev.ackMinutes} minutes by ${prev.target}.` : '';
+    const cases = `${view.linkedCases.length} linked case${view.linkedCases.length === 1 ? '' : 's'}`;
+    if (rung.via === 'pagerduty')
+      jobs.push({ kind: 'page', rungK: k, summary: `${headline()} (${cases}): ${rung.target}.${waited}` });
+    if (rung.via === 'email' && rung.contact)
+      jobs.push({
+        kind: 'email',
+        rungK: k,
+        to: rung.contact,
+        subject: `INCIDENT ${headline()}`,
+        text: `${rung.target},\n\n${headline()} needs an engineer.${waited}\n\nArea: ${[view.area.category, view.area.component].filter(Boolean).join(' / ')}\nLinked cases: ${view.linkedCases.length}\n\n${ackHint()}\n`,
+      });
+    reply(`Rung ${k}: ${rung.via} ${rung.target} (${cases}).${waited} ${ackHint()}`);
+    record(
+      { id: 'system', name: 'Support Orchestrator', role: 'system' },
+      'ladder_rung',
+      `rung ${k}: ${rung.via} ${rung.target}`,
+    );
+  };
+  const startLadder = () => {
+    if (!v2 || !escalation || view.ladder) return;
+    view.ladder = { severity: view.severity, startedAt: now(), rungs: [] };
+    notifyRung(0);
+  };
+  const ladderDueMs = (): number | null => {
+    const ladder = view.ladder;
+    const last = ladder?.rungs.at(-1);
+    if (!ladder || ladder.acknowledged || !last || !escalation || !isOpen()) return null;
+    if (last.index + 1 >= escalation.rungs.length) return null;
+    return Date.parse(last.ackDueAt!);
+  };
 
   if (!input.resume) {
     record(input.openedBy, input.suspected ? 'suspected' : 'opened', `${input.severity}: ${input.title}`);
     publish();
+    if (v2) {
+      jobs.push({
+        kind: 'thread',
+        text: input.suspected
+          ? `Suspected incident ${input.incidentId}: ${input.title} (${input.severity})${input.detection ? `: ${input.detection.cases} similar cases within ${input.detection.windowMinutes} minutes` : ''}. A support lead confirms it (POST /incidents/${input.incidentId}/status {"status":"investigating"}) or dismisses it ({"status":"dismissed"}).`
+          : `${headline()} opened by ${input.openedBy.name}. Linked cases follow in this thread.`,
+      });
+      tellDesk();
+      if (input.initialCases?.length) {
+        view.linkedCases = input.initialCases.filter((id) => CASE_ID.test(id)).slice(0, MAX_LINKED_CASES);
+        record(input.openedBy, 'cases_linked', view.linkedCases.join(', '));
+        reply(view.linkedCases.map((id) => `Case ${id} linked`).join('\n'));
+      }
+      if (!input.suspected) startLadder();
+      if (view.linkedCases.length) outbox.push({ notice: linkedNotice(), caseIds: [...view.linkedCases] });
+    }
   }
   setHandler(incidentViewQuery, () => view);
   // Idempotency-Keys (Update ids `<caller>:<key>`) this run has seen, so the API can tell a retry
@@ -115,11 +250,35 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       const { actor, status, note } = i;
       const from = view.status;
       view.status = status;
+      if (v2 && from === 'suspected' && status !== 'dismissed') {
+        if (i.severity && i.severity !== view.severity) {
+          record(actor, 'severity_changed', `${view.severity} -> ${i.severity}`);
+          view.severity = i.severity;
+          upsertMemo({ severity: view.severity }); // the known-issues list reads it
+        }
+        if (i.escalation) escalation = i.escalation;
+      }
       record(
         actor,
         from === 'suspected' ? (status === 'dismissed' ? 'dismissed' : 'confirmed') : 'status_changed',
         `${from} -> ${status}${note ? `: ${note}` : ''}`,
       );
+      if (v2 && from === 'suspected') {
+        reply(
+          status === 'dismissed'
+            ? `Dismissed by ${actor.name}${note ? `: ${note}` : ''}`
+            : `Confirmed at ${view.severity} by ${actor.name}`,
+        );
+        if (status !== 'dismissed') {
+          startLadder();
+          if (view.linkedCases.length)
+            outbox.push({
+              notice: { incidentId: input.incidentId, title: view.title, kind: 'active', severity: view.severity },
+              caseIds: [...view.linkedCases],
+            });
+        }
+      }
+      tellDesk();
       publish();
       return view;
     },
@@ -159,8 +318,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       view.linkedCases = [...view.linkedCases.filter((id) => !removed.includes(id)), ...added];
       if (added.length) record(actor, 'cases_linked', added.join(', '));
       if (removed.length) record(actor, 'cases_unlinked', removed.join(', '));
-      if (added.length)
-        outbox.push({ notice: { incidentId: input.incidentId, title: view.title, kind: 'linked' }, caseIds: added });
+      if (v2 && (i.optOut?.length || i.optIn?.length)) {
+        const out = new Set(view.optedOut ?? []);
+        for (const id of i.optOut ?? []) if (view.linkedCases.includes(id)) out.add(id);
+        for (const id of [...(i.optIn ?? []), ...removed]) out.delete(id);
+        view.optedOut = [...out];
+        if (i.optOut?.length) record(actor, 'cases_opted_out', i.optOut.join(', '));
+        if (i.optIn?.length) record(actor, 'cases_opted_in', i.optIn.join(', '));
+      }
+      if (added.length) reply(added.map((id) => `Case ${id} linked by ${actor.name}`).join('\n'));
+      if (added.length) outbox.push({ notice: linkedNotice(), caseIds: added });
       if (removed.length)
         outbox.push({
           notice: { incidentId: input.incidentId, title: view.title, kind: 'unlinked' },
@@ -169,10 +336,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       return view;
     },
     {
-      validator: ({ link = [], unlink = [] }) => {
+      validator: ({ link = [], unlink = [], optOut = [], optIn = [] }) => {
         requireOpen();
-        if (!link.length && !unlink.length) throw invalid('name cases to link or unlink');
-        const bad = [...link, ...unlink].find((id) => !CASE_ID.test(id));
+        if (!link.length && !unlink.length && !optOut.length && !optIn.length)
+          throw invalid('name cases to link, unlink, opt out or opt in');
+        const bad = [...link, ...unlink, ...optOut, ...optIn].find((id) => !CASE_ID.test(id));
+        const notLinked = optOut.find((id: string) => !view.linkedCases.includes(id) && !link.includes(id));
+        if (notLinked) throw invalid(`case ${notLinked} is not linked to the incident: link it before opting it out`);
         if (bad) throw invalid(`'${String(bad).slice(0, 40)}' is not a case id`);
         if (new Set([...view.linkedCases, ...link]).size > MAX_LINKED_CASES)
           throw invalid(`an incident links at most ${MAX_LINKED_CASES} cases`);
@@ -184,11 +354,30 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     const n = view.updates.length + 1;
     view.updates.push({ n, at: now(), by: actor.name, text, status, notified: 0, cases: view.linkedCases.length });
     record(actor, kind === 'resolved' ? 'resolved' : 'update_posted', `#${n} to ${view.linkedCases.length} cases`);
-    outbox.push({
-      notice: { incidentId: input.incidentId, title: view.title, kind, n, text, severity: view.severity },
-      caseIds: [...view.linkedCases],
-      update: n,
-    });
+    const notice: IncidentNoticeInput = {
+      incidentId: input.incidentId,
+      title: view.title,
+      kind,
+      n,
+      text,
+      severity: view.severity,
+    };
+    if (v2 && kind === 'resolved') {
+      // Resolving the outage resolves its cases (Issue Resolved), except those an agent opted out.
+      const out = new Set(view.optedOut ?? []);
+      const resolving = view.linkedCases.filter((id) => !out.has(id));
+      const kept = view.linkedCases.filter((id) => out.has(id));
+      const by = { id: actor.id, name: incidentProposerName(input.incidentId), role: actor.role };
+      if (resolving.length)
+        outbox.push({
+          notice: { ...notice, actor: by, ...(view.compensate ? { compensate: view.compensate } : {}) },
+          caseIds: resolving,
+          update: n,
+        });
+      if (kept.length) outbox.push({ notice: { ...notice, optedOut: true }, caseIds: kept, update: n });
+      return;
+    }
+    outbox.push({ notice, caseIds: [...view.linkedCases], update: n });
   };
 
   setHandler(
@@ -224,7 +413,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       view.status = 'resolved';
       view.resolvedAt = now();
       view.fix = fix;
+      if (v2 && i.compensate) view.compensate = i.compensate;
       postUpdate(actor, fix, 'resolved', 'resolved');
+      if (v2 && view.ladder?.rungs.some((r) => r.dedupKey)) jobs.push({ kind: 'pages', action: 'resolve' });
+      reply(`Resolved by ${actor.name}: ${fix}`);
+      tellDesk();
       publish();
       return view;
     },
@@ -238,20 +431,173 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     },
   );
 
+  if (v2) {
+    setHandler(
+      acknowledgeIncidentUpdate,
+      (i) => {
+        remember(i);
+        const ladder = view.ladder!;
+        const via = i.actor.name.endsWith('(PagerDuty)')
+          ? 'pagerduty'
+          : i.actor.name.endsWith('(Slack)')
+            ? 'slack'
+            : 'api';
+        ladder.acknowledged = { by: i.actor.name, at: now(), via };
+        record(i.actor, 'acknowledged', `rung ${ladder.rungs.at(-1)?.k ?? 0}`);
+        if (ladder.rungs.some((r) => r.dedupKey)) jobs.push({ kind: 'pages', action: 'acknowledge' });
+        reply(`Acknowledged by ${i.actor.name}: every linked case's engineering clock stops.`);
+        if (view.linkedCases.length)
+          outbox.push({
+            notice: { incidentId: input.incidentId, title: view.title, kind: 'acknowledged', by: i.actor.name },
+            caseIds: [...view.linkedCases],
+          });
+        tellDesk();
+        publish();
+        return view;
+      },
+      {
+        validator: (_i) => {
+          requireOpen();
+          if (!view.ladder) throw forbidden('the incident has no ladder running: confirm it first');
+          if (view.ladder.acknowledged) throw forbidden(`already acknowledged by ${view.ladder.acknowledged.by}`);
+        },
+      },
+    );
+    // Cases the desk linked at intake: they know, but they still hear the incident's state.
+    setHandler(deskLinkSignal, ({ caseIds }) => {
+      if (!isOpen()) return;
+      const added = (Array.isArray(caseIds) ? caseIds : [])
+        .filter((id) => typeof id === 'string' && CASE_ID.test(id) && !view.linkedCases.includes(id))
+        .slice(0, Math.max(0, MAX_LINKED_CASES - view.linkedCases.length));
+      if (!added.length) return;
+      view.linkedCases.push(...added);
+      record(
+        { id: 'incident-desk', name: 'Incident desk', role: 'system' },
+        'cases_linked',
+        `${added.join(', ')} (at intake)`,
+      );
+      reply(added.map((id) => `Case ${id} linked at intake`).join('\n'));
+      outbox.push({ notice: linkedNotice(), caseIds: added });
+    });
+  }
+
+  /** Runs one of the incident's own notifications; a failure is recorded, and the ladder goes on. */
+  const runJob = async (job: Job) => {
+    try {
+      switch (job.kind) {
+        case 'thread':
+          view.slack = await postIncidentThread({
+            incidentId: input.incidentId,
+            text: job.text,
+            ...(escalation ? { channel: escalation.channel } : {}),
+          });
+          break;
+        case 'reply':
+          if (view.slack) await replyInIncidentThread({ ...view.slack, text: job.text });
+          break;
+        case 'page': {
+          const rung = view.ladder!.rungs.find((r) => r.k === job.rungK)!;
+          await pageOnCall({
+            dedupKey: rung.dedupKey!,
+            summary: job.summary,
+            severity: PAGE_SEVERITY[view.severity],
+            source: 'support-case-orchestrator',
+            customDetails: {
+              incidentId: input.incidentId,
+              rung: rung.k,
+              target: rung.target,
+              linkedCases: view.linkedCases.length,
+              acknowledge: ackHint(),
+            },
+            ...(escalation
+              ? {
+                  links: [
+                    {
+                      href: `${escalation.publicBaseUrl}/incidents/${input.incidentId}`,
+                      text: `Incident ${input.incidentId}`,
+                    },
+                  ],
+                }
+              : {}),
+          });
+          rung.state = 'notified';
+          break;
+        }
+        case 'pages': {
+          const keys = view.ladder?.rungs.flatMap((r) => (r.dedupKey ? [r.dedupKey] : [])) ?? [];
+          if (keys.length) {
+            const pageKeys = { dedupKey: keys[0], ...(keys.length > 1 ? { more: keys.slice(1) } : {}) };
+            await (job.action === 'acknowledge' ? acknowledgePage(pageKeys) : resolvePage(pageKeys));
+          }
+          break;
+        }
+        case 'email': {
+          await sendStaffEmail({
+            key: `incident-${input.incidentId}:rung-${job.rungK}`,
+            caseId: input.incidentId,
+            kind: 'incident_rung',
+            to: job.to,
+            subject: job.subject,
+            text: job.text,
+          });
+          const rung = view.ladder!.rungs.find((r) => r.k === job.rungK);
+          if (rung) rung.state = 'notified';
+          break;
+        }
+        case 'desk':
+          await tellIncidentDesk(deskEntry());
+          break;
+      }
+    } catch (err) {
+      if (job.kind === 'page' || job.kind === 'email') {
+        const rung = view.ladder?.rungs.find((r) => r.k === job.rungK);
+        if (rung) rung.state = 'failed';
+      }
+      record(
+        { id: 'system', name: 'Support Orchestrator', role: 'system' },
+        'notification_failed',
+        `${job.kind}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
+      );
+    }
+  };
+
   // The fan-out: one activity per notice, signalling its cases with bounded concurrency. Each case
   // keys the notice by incident and update number, so a retried activity tells nobody twice.
   for (;;) {
-    await condition(() => outbox.length > 0 || !isOpen() || workflowInfo().continueAsNewSuggested);
-    while (outbox.length > 0) {
-      const item = outbox[0];
-      const { told } = await notifyIncidentCases({ notice: item.notice, caseIds: item.caseIds });
-      if (item.update !== undefined) view.updates[item.update - 1].notified = told;
-      outbox.shift();
+    const due = ladderDueMs();
+    const ready = () =>
+      outbox.length > 0 ||
+      jobs.length > 0 ||
+      !isOpen() ||
+      workflowInfo().continueAsNewSuggested ||
+      ladderDueMs() !== due;
+    if (due === null) await condition(ready);
+    else if (!(await condition(ready, Math.max(0, due - Date.now()), { summary: 'Incident ladder: next rung' }))) {
+      notifyRung(view.ladder!.rungs.at(-1)!.index + 1);
+      publish();
+    }
+    while (jobs.length > 0 || outbox.length > 0) {
+      // The incident's own notifications first (the Slack thread exists before its replies).
+      while (jobs.length > 0) {
+        await runJob(jobs[0]);
+        jobs.shift();
+      }
+      if (outbox.length > 0) {
+        const item = outbox[0];
+        const { told } = await notifyIncidentCases({ notice: item.notice, caseIds: item.caseIds });
+        if (item.update !== undefined) view.updates[item.update - 1].notified += told;
+        outbox.shift();
+      }
     }
     if (!isOpen()) break;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (outbox.length === 0) return continueAsNew<typeof incidentWorkflow>({ ...input, resume: view });
+      if (outbox.length === 0 && jobs.length === 0)
+        return continueAsNew<typeof incidentWorkflow>({
+          ...input,
+          ...(escalation ? { escalation } : {}),
+          resume: view,
+        });
     }
   }
   return view;

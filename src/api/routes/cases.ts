@@ -1,5 +1,6 @@
 // The case lifecycle over HTTP: open, list and view cases, the agent's actions on a case (one
 // Update each; the workflow's validators refuse what the status forbids), and customer replies.
+import { casePolicyOf } from '../../policy/incidents';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import {
@@ -53,14 +54,18 @@ function openCase(env: RouteEnv): RouteDef {
       const key = idempotencyKeyOf(ctx);
       const caseId = newCaseId(key ? { caller: ctx.caller!.id, key } : undefined);
       const openedAtMs = Date.now();
-      const input: CaseInput = {
-        caseId,
-        ...body,
-        openedBy: ctx.caller!,
-        openedAt: new Date(openedAtMs).toISOString(),
+      // A case that could be part of an outage opens linked to its known issue, if one is open.
+      const { input, report } = await env.knownIssues.match(
+        {
+          caseId,
+          ...body,
+          openedBy: ctx.caller!,
+          openedAt: new Date(openedAtMs).toISOString(),
+          policy: casePolicyOf(policy),
+          settings: caseSettingsOf(config),
+        },
         policy,
-        settings: caseSettingsOf(config),
-      };
+      );
       try {
         await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
           workflowId: caseWorkflowId(caseId),
@@ -77,6 +82,7 @@ function openCase(env: RouteEnv): RouteDef {
         }
         throw err;
       }
+      if (report) await env.knownIssues.report(report, input.knownIssue?.incidentId).catch(() => undefined);
       // Answered as soon as the workflow has started, with the view its first state is built from
       // (the same pure function), so opening a case never waits for a worker.
       return { status: 201, body: openingView(input, openedAtMs), headers: { Location: `/cases/${caseId}` } };

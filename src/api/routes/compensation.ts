@@ -8,6 +8,7 @@ import { signApprovalDecision } from '../../security/approval-signature';
 import {
   APPROVAL_ID_PATTERN,
   decideApprovalUpdate,
+  incidentProposerName,
   proposeCompensationUpdate,
   type Actor,
   type ApprovalDecisionInput,
@@ -58,7 +59,7 @@ export async function decideApproval(
 }
 
 /** The visibility query of GET /approvals: running cases pending a tier the caller decides, not proposed by the caller. */
-function pendingApprovalsQuery(tierRoles: string[], caller: Actor, q: z.infer<typeof s.approvalsQuery>): string {
+export function pendingApprovalsQuery(tierRoles: string[], caller: Actor, q: z.infer<typeof s.approvalsQuery>): string {
   const clauses = [
     `WorkflowType = 'supportCaseWorkflow'`,
     `ExecutionStatus = 'Running'`,
@@ -67,11 +68,13 @@ function pendingApprovalsQuery(tierRoles: string[], caller: Actor, q: z.infer<ty
     `CaseApprovalProposer != '${caller.name.replace(/'/g, "\\'")}'`,
   ];
   if (q.overCents !== undefined) clauses.push(`CaseApprovalCents > ${q.overCents}`);
+  // An incident's resolution proposes its batch in the incident's name (INC- ids are letters and digits).
+  if (q.incident) clauses.push(`CaseApprovalProposer = '${incidentProposerName(q.incident)}'`);
   return clauses.join(' AND ');
 }
 
 /** One entry of GET /approvals, from the case's search attributes. */
-function approvalEntry(wf: WorkflowExecutionInfo): Record<string, unknown> {
+export function approvalEntry(wf: WorkflowExecutionInfo): Record<string, unknown> {
   const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
   return {
     approvalId: sa.CaseApprovalId?.[0] ?? null,

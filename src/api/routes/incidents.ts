@@ -3,6 +3,7 @@
 import type { UpdateDefinition, WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import {
+  acknowledgeIncidentUpdate,
   addIncidentNoteUpdate,
   INCIDENT_ID_PATTERN,
   INCIDENT_WORKFLOW_TYPE,
@@ -17,7 +18,10 @@ import {
   type IncidentInput,
   type IncidentView,
 } from '../../../workflows/contracts';
-import type { Permission } from '../../policy/types';
+import { incidentEscalationOf } from '../../policy/incidents';
+import { decidableTiers } from '../../policy/compensation';
+import type { Permission, Severity } from '../../policy/types';
+import { approvalEntry, decideApproval, pendingApprovalsQuery } from './compensation';
 import { newIncidentId } from '../case-ids';
 import { HttpError } from '../errors';
 import { recentDeployments } from './deployments';
@@ -32,8 +36,17 @@ import {
 } from '../route-table';
 import * as s from '../schemas';
 
+/** How many approvals of an incident's batch are decided at once. */
+const BATCH_CONCURRENCY = 8;
+
 export function incidentRoutes(env: RouteEnv): RouteDef[] {
   const { client, config } = env;
+  /** The ladder an incident of this severity runs, from the policy and the deployment's channel. */
+  const escalationOf = (severity: Severity) =>
+    incidentEscalationOf(env.policy, severity, {
+      channel: config.slack.escalationsChannel,
+      publicBaseUrl: config.publicBaseUrl,
+    }) ?? undefined;
   const handleOf = (incidentId: string): WorkflowHandle => {
     if (!INCIDENT_ID_PATTERN.test(incidentId)) throw new HttpError(404, 'not_found', 'no such incident');
     return client.workflow.getHandle(incidentWorkflowId(incidentId));
@@ -51,8 +64,13 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
     path: string,
     summary: string,
     body: z.ZodType<B>,
-    toUpdate: (b: B, caller: Actor) => { def: UpdateDefinition<IncidentView, [never]>; input: unknown },
+    toUpdate: (
+      b: B,
+      caller: Actor,
+      view?: IncidentView,
+    ) => { def: UpdateDefinition<IncidentView, [never]>; input: unknown },
     permission: Permission = 'incident.manage',
+    needsView = false,
   ): RouteDef => ({
     method: 'post',
     path,
@@ -61,7 +79,8 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
     body,
     headers: [IDEMPOTENCY_KEY_HEADER],
     async handle(ctx: Ctx) {
-      const { def, input } = toUpdate(ctx.body as B, ctx.caller!);
+      const view = needsView ? await viewOf(ctx.params.incidentId).catch(() => undefined) : undefined;
+      const { def, input } = toUpdate(ctx.body as B, ctx.caller!, view);
       const handle = handleOf(ctx.params.incidentId);
       try {
         const { result, headers } = await runCaseUpdate(handle, def, input, {
@@ -101,6 +120,7 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
           area: body.area,
           ...(body.publicSummary ? { publicSummary: body.publicSummary } : {}),
           openedBy: ctx.caller!,
+          escalation: escalationOf(body.severity),
         };
         const handle = client.workflow.getHandle(incidentWorkflowId(incidentId));
         try {
@@ -173,10 +193,27 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
       '/incidents/:incidentId/status',
       'Confirm, dismiss or move an incident on',
       s.incidentStatusBody,
-      (b, actor) => ({
+      (b, actor, view) => ({
         def: setIncidentStatusUpdate as UpdateDefinition<IncidentView, [never]>,
-        input: { actor, ...b },
+        // Confirming starts the ladder of the (new) severity, as the policy has it now.
+        input: {
+          actor,
+          ...b,
+          ...(view && b.status !== 'dismissed' ? { escalation: escalationOf(b.severity ?? view.severity) } : {}),
+        },
       }),
+      'incident.manage',
+      true,
+    ),
+    action(
+      '/incidents/:incidentId/ack',
+      "Acknowledge the incident's page: stops its ladder and every linked case's engineering clock",
+      s.incidentAckBody,
+      (_b, actor) => ({
+        def: acknowledgeIncidentUpdate as UpdateDefinition<IncidentView, [never]>,
+        input: { actor },
+      }),
+      'escalation.ack',
     ),
     action('/incidents/:incidentId/notes', 'Add an internal note', s.incidentNoteBody, (b, actor) => ({
       def: addIncidentNoteUpdate as UpdateDefinition<IncidentView, [never]>,
@@ -207,8 +244,67 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
       s.incidentResolveBody,
       (b, actor) => ({
         def: resolveIncidentUpdate as UpdateDefinition<IncidentView, [never]>,
-        input: { actor, fix: b.fix },
+        input: { actor, fix: b.fix, ...(b.compensate ? { compensate: b.compensate } : {}) },
       }),
     ),
+    {
+      method: 'post',
+      path: '/incidents/:incidentId/approvals/decision',
+      summary:
+        "Decide the incident's outage compensation batch: one decision, recorded on each case as its own approval",
+      permission: 'approval.decide',
+      body: s.incidentBatchDecisionBody,
+      headers: [IDEMPOTENCY_KEY_HEADER],
+      async handle(ctx) {
+        const b = ctx.body as z.infer<typeof s.incidentBatchDecisionBody>;
+        const incidentId = ctx.params.incidentId;
+        if (!INCIDENT_ID_PATTERN.test(incidentId)) throw new HttpError(404, 'not_found', 'no such incident');
+        const key = idempotencyKeyOf(ctx);
+        if (!key) throw new HttpError(400, 'idempotency_key_required', 'a batch decision needs an Idempotency-Key');
+        const caller = ctx.caller!;
+        const tiers = decidableTiers(env.policy, caller.role).map((t) => t.role);
+        if (tiers.length === 0) throw new HttpError(403, 'forbidden', 'this role decides no approvals');
+        const pending: { approvalId: string; caseId: string; amountCents: number }[] = [];
+        const query = pendingApprovalsQuery(tiers, caller, { incident: incidentId, limit: 200 });
+        for await (const wf of client.workflow.list({ query, pageSize: 200 })) {
+          const e = approvalEntry(wf);
+          if (typeof e.approvalId === 'string' && typeof e.amountCents === 'number')
+            pending.push({ approvalId: e.approvalId, caseId: String(e.caseId), amountCents: e.amountCents });
+          if (pending.length >= 5_000) break;
+        }
+        // Each case records its own approval, keyed by the batch's key and the approval id.
+        const decided: { approvalId: string; caseId: string; amountCents: number }[] = [];
+        const refused: { approvalId: string; caseId: string; reason: string }[] = [];
+        let next = 0;
+        const worker = async () => {
+          while (next < pending.length) {
+            const p = pending[next++];
+            try {
+              await decideApproval(
+                env,
+                {
+                  actor: caller,
+                  approvalId: p.approvalId,
+                  decision: b.decision,
+                  amountCents: p.amountCents,
+                  ...(b.note ? { note: b.note } : {}),
+                  via: 'api',
+                },
+                `${key}:${p.approvalId}`,
+              );
+              decided.push(p);
+            } catch (err) {
+              refused.push({
+                approvalId: p.approvalId,
+                caseId: p.caseId,
+                reason: (err as Error).message.slice(0, 300),
+              });
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, pending.length) }, worker));
+        return { body: { incidentId, decision: b.decision, decided, refused } };
+      },
+    },
   ];
 }

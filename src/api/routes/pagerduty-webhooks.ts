@@ -4,12 +4,19 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import { verifyPagerDutySignature } from '../../security/pagerduty-signature';
-import { acknowledgeEscalationUpdate, type Actor } from '../../../workflows/contracts';
+import {
+  acknowledgeEscalationUpdate,
+  acknowledgeIncidentUpdate,
+  incidentWorkflowId,
+  type Actor,
+} from '../../../workflows/contracts';
 import { HttpError } from '../errors';
 import type { RouteDef, RouteEnv } from '../route-table';
 import * as s from '../schemas';
 
 const DEDUP_KEY = /^case-(ES-[A-Z0-9]{10}):(esc-\d{1,6}):rung-\d{1,3}$/;
+/** An incident's page: `incident-<incidentId>:rung-<k>`. */
+const INCIDENT_DEDUP_KEY = /^incident-(INC-[A-Z0-9]{8}):rung-\d{1,3}$/;
 
 export function pagerDutyWebhookRoutes(env: RouteEnv): RouteDef[] {
   const { config } = env;
@@ -31,15 +38,31 @@ export function pagerDutyWebhookRoutes(env: RouteEnv): RouteDef[] {
         const { event } = body;
         const ignored = (reason: string) => ({ body: { received: true, handled: false, reason } });
         if (event.event_type !== 'incident.acknowledged') return ignored(`${event.event_type} is not handled`);
-        const m = DEDUP_KEY.exec(event.data.incident_key ?? '');
-        if (!m) return ignored('the incident was not paged by a case');
-        const [, caseId, escalationId] = m;
         // The signature vouches for PagerDuty; PagerDuty vouches for its on-call engineer.
         const actor: Actor = {
           id: `pagerduty:${(event.agent?.id ?? 'unknown').slice(0, 60)}`,
           name: `${(event.agent?.summary ?? 'On-call engineer').slice(0, 100)} (PagerDuty)`,
           role: 'engineer',
         };
+        const inc = INCIDENT_DEDUP_KEY.exec(event.data.incident_key ?? '');
+        if (inc) {
+          // An outage's page: acknowledging the incident stops every linked case's engineering clock.
+          const incidentId = inc[1];
+          try {
+            await env.client.workflow
+              .getHandle(incidentWorkflowId(incidentId))
+              .executeUpdate(acknowledgeIncidentUpdate, { args: [{ actor }], updateId: `pagerduty:${event.id}` });
+          } catch (err) {
+            if (err instanceof WorkflowUpdateFailedError)
+              return ignored(err.cause?.message ?? 'refused by the incident');
+            if ((err as Error).name === 'WorkflowNotFoundError') return ignored('no such incident is running');
+            throw err;
+          }
+          return { body: { received: true, handled: true, incidentId } };
+        }
+        const m = DEDUP_KEY.exec(event.data.incident_key ?? '');
+        if (!m) return ignored('the incident was not paged by a case');
+        const [, caseId, escalationId] = m;
         try {
           // Keyed by PagerDuty's event id: a redelivered webhook acknowledges nothing twice.
           await env.handleFor(caseId).executeUpdate(acknowledgeEscalationUpdate, {

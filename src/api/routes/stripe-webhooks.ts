@@ -1,6 +1,7 @@
 // Stripe webhooks: disputes, refund updates and failed payments reach the case they concern.
 // Stripe signs each event; a case remembers the event ids it handled, so retries and replays of
 // an event have no second effect.
+import { casePolicyOf } from '../../policy/incidents';
 import type { z } from 'zod/v4';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { verifyStripeSignature } from '../../security/stripe-webhook-signature';
@@ -155,7 +156,7 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
               : {}),
             openedBy: STRIPE_ACTOR,
             settings: caseSettingsOf(config),
-            policy,
+            policy: casePolicyOf(policy),
           };
           // Started first, then told: the answer says whether this delivery opened the case, even
           // while visibility has not caught up with a case a moment old. Should the signal not
