@@ -38,7 +38,8 @@ import type { IncidentEscalation } from '../../src/policy/incidents';
 
 const { notifyIncidentCases } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  // A worker that dies mid fan-out is noticed within seconds; the retry goes on from its heartbeat.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 // The incident's own notifications: like a case's ladder, an hour of retries, then recorded as failed.
