@@ -1,4 +1,4 @@
-// `npm run bench`: B1-B5 in one run, on one Temporal dev server (SQLite file, as `npm start` runs
+// `npm run bench`: B1-B6 in one run, on one Temporal dev server (SQLite file, as `npm start` runs
 // it), with the worker as a separate process (`npm run worker`), the API in this process and real
 // protocol peers (SMTP inbox, Stripe, Slack, PagerDuty stand-ins). Prints one table and writes
 // bench/results.json. Measures; asserts nothing (tests never assert timings).
@@ -9,7 +9,8 @@
 //            --sqlite-pragma P (repeatable; default DEV_SQLITE_PRAGMAS), --no-sqlite-pragmas,
 //            --dynamic-config KEY=JSON (repeatable; default DEV_DYNAMIC_CONFIG), --no-dynamic-config,
 //            --workers N (B3's worker processes on one task queue: does capacity scale out?),
-//            --only B1,B4 (a subset), --out FILE (default bench/results.json)
+//            --linked N (B6: cases one incident update reaches), --only B1,B4 (a subset),
+//            --out FILE (default bench/results.json)
 //   WORKER_* variables (README, Configuration) tune the worker processes; BENCH_WORKER_NODE_OPTIONS
 //   is their NODE_OPTIONS (e.g. --max-old-space-size=2048).
 import { spawnSync } from 'node:child_process';
@@ -51,6 +52,7 @@ const B3_CASES = opt('open-cases', 1000);
 const B3_WORKERS = opt('workers', 1);
 const B1_OPENS = opt('opens', 200);
 const B2_ACTIONS = opt('actions', 200);
+const B6_CASES = opt('linked', 500);
 const B1_ROUNDS = 2;
 const CONCURRENCY = 16;
 const pragmas = argv.includes('--no-sqlite-pragmas')
@@ -65,7 +67,7 @@ const runs = (b: string) => !ONLY || ONLY.has(b);
 const outArg = argv.indexOf('--out');
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = outArg >= 0 ? path.resolve(argv[outArg + 1]) : path.join(ROOT, 'bench', 'results.json');
-for (const [k, v] of Object.entries({ B4_CASES, B3_CASES, B3_WORKERS, B1_OPENS, B2_ACTIONS }))
+for (const [k, v] of Object.entries({ B4_CASES, B3_CASES, B3_WORKERS, B1_OPENS, B2_ACTIONS, B6_CASES }))
   if (!Number.isInteger(v) || v < 1) throw new Error(`${k}: a whole number of at least 1, not ${v}`);
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -460,6 +462,77 @@ async function viewOf(st: Stage, caseId: string): Promise<CaseView | undefined> 
 }
 
 // ---- B4: N chat cases breaching together ----
+// ---- B6: one incident update to hundreds of linked customers ----
+async function b6(st: Stage, worker: WorkerProcess): Promise<void> {
+  const n = B6_CASES;
+  log(`B6: opening ${n} e-mail cases and one incident linking them`);
+  const opened = await pool(n, CONCURRENCY, async () => {
+    const r = await post(st.base, '/cases', openBody(caseInput({ channel: 'email' })), 'intake');
+    return r.status === 201 ? String(r.json.caseId) : null;
+  });
+  const ids = opened.filter((id): id is string => id !== null);
+  const inc = await post(
+    st.base,
+    '/incidents',
+    { title: 'Bench outage', severity: 'P1', area: { component: 'login' } },
+    'engineer',
+  );
+  const incidentId = String(inc.json.incidentId);
+  for (let i = 0; i < ids.length; i += 500)
+    await post(st.base, `/incidents/${incidentId}/cases`, { link: ids.slice(i, i + 500) }, 'agent');
+  await drained(worker);
+  const wanted = new Set(ids);
+  const notices = () =>
+    st.inbox
+      .messages()
+      .filter((m) => m.headers['x-template-id'] === 'escalation_notice' && wanted.has(m.headers['x-case-id']));
+  const before = notices().length;
+  const t0 = Date.now();
+  await post(st.base, `/incidents/${incidentId}/updates`, { text: 'We are on it.' }, 'engineer');
+  let fannedOutMs: number | null = null;
+  const until = Date.now() + Math.max(120_000, n * 200);
+  while (Date.now() < until) {
+    if (fannedOutMs === null) {
+      const v = await st.client.workflow
+        .getHandle(`incident-${incidentId}`)
+        .query<{ updates: { notified: number }[] }>('incidentView')
+        .catch(() => null);
+      if ((v?.updates[0]?.notified ?? 0) >= ids.length) fannedOutMs = Date.now() - t0;
+    }
+    if (notices().length - before >= ids.length && fannedOutMs !== null) break;
+    await sleep(100);
+  }
+  const mails = notices();
+  const lastAt = Math.max(...mails.map((m) => Date.parse(m.receivedAt)));
+  const perCase = new Map<string, number>();
+  for (const m of mails) perCase.set(m.headers['x-case-id'], (perCase.get(m.headers['x-case-id']) ?? 0) + 1);
+  const once = ids.filter((id) => perCase.get(id) === 1).length;
+  add({
+    id: 'B6',
+    figure: `update to ${ids.length} linked cases: every case signalled`,
+    value: (fannedOutMs ?? NaN) / 1000,
+    unit: 's',
+    target: '',
+    met: null,
+  });
+  add({
+    id: 'B6',
+    figure: `update to ${ids.length} linked cases: last e-mail at the SMTP peer`,
+    value: (lastAt - t0) / 1000,
+    unit: 's',
+    target: '',
+    met: null,
+  });
+  add({
+    id: 'B6',
+    figure: `update to ${ids.length} linked cases: e-mailed exactly once`,
+    value: `${once}/${ids.length}`,
+    unit: '',
+    target: 'all',
+    met: once === ids.length,
+  });
+}
+
 async function b4(st: Stage, worker: WorkerProcess, apiRate: number): Promise<void> {
   const n = B4_CASES;
   // The window opens on a whole minute after every case is open (at the rate B1 measured, with room).
@@ -719,6 +792,7 @@ async function main() {
       if (runs('B5')) await b5Email(st);
       const finishP0 = runs('B5') ? await b5P0Start(st) : null;
       if (runs('B4')) await b4(st, worker, apiRate);
+      if (runs('B6')) await b6(st, worker);
       if (finishP0) await finishP0();
     } finally {
       await worker.stop();
@@ -739,6 +813,7 @@ async function main() {
             b2Actions: B2_ACTIONS,
             b3OpenCases: B3_CASES,
             b4Cases: B4_CASES,
+            b6LinkedCases: B6_CASES,
           },
           workerTuning,
           figures: figures.map((f) => ({ ...f, value: typeof f.value === 'number' ? round(f.value) : f.value })),
