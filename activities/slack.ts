@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Severity } from '../src/policy/types';
 import type { Deployment } from '../workflows/deployments/contract';
 
@@ -209,13 +210,25 @@ async function mentionToken(slack: SlackGateway, mention: string): Promise<strin
   return `@${escapeMrkdwn(m)}`;
 }
 
-/** The deploys of the last hours, or none when the log cannot say within a few seconds (the post matters more). */
+/** When the case asked for this activity (Temporal's clock: the escalation's instant), else now. */
+function scheduledAtMs(): number {
+  try {
+    return Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Date.now(); // called outside an activity (tests of the activity functions)
+  }
+}
+
+/**
+ * The deploys of the 6 hours before the case asked for the post or page, or none when the log
+ * cannot say within a few seconds (the post matters more).
+ */
 export async function recentDeploys(opts: Pick<SlackActivitiesOptions, 'deploymentsSince'>): Promise<Deployment[]> {
   if (!opts.deploymentsSince) return [];
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      opts.deploymentsSince(Date.now() - RECENT_DEPLOYMENTS_HOURS * 3_600_000),
+      opts.deploymentsSince(scheduledAtMs() - RECENT_DEPLOYMENTS_HOURS * 3_600_000),
       new Promise<Deployment[]>((resolve) => {
         timer = setTimeout(() => resolve([]), 3_000);
       }),
