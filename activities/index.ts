@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { reportActivities } from './reports';
 import { incidentActivities } from './incidents';
 import { archiveActivities, type ArchiveWriter } from './archive';
+import { deploymentsSince } from '../src/integrations/deployments-log';
 
 /** What the activities need; the worker builds real clients from config, tests pass peers on loopback. */
 export interface ActivityDeps {
@@ -29,18 +30,21 @@ export interface ActivityDeps {
    * sign), and is the root of the key that seals identity evidence.
    */
   approvalSigningSecret: string;
-  /** The worker process's Temporal client, for reports that read visibility. */
+  /** The worker process's Temporal client, for reports that read visibility and the deployments log. */
   temporal?: Client;
   /** Where the older part of each case's audit trail goes (ARCHIVE_DIR). */
   archive: ArchiveWriter;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  // The escalation post and page show the deploys of the last hours, read from the deployments log.
+  const temporal = deps.temporal;
+  const recent = temporal ? { deploymentsSince: (sinceMs: number) => deploymentsSince(temporal, sinceMs) } : {};
   return {
     ...emailActivities({ mailer: deps.mailer, csatLink: deps.csatLink }),
     ...stripeActivities(deps.stripe, deps.approvalSigningSecret),
-    ...slackActivities(deps.slack, deps.slackOptions),
-    ...pagerDutyActivities(deps.pagerDuty),
+    ...slackActivities(deps.slack, { ...recent, ...deps.slackOptions }),
+    ...pagerDutyActivities(deps.pagerDuty, recent),
     ...staffEmailActivities({ mailer: deps.mailer }),
     ...compensationActivities(deps.money),
     ...approvalActivities({

@@ -1,3 +1,4 @@
+import { recentDeploys, type SlackActivitiesOptions } from './slack';
 /** PagerDuty's alert severities. */
 export type PageSeverity = 'critical' | 'error' | 'warning' | 'info';
 
@@ -67,7 +68,7 @@ async function enqueueEach(
 }
 
 /** PagerDuty activities: page a rung, and acknowledge or resolve its incident. */
-export function pagerDutyActivities(pd: PagerDutyGateway) {
+export function pagerDutyActivities(pd: PagerDutyGateway, opts: Pick<SlackActivitiesOptions, 'deploymentsSince'> = {}) {
   return {
     /**
      * Triggers the rung's incident. The dedup key is derived from case, escalation and rung, so
@@ -76,6 +77,15 @@ export function pagerDutyActivities(pd: PagerDutyGateway) {
     async pageOnCall(input: PageOnCallInput): Promise<{ dedupKey: string }> {
       const summary =
         input.summary.length <= SUMMARY_MAX ? input.summary : `${input.summary.slice(0, SUMMARY_MAX - 1)}…`;
+      // The on-call engineer sees the deploys of the last hours with the page (the seed's "Check
+      // known issues and recent deployments"); read here, so the case's history is unchanged.
+      const deploys = (await recentDeploys(opts)).slice(0, 10);
+      const customDetails = deploys.length
+        ? {
+            ...input.customDetails,
+            recentDeployments: deploys.map((d) => `${d.service} ${d.version} at ${d.at}${d.link ? ` ${d.link}` : ''}`),
+          }
+        : input.customDetails;
       return pd.enqueue({
         event_action: 'trigger',
         dedup_key: input.dedupKey,
@@ -83,7 +93,7 @@ export function pagerDutyActivities(pd: PagerDutyGateway) {
           summary,
           source: input.source,
           severity: input.severity,
-          ...(input.customDetails ? { custom_details: input.customDetails } : {}),
+          ...(customDetails ? { custom_details: customDetails } : {}),
         },
         ...(input.links && input.links.length > 0 ? { links: input.links, client_url: input.links[0]!.href } : {}),
         client: CLIENT,

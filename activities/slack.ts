@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { Severity } from '../src/policy/types';
+import type { Deployment } from '../workflows/deployments/contract';
 
 /** A Block Kit block, handed to Slack as is. */
 export type SlackBlock = { type: string } & Record<string, unknown>;
@@ -22,6 +24,24 @@ export interface SlackActivitiesOptions {
   escalationsChannel: string;
   /** Base URL a case id is appended to, e.g. https://support.example.com/cases. */
   caseLinkBase: string;
+  /**
+   * The deploys recorded since an instant, newest first (the deployments log), shown in the
+   * escalation post; absent, or failing, the post goes out without them.
+   */
+  deploymentsSince?: (sinceMs: number) => Promise<Deployment[]>;
+}
+
+/** The seed's escalation step 2, "Check known issues and recent deployments": the window shown. */
+const RECENT_DEPLOYMENTS_HOURS = 6;
+/** At most this many deploys are listed in a post. */
+const DEPLOYS_SHOWN = 10;
+
+/** The Acknowledge button's action id; its value is {@link EscalationButtonValue} as JSON. */
+export const ESCALATION_ACK_ACTION = 'escalation_ack';
+/** What an Acknowledge button names: the case and the escalation. */
+export interface EscalationButtonValue {
+  caseId: string;
+  escalationId: string;
 }
 
 /** The fields of the seed's escalation template, plus the case and escalation they belong to. */
@@ -90,7 +110,7 @@ export function caseLink(caseLinkBase: string, caseId: string): string {
 }
 
 /** The seed's escalation template as Slack text (mrkdwn: Slack bolds with single asterisks). */
-export function escalationText(input: PostEscalationInput, link: string): string {
+export function escalationText(input: PostEscalationInput, link: string, deploys: Deployment[] = []): string {
   const numbered = steps(input.stepsToReproduce).map((s, i) => `${i + 1}. ${field(s)}`);
   return [
     `🚨 ESCALATION: ${field(input.title)}`,
@@ -108,12 +128,24 @@ export function escalationText(input: PostEscalationInput, link: string): string
     '',
     `*What I've Tried*: ${field(input.whatTried)}`,
     '',
+    ...(deploys.length > 0 ? [deploysText(deploys), ''] : []),
     `<${link}|Open case ${escapeMrkdwn(input.caseId)}>`,
   ].join('\n');
 }
 
-/** The same template as Block Kit, with a button to the case. */
-export function escalationBlocks(input: PostEscalationInput, link: string): SlackBlock[] {
+/** The deploys of the last hours as one mrkdwn paragraph, newest first. */
+function deploysText(deploys: Deployment[]): string {
+  const lines = deploys.slice(0, DEPLOYS_SHOWN).map((d) => {
+    const what = `${escapeMrkdwn(d.service)} ${escapeMrkdwn(d.version)}`;
+    const shown = d.link && /^https?:\/\/[^\s|<>]+$/.test(d.link) ? `<${d.link}|${what}>` : what;
+    return `• ${shown} at ${d.at.slice(0, 16).replace('T', ' ')} UTC`;
+  });
+  const more = deploys.length > DEPLOYS_SHOWN ? [`…and ${deploys.length - DEPLOYS_SHOWN} more`] : [];
+  return [`*Deploys of the last ${RECENT_DEPLOYMENTS_HOURS} hours*:`, ...lines, ...more].join('\n');
+}
+
+/** The same template as Block Kit, with a button to the case and one that acknowledges the escalation. */
+export function escalationBlocks(input: PostEscalationInput, link: string, deploys: Deployment[] = []): SlackBlock[] {
   const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
   const numbered = steps(input.stepsToReproduce).map((s, i) => `${i + 1}. ${field(s)}`);
   return [
@@ -137,6 +169,7 @@ export function escalationBlocks(input: PostEscalationInput, link: string): Slac
     { type: 'section', text: mrkdwn(`*Steps to Reproduce*\n${clip(numbered.join('\n'), FIELD_MAX) || '_not given_'}`) },
     { type: 'section', text: mrkdwn(`*User Impact*\n${field(input.userImpact)}`) },
     { type: 'section', text: mrkdwn(`*What I've Tried*\n${field(input.whatTried)}`) },
+    ...(deploys.length > 0 ? [{ type: 'section', text: mrkdwn(clip(deploysText(deploys), FIELD_MAX)) }] : []),
     {
       type: 'actions',
       elements: [
@@ -147,6 +180,18 @@ export function escalationBlocks(input: PostEscalationInput, link: string): Slac
           url: link,
           value: input.caseId,
           text: { type: 'plain_text', text: `Open case ${input.caseId}` },
+        },
+        {
+          // Clicked, Slack POSTs a signed block_actions payload to /slack/interactions, which
+          // acknowledges the escalation as the API does (src/api/routes/slack.ts).
+          type: 'button',
+          action_id: ESCALATION_ACK_ACTION,
+          style: 'danger',
+          value: JSON.stringify({
+            caseId: input.caseId,
+            escalationId: input.escalationId,
+          } satisfies EscalationButtonValue),
+          text: { type: 'plain_text', text: 'Acknowledge' },
         },
       ],
     },
@@ -170,6 +215,36 @@ async function mentionToken(slack: SlackGateway, mention: string): Promise<strin
   return `@${escapeMrkdwn(m)}`;
 }
 
+/** When the case asked for this activity (Temporal's clock: the escalation's instant), else now. */
+function scheduledAtMs(): number {
+  try {
+    return Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Date.now(); // called outside an activity (tests of the activity functions)
+  }
+}
+
+/**
+ * The deploys of the 6 hours before the case asked for the post or page, or none when the log
+ * cannot say within a few seconds (the post matters more).
+ */
+export async function recentDeploys(opts: Pick<SlackActivitiesOptions, 'deploymentsSince'>): Promise<Deployment[]> {
+  if (!opts.deploymentsSince) return [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      opts.deploymentsSince(scheduledAtMs() - RECENT_DEPLOYMENTS_HOURS * 3_600_000),
+      new Promise<Deployment[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), 3_000);
+      }),
+    ]);
+  } catch {
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Slack activities: the escalation post and ladder-rung notifications. */
 export function slackActivities(slack: SlackGateway, opts: SlackActivitiesOptions) {
   return {
@@ -180,10 +255,11 @@ export function slackActivities(slack: SlackGateway, opts: SlackActivitiesOption
      */
     async postEscalation(input: PostEscalationInput): Promise<PostedSlackMessage & { caseLink: string }> {
       const link = caseLink(opts.caseLinkBase, input.caseId);
+      const deploys = await recentDeploys(opts);
       const posted = await slack.postMessage(
         input.channel ?? opts.escalationsChannel,
-        escalationText(input, link),
-        escalationBlocks(input, link),
+        escalationText(input, link, deploys),
+        escalationBlocks(input, link, deploys),
       );
       return { ...posted, caseLink: link };
     },

@@ -44,6 +44,7 @@ import {
   decideApprovalUpdate,
   escalateUpdate,
   FailureType,
+  flagEscalationTriggerUpdate,
   proposeCompensationUpdate,
   rateUpdate,
   reopenUpdate,
@@ -296,6 +297,60 @@ const PATHS: Path[] = [
 // Paths through the SLA clocks and the escalation ladder.
 const engineer = { id: 'erin-engineer', name: 'Erin Engineer', role: 'engineer' as const };
 PATHS.push(
+  {
+    // The seed's contacts in full (issue 12): a P1 flagged as suspected fraud e-mails Legal, its
+    // Slack rung climbs after Slack's 30 minutes to the On-call's PagerDuty page, which is
+    // acknowledged. Written under the escalation-contacts-and-channel-acks patch marker.
+    name: 'p1-fraud-ladder-acknowledged',
+    caseId: 'ES-REPLAYP1FRAUD1',
+    input: {
+      category: 'account',
+      subject: 'Charges I never made',
+      description: 'Someone is booking sessions with my card.',
+    },
+    async drive(ctx, handle, input) {
+      await handle.executeUpdate(flagEscalationTriggerUpdate, {
+        args: [{ actor: agent, triggerId: 'suspected-fraud', note: 'Three bookings the customer never made' }],
+      });
+      await ctx.inbox.waitFor(
+        (m) => m.headers['x-case-id'] === input.caseId && m.headers['x-notice'] === 'escalation_contact',
+      );
+      await ctx.env.sleep('31 minutes');
+      await ctx.pagerDuty.waitFor((e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2`);
+      await handle.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: engineer, escalationId: 'esc-1' }] });
+      await ctx.pagerDuty.waitFor(
+        (e) => e.dedupKey === `case-${input.caseId}:esc-1:rung-2` && e.action === 'acknowledge',
+      );
+      await handle.executeUpdate(resolveEscalationUpdate, {
+        args: [{ actor: engineer, escalationId: 'esc-1', note: 'blocked the card, refunded the bookings' }],
+      });
+      await handle.executeUpdate(resolveUpdate, {
+        args: [
+          {
+            actor: agent,
+            actionTaken: 'blocked the card and refunded the three bookings',
+            expectedResult: 'no more charges appear',
+            specificAction: 'adding a new card',
+          },
+        ],
+      });
+    },
+    check(r) {
+      const esc = r.view.escalations?.[0];
+      assert.equal(esc?.state, 'resolved');
+      assert.equal(esc?.channelAcks, true);
+      assert.deepEqual(
+        esc?.rungs.map((x) => x.target),
+        ['#support-escalations', 'On-call'],
+      );
+      assert.deepEqual(
+        esc?.notified?.map((n) => n.contactId),
+        ['legal'],
+      );
+      assert.ok(actions(r).includes('contact_notified'));
+      assert.equal(actions(r).at(-1), 'archived');
+    },
+  },
   {
     name: 'p0-ladder-acknowledged',
     caseId: 'ES-REPLAYP0LADDER1',

@@ -87,10 +87,22 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     return `${sec}.${String(micro).padStart(6, '0')}`;
   }
 
+  /** The message's buttons, so a developer knows what to click (scripts/slack-click.ts clicks them). */
+  function buttonsOf(blocks: unknown[] | undefined): string {
+    const buttons = (blocks ?? []).flatMap((b) => {
+      const el = (b as { type?: string; elements?: unknown }).elements;
+      return (b as { type?: string }).type === 'actions' && Array.isArray(el) ? el : [];
+    }) as { type?: string; action_id?: string; text?: { text?: string } }[];
+    const named = buttons.filter((e) => e.type === 'button' && !('url' in e));
+    return named.length
+      ? ` [buttons: ${named.map((e) => `${e.text?.text ?? '?'} (${e.action_id ?? '?'})`).join(', ')}]`
+      : '';
+  }
+
   function record(m: SlackMessage): void {
     messages.push(m);
     const preview = (m.text ?? '').replace(/\s+/g, ' ').slice(0, 80);
-    log(`slack-standin ${m.method} #${m.channel.replace(/^#/, '')}: ${preview}`);
+    log(`slack-standin ${m.method} #${m.channel.replace(/^#/, '')}: ${preview}${buttonsOf(m.blocks)}`);
     for (const w of [...waiters]) {
       if (safePred(w.pred, m)) {
         waiters.delete(w);

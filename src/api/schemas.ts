@@ -156,11 +156,29 @@ export const approvalsQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-/** The `payload` of a Slack block_actions interaction, as far as approvals read it. */
+/** The `payload` of a Slack block_actions interaction, as far as approvals and acknowledgements read it. */
 export const slackInteractionPayload = z.object({
   type: z.string(),
-  user: z.object({ id: z.string() }),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+  user: z.object({
+    id: z.string().max(64),
+    username: z.string().max(200).optional(),
+    name: z.string().max(200).optional(),
+  }),
+  trigger_id: z.string().max(200).optional(),
+  actions: z
+    .array(
+      z.object({
+        action_id: z.string().max(255),
+        value: z.string().max(2000).optional(),
+        action_ts: z.string().max(64).optional(),
+      }),
+    )
+    .min(1),
+});
+/** An escalation's Acknowledge button's value: the case and the escalation. */
+export const escalationButtonValue = z.strictObject({
+  caseId: z.string().regex(/^ES-[A-Z0-9]{6,20}$/),
+  escalationId: z.string().regex(/^esc-\d{1,6}$/),
 });
 /** An Approve/Reject button's value. */
 export const approvalButtonValue = z.strictObject({ approvalId: z.string().max(64), amountCents: cents });

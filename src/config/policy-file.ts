@@ -75,7 +75,14 @@ export const policySchema = z.looseObject({
         responseMinutes: minutes.min(1),
         calendarId: z.string(),
         ladder: z
-          .array(z.looseObject({ via: z.enum(['pagerduty', 'slack', 'email', 'ticket']), target: z.string() }))
+          .array(
+            z.looseObject({
+              via: z.enum(['pagerduty', 'slack', 'email', 'ticket']),
+              target: z.string(),
+              contactId: z.string().optional(),
+              ackChannelId: z.string().optional(),
+            }),
+          )
           .min(1),
       }),
     )
@@ -87,6 +94,19 @@ export const policySchema = z.looseObject({
     .array(z.looseObject({ role: z.enum(ROLES), maxCents: z.number().int().positive().nullable() }))
     .min(1),
   contacts: z.array(z.looseObject({ id: z.string(), contact: z.string() })),
+  internalChannels: z.array(z.looseObject({ id: z.string(), name: z.string(), responseMinutes: minutes.min(1) })),
+  escalationNotices: z
+    .array(
+      z.looseObject({
+        contactId: z.string(),
+        triggers: z.array(z.string()).optional(),
+        signals: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+  anyCategoryTriggers: z
+    .array(z.looseObject({ id: z.string(), label: z.string(), severity: z.enum(SEVERITIES) }))
+    .optional(),
   csat: z.looseObject({ surveyDelayMinutes: minutes, responseWindowMinutes: minutes.min(1) }),
   reopen: z.looseObject({ windowMinutes: minutes, maxReopensBeforeEscalation: z.number().int().min(0) }),
   permissions: z.record(z.string(), z.array(z.enum(ROLES))),
@@ -110,6 +130,25 @@ function crossCheck(p: SupportPolicy): string[] {
         problems.push(`severities.${i}.ladder.${k}.contactId: no contact '${r.contactId}'`);
     }),
   );
+  const internal = new Set(p.internalChannels.map((c) => c.id));
+  p.severities.forEach((s, i) =>
+    s.ladder.forEach((r, k) => {
+      if (r.ackChannelId && !internal.has(r.ackChannelId))
+        problems.push(`severities.${i}.ladder.${k}.ackChannelId: no internal channel '${r.ackChannelId}'`);
+    }),
+  );
+  const triggers = new Set([
+    ...p.categories.flatMap((c) => c.escalationTriggers.map((t) => t.id)),
+    ...(p.anyCategoryTriggers ?? []).map((t) => t.id),
+  ]);
+  (p.escalationNotices ?? []).forEach((n, i) => {
+    if (!contacts.has(n.contactId)) problems.push(`escalationNotices.${i}.contactId: no contact '${n.contactId}'`);
+    else if (!p.contacts.find((c) => c.id === n.contactId)!.contact.includes('@'))
+      problems.push(`escalationNotices.${i}.contactId: contact '${n.contactId}' has no e-mail address`);
+    (n.triggers ?? []).forEach((t, k) => {
+      if (!triggers.has(t)) problems.push(`escalationNotices.${i}.triggers.${k}: no escalation trigger '${t}'`);
+    });
+  });
   for (const id of Object.keys(DEFAULT_POLICY.templates))
     if (!(id in p.templates)) problems.push(`templates.${id}: missing`);
   const caps = p.approvalTiers.map((t) => t.maxCents);

@@ -385,21 +385,26 @@ const STOP_WORDS = new Set(['a', 'an', 'the', 'for', 'of', 'to', 'in', 'on', 'is
 // A light stem so "payment"/"payments" and "bug"/"bugs" meet; not a stemmer, on purpose.
 const stem = (w: string): string => (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
 
+/** The phrases of which every meaningful word occurs in the text (case-insensitive, any order). */
+export function matchingPhrases(text: string, phrases: readonly string[]): string[] {
+  const words = new Set(tokenize(text).map(stem));
+  return phrases.filter((phrase) => {
+    const needed = tokenize(phrase)
+      .filter((w) => !STOP_WORDS.has(w))
+      .map(stem);
+    return needed.length > 0 && needed.every((w) => words.has(w));
+  });
+}
+
 /**
  * Suggests a severity from the seed's "When to Escalate" phrases: a phrase matches when all its
  * meaningful words occur in the text (case-insensitive, any order). The most severe matching
  * level wins. Null when nothing matches: the agent chooses.
  */
 export function suggestSeverity(policy: SupportPolicy, text: string): SeveritySuggestion | null {
-  const words = new Set(tokenize(text).map(stem));
   const ranked = [...policy.severities].sort((a, b) => SEVERITY_RANK[a.id] - SEVERITY_RANK[b.id]);
   for (const sev of ranked) {
-    const matched = sev.whenToEscalate.filter((phrase) => {
-      const needed = tokenize(phrase)
-        .filter((w) => !STOP_WORDS.has(w))
-        .map(stem);
-      return needed.length > 0 && needed.every((w) => words.has(w));
-    });
+    const matched = matchingPhrases(text, sev.whenToEscalate);
     if (matched.length > 0) return { severity: sev.id, matched };
   }
   return null;

@@ -411,6 +411,9 @@ export const DEFAULT_POLICY: SupportPolicy = {
       description: 'Service down, data loss',
       responseMinutes: 15,
       calendarId: '24x7',
+      // Each rung waits its internal channel's acknowledgement time (internalChannels: Slack 30
+      // minutes, PagerDuty 15, engineering@ 24 hours; src/policy/ladder.ts); a rung without one (an
+      // e-mail to a person, a ticket) waits the severity's response time.
       ladder: [
         { via: 'pagerduty', target: 'PagerDuty' },
         { via: 'pagerduty', target: 'On-call', contactId: 'eng-oncall' },
@@ -428,8 +431,12 @@ export const DEFAULT_POLICY: SupportPolicy = {
       description: 'Major feature broken',
       responseMinutes: 60,
       calendarId: '24x7',
+      // The seed's "Slack -> Engineering Lead", with the directory's "Engineering On-call: P0/P1
+      // incidents" paged between them: 30 minutes on Slack, 15 on PagerDuty, so the Lead hears
+      // within the hour P1 promises.
       ladder: [
         { via: 'slack', target: '#support-escalations' },
+        { via: 'pagerduty', target: 'On-call', contactId: 'eng-oncall' },
         { via: 'email', target: 'Engineering Lead', contactId: 'eng-lead' },
       ],
       whenToEscalate: [
@@ -444,8 +451,11 @@ export const DEFAULT_POLICY: SupportPolicy = {
       description: 'Feature degraded',
       responseMinutes: 240,
       calendarId: 'business-hours',
+      // The seed's "Slack -> Engineering", with the directory's "Engineering Lead: P2 escalations"
+      // before the team's non-urgent mailbox (whose 24 hours would outlast P2's 4).
       ladder: [
         { via: 'slack', target: '#support-escalations' },
+        { via: 'email', target: 'Engineering Lead', contactId: 'eng-lead' },
         { via: 'email', target: 'Engineering', contactId: 'engineering' },
       ],
       whenToEscalate: ['Single user critical issue', 'Integration failures', 'Performance degradation', 'Feature bugs'],
@@ -585,6 +595,20 @@ export const DEFAULT_POLICY: SupportPolicy = {
   // 3 of a P0's 15). A case reopened more often than reopen.maxReopensBeforeEscalation escalates as
   // the seed's "Repeated complaints": P3.
   sla: { warnBeforePercent: 20, reopenEscalationSeverity: 'P3', noticeContactId: 'support-lead' },
+  // Not the seed's: any case can be flagged legal/compliance, whatever its category (P3: Legal is
+  // e-mailed at once, Engineering gets a ticket).
+  anyCategoryTriggers: [{ id: 'legal-compliance', label: 'Legal/compliance issues', severity: 'P3' }],
+  // The seed's directory: Legal for "Legal/compliance issues" (a suspected data breach, suspected
+  // fraud, a case flagged legal-compliance), Operations for "Business escalations" (money and the
+  // business itself: disputed transactions, system-wide payment issues, a tutor's repeated complaints).
+  escalationNotices: [
+    {
+      contactId: 'legal',
+      triggers: ['suspected-fraud', 'legal-compliance'],
+      signals: ['Data breach suspected', 'Suspected fraud'],
+    },
+    { contactId: 'operations', triggers: ['disputed-transaction', 'system-wide-payment', 'repeated-complaints'] },
+  ],
   // The seed's weekly report goes to the Support Lead; business time is the support team's hours.
   // Known issues: a burst of cases about the same thing opens a suspected incident, and an open
   // incident of a rule's component links the cases that match it (the seed: fifty customers write

@@ -1,6 +1,7 @@
 // Known issues, as pure rules: which detection rules a case's text matches, and whether an open
 // incident is the known issue of a case. Deterministic and import-free (beyond types and the
 // tokenizer), so the case workflow, the incident desk and the API share them.
+import { rungAckMinutes } from './ladder';
 import { tokenize } from './rules';
 import type { Category, IncidentDetectionRule, LadderRung, Severity, SupportPolicy } from './types';
 
@@ -67,7 +68,10 @@ export function isKnownIssueOf(issue: KnownIssue, report: CaseIncidentReport): b
   return significantWords(issue.title).some((w) => words.has(w));
 }
 
-/** One rung of an incident's ladder, with its contact's address and how long it waits for an acknowledgement. */
+/**
+ * One rung of an incident's ladder, with its contact's address and how long it waits for an
+ * acknowledgement: its internal channel's response time (ladder.ts), as a case's rung does.
+ */
 export interface IncidentRung extends LadderRung {
   contact?: string;
   ackMinutes: number;
@@ -80,21 +84,6 @@ export interface IncidentEscalation {
   /** Slack channel of the incident's thread (#support-escalations). */
   channel: string;
   publicBaseUrl: string;
-}
-
-/**
- * The seed's internal escalation response times as acknowledgement targets: a Slack rung waits
- * #support-escalations' 30 minutes, a PagerDuty rung 15, an e-mail to engineering@ 24 hours; any
- * other rung waits its severity's response time.
- */
-export function rungAckMinutes(policy: SupportPolicy, severity: Severity, rung: LadderRung): number {
-  const internal = (id: string) => policy.internalChannels.find((c) => c.id === id)?.responseMinutes;
-  const sev = policy.severities.find((s) => s.id === severity);
-  const fallback = sev?.responseMinutes ?? 60;
-  if (rung.via === 'slack') return internal('slack') ?? fallback;
-  if (rung.via === 'pagerduty') return internal('pagerduty') ?? fallback;
-  if (rung.via === 'email' && rung.contactId === 'engineering') return internal('engineering-email') ?? fallback;
-  return fallback;
 }
 
 /** An incident's ladder for a severity; null when the policy has no such severity. */
@@ -111,7 +100,7 @@ export function incidentEscalationOf(
     publicBaseUrl: opts.publicBaseUrl,
     rungs: sev.ladder.map((r) => {
       const contact = r.contactId ? policy.contacts.find((c) => c.id === r.contactId)?.contact : undefined;
-      return { ...r, ...(contact ? { contact } : {}), ackMinutes: rungAckMinutes(policy, severity, r) };
+      return { ...r, ...(contact ? { contact } : {}), ackMinutes: rungAckMinutes(policy, sev, r) };
     }),
   };
 }

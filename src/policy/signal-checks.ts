@@ -40,7 +40,8 @@ const isChannel = (c: unknown) =>
   isNum(c.firstResponseMinutes) &&
   isStr(c.calendarId) &&
   (c.nextReplyMinutes === undefined || isNum(c.nextReplyMinutes));
-const isRung = (r: unknown) => isObj(r) && isStr(r.via) && isStr(r.target);
+const isRung = (r: unknown) =>
+  isObj(r) && isStr(r.via) && isStr(r.target) && optStr(r.contactId, 200) && optStr(r.ackChannelId, 200);
 const isSeverity = (s: unknown) =>
   isObj(s) && isStr(s.id) && isNum(s.responseMinutes) && isStr(s.calendarId) && arrayOf(s.ladder, isRung);
 const isCalendarShape = (c: unknown) => isObj(c) && isStr(c.id) && isStr(c.timeZone) && Array.isArray(c.hours);

@@ -129,6 +129,23 @@ export interface LadderRung {
   via: 'pagerduty' | 'slack' | 'email' | 'ticket';
   target: string;
   contactId?: string;
+  /**
+   * The internal channel (of `internalChannels`) whose response time is this rung's wait for an
+   * acknowledgement before the ladder climbs. Absent (policies pinned before it): derived from
+   * `via` (slack, pagerduty) or the contact's address (engineering@ is the e-mail channel); a rung
+   * with no channel (a ticket, an e-mail to a person) waits the severity's response time.
+   */
+  ackChannelId?: string;
+}
+
+/** A contact told of an escalation besides its ladder (the seed's Legal and Operations); why: the contact's `when`. */
+export interface EscalationNoticeDef {
+  /** Contact (of `contacts`) e-mailed. */
+  contactId: string;
+  /** Category escalation trigger ids (of any category) whose escalation tells the contact. */
+  triggers?: string[];
+  /** "When to Escalate"-style phrases; an escalation whose text (or the case's) has every word of one tells the contact. */
+  signals?: string[];
 }
 
 /** A severity of the escalation matrix. */
@@ -224,6 +241,13 @@ export interface SupportPolicy {
   };
   /** Known issues and outages: the bursts of similar cases that open a suspected incident (absent: none). */
   incidents?: IncidentPolicy;
+  /**
+   * Contacts e-mailed when an escalation matches their triggers or signals (Legal, Operations);
+   * absent in policies pinned before it: nobody beyond the ladder.
+   */
+  escalationNotices?: EscalationNoticeDef[];
+  /** Escalation triggers every category has besides its own (legal-compliance); absent: none. */
+  anyCategoryTriggers?: EscalationTriggerDef[];
   /** Who gets the weekly report, and the calendar business-time figures count in. */
   reporting?: { contactId: string; businessCalendarId: string };
 }

@@ -167,7 +167,7 @@ describe('HTTP API: escalations (dev server, worker, Slack, PagerDuty and SMTP p
       .expect(422);
     assert.match(
       unknown.body.error.message,
-      /not an escalation trigger of the account category \(it has: oauth, database-inconsistency, suspected-fraud\)/,
+      /not an escalation trigger of the account category \(it has: oauth, database-inconsistency, suspected-fraud, legal-compliance\)/,
     );
     assert.deepEqual(await view(c.caseId), before);
   });

@@ -114,6 +114,17 @@ describe('escalation activities', () => {
           value: 'ES-7Q2K9D4M',
         },
       );
+      const ack = blocks.find((b) => b.type === 'actions')?.elements[1];
+      assert.deepEqual(
+        { type: ack.type, action_id: ack.action_id, value: JSON.parse(ack.value), text: ack.text.text, url: ack.url },
+        {
+          type: 'button',
+          action_id: 'escalation_ack',
+          value: { caseId: 'ES-7Q2K9D4M', escalationId: escalation.escalationId },
+          text: 'Acknowledge',
+          url: undefined,
+        },
+      );
     });
 
     it('numbers steps given as one text and escapes Slack control sequences', async () => {

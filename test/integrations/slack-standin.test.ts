@@ -79,7 +79,7 @@ describe('slack stand-in (via @slack/web-api WebClient)', () => {
     assert.equal(m.threadTs, '1700000000.000100');
     assert.deepEqual(m.metadata, { event_type: 'case_breach', event_payload: { caseId: '42' } });
     assert.equal(m.ts, res.ts);
-    assert.ok(lines.includes('slack-standin chat.postMessage #C0SUPPORT: Case 42 breached SLA'));
+    assert.ok(lines.includes('slack-standin chat.postMessage #C0SUPPORT: Case 42 breached SLA [buttons: Ack (ack)]'));
   });
 
   it('sees the client wire format: form-encoded, non-scalar arguments as JSON strings, no token in the body', async () => {

@@ -401,10 +401,12 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
       [['esc-1', 'open', 1]],
     );
 
-    // The P1 ladder goes on in the new run: after an hour with no acknowledgement, the Engineering Lead.
+    // The P1 ladder goes on in the new run: the Slack rung's 30 minutes, the On-call's PagerDuty
+    // page and its 15 minutes (issue 12: each rung waits its channel's time), then the Engineering Lead.
     await env.sleep('61 minutes');
     const lead = await waitStaffMail(input.caseId, 'escalation_rung');
     assert.deepEqual(lead.to, ['eng-lead@edustream.com']);
+    assert.equal(triggers(`case-${input.caseId}:esc-1:rung-2`).length, 1, 'the On-call was paged once');
     await env.sleep('2 hours');
     assert.equal(staffMail(input.caseId, 'escalation_rung').length, 1);
   });

@@ -80,14 +80,19 @@ describe('incident ladders (time-skipping server, PagerDuty, Slack and SMTP peer
     assert.ok(slack.messages.filter((m) => m.threadTs === thread[0].ts).length >= 3, 'rungs and the ack are replies');
   });
 
-  it('P1: #support-escalations waits 30 minutes, then the Engineering Lead is e-mailed', async () => {
+  it('P1: #support-escalations waits 30 minutes, the On-call page 15, then the Engineering Lead is e-mailed', async () => {
     const handle = await open('INC-LADDERP1', 'P1');
     await slack.waitFor((m) => !m.threadTs && (m.text ?? '').includes('INC-LADDERP1'));
     await env.sleep(29 * MINUTE);
     assert.equal((await handle.query(incidentViewQuery)).ladder?.rungs.length, 1, 'not before 30 minutes');
     await env.sleep(2 * MINUTE);
+    const page = await pagerDuty.waitFor(
+      (e) => e.action === 'trigger' && e.dedupKey === 'incident-INC-LADDERP1:rung-2',
+    );
+    assert.match(page.payload?.summary ?? '', /On-call.*Not acknowledged within 30 minutes by #support-escalations/);
+    await env.sleep(16 * MINUTE);
     const mail = await inbox.waitFor((m) => m.subject.includes('INC-LADDERP1'), 10_000);
     assert.deepEqual(mail.to, ['eng-lead@edustream.com']);
-    assert.match(mail.text, /Not acknowledged within 30 minutes by #support-escalations/);
+    assert.match(mail.text, /Not acknowledged within 15 minutes by On-call/);
   });
 });

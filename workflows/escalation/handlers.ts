@@ -7,6 +7,7 @@
 import { condition, patched } from '@temporalio/workflow';
 import { addBusinessTime } from '../../src/policy/calendar';
 import { meetClock, suggestSeverity } from '../../src/policy/clocks';
+import { escalationNotices, ladderWaitsDiffer, rungAckMinutes, triggersOf } from '../../src/policy/ladder';
 import { describeMinutes } from '../../src/policy/rules';
 import type { Severity, SeverityDef } from '../../src/policy/types';
 import { SMALL_RESULTS_PATCH } from '../case/contract';
@@ -49,6 +50,14 @@ const TEMPLATE_FIELDS = ['title', 'affectedUsers', 'issue', 'stepsToReproduce', 
 const PAGE_SEVERITY = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' } as const;
 /** Escalations of cases opened before this never join an incident's ladder. */
 export const INCIDENT_JOIN_PATCH = 'escalation-joins-incident-ladder';
+/**
+ * Patch id of per-channel acknowledgement waits (a rung climbs after its internal channel's
+ * response time, not the severity's) and of the contacts told besides the ladder (Legal,
+ * Operations). Evaluated only when an escalation is made (or re-graded) whose ladder or contacts
+ * would differ under it, and kept on the escalation (`channelAcks`), so an escalation made before
+ * it climbs as it always did, and a case whose escalations change nothing writes no marker.
+ */
+export const CONTACTS_PATCH = 'escalation-contacts-and-channel-acks';
 
 /** Installs escalations on a case. */
 export function escalationFeature(ctx: CaseContext): void {
@@ -77,10 +86,28 @@ export function escalationFeature(ctx: CaseContext): void {
     if (view.status === 'resolved' || view.status === 'closed')
       throw ctx.forbidden(`the case is ${view.status}: escalate is not allowed`);
   };
-  /** When a rung's wait for an acknowledgement ends: the severity's response time in its calendar. */
-  const ackDue = (esc: EscalationRecord, startedAt: string) => {
+  /** When the severity's response time, in its calendar, ends after `startedAt`: the customer's promised update. */
+  const responseDue = (esc: EscalationRecord, startedAt: string) => {
     const sev = severityDef(esc.severity);
     return addBusinessTime(calendarOf(ctx, sev.calendarId), Date.parse(startedAt), sev.responseMinutes * MINUTE);
+  };
+  /**
+   * Minutes rung `index` of the escalation's ladder waits for an acknowledgement: its internal
+   * channel's response time (Slack 30 minutes, PagerDuty 15, engineering@ 24 hours) or, without a
+   * channel and for escalations made before CONTACTS_PATCH, the severity's response time.
+   */
+  const rungWaitMinutes = (esc: EscalationRecord, index: number): number => {
+    const sev = severityDef(esc.severity);
+    return esc.channelAcks ? rungAckMinutes(input.policy, sev, sev.ladder[index]) : sev.responseMinutes;
+  };
+  /** When a rung's wait for an acknowledgement ends, in the severity's calendar. */
+  const ackDue = (esc: EscalationRecord, rung: { index: number; startedAt: string }) => {
+    const sev = severityDef(esc.severity);
+    return addBusinessTime(
+      calendarOf(ctx, sev.calendarId),
+      Date.parse(rung.startedAt),
+      rungWaitMinutes(esc, rung.index) * MINUTE,
+    );
   };
   const timeframe = (sev: SeverityDef, dueMs: number) => {
     const cal = calendarOf(ctx, sev.calendarId);
@@ -112,7 +139,7 @@ export function escalationFeature(ctx: CaseContext): void {
     const headline = `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id})`;
     const waited =
       index > 0
-        ? ` Not acknowledged within ${describeMinutes(sev.responseMinutes)} by ${sev.ladder[index - 1].target}.`
+        ? ` Not acknowledged within ${describeMinutes(rungWaitMinutes(esc, index - 1))} by ${sev.ladder[index - 1].target}.`
         : '';
     const ackHint = `Acknowledge: POST /cases/${input.caseId}/escalations/${esc.id}/ack`;
     switch (rung.via) {
@@ -175,6 +202,40 @@ export function escalationFeature(ctx: CaseContext): void {
     ctx.record(SYSTEM, 'escalation_rung', `${esc.id} rung ${k}: ${rung.via} ${rung.target}`);
   };
 
+  /** The contacts the policy tells of an escalation besides its ladder (Legal, Operations). */
+  const contactsToTell = (esc: Pick<EscalationRecord, 'triggerId' | 'title' | 'issue' | 'userImpact'>) => {
+    const text = [input.subject, input.description, esc.title, esc.issue, esc.userImpact].join('\n');
+    return escalationNotices(input.policy.escalationNotices, { triggerId: esc.triggerId, text }).flatMap((n) => {
+      const contact = input.policy.contacts.find((c) => c.id === n.contactId);
+      return contact?.contact.includes('@') ? [{ ...n, contact }] : [];
+    });
+  };
+  /** E-mails those contacts, each once per escalation. */
+  const notifyContacts = (esc: EscalationRecord) => {
+    for (const { contact, because } of contactsToTell(esc)) {
+      (esc.notified ??= []).push({ contactId: contact.id, because, at: ctx.now() });
+      const headline = `[${esc.severity}] ${esc.title} (case ${input.caseId}, ${esc.id})`;
+      queueEffect(sla.effects, {
+        kind: 'staffEmail',
+        input: {
+          key: `case-${input.caseId}:${esc.id}:notice-${contact.id}`,
+          caseId: input.caseId,
+          kind: 'escalation_contact',
+          to: contact.contact,
+          subject: `${contact.when}: ${headline}`,
+          text:
+            `${contact.role},\n\n${headline} was escalated to Engineering and concerns you (${contact.when}: ${because}).\n\n` +
+            `Issue: ${esc.issue}\nAffected users: ${esc.affectedUsers}\nUser impact: ${esc.userImpact}\n\n` +
+            `Case: ${input.settings.publicBaseUrl}/cases/${input.caseId}\n`,
+        },
+      });
+      ctx.record(SYSTEM, 'contact_notified', `${esc.id}: ${contact.role} (${contact.when}: ${because})`);
+    }
+  };
+  /** Whether an escalation at this severity would climb or notify differently under CONTACTS_PATCH. */
+  const contactsPatchMatters = (sev: SeverityDef, esc: Parameters<typeof contactsToTell>[0]) =>
+    ladderWaitsDiffer(input.policy, sev) || contactsToTell(esc).length > 0;
+
   const escalate = (
     actor: Actor,
     severity: Severity,
@@ -199,7 +260,9 @@ export function escalationFeature(ctx: CaseContext): void {
       followUp: { promised: '', dueAt: now },
       ...extra,
     };
-    const due = ackDue(esc, now);
+    // Only where an escalation is made, and only when it changes something: no marker otherwise.
+    if (contactsPatchMatters(sev, esc) && patched(CONTACTS_PATCH)) esc.channelAcks = true;
+    const due = responseDue(esc, now);
     esc.followUp = { promised: timeframe(sev, due), dueAt: new Date(due).toISOString() };
     escalations.push(esc);
     ctx.record(actor, 'escalated', `${esc.id} ${severity} (${source}${extra.triggerId ? `: ${extra.triggerId}` : ''})`);
@@ -229,6 +292,7 @@ export function escalationFeature(ctx: CaseContext): void {
       },
     });
     notifyRung(esc, 0, linkToPost);
+    if (esc.channelAcks) notifyContacts(esc);
     return { escalationId: esc.id };
   };
 
@@ -332,9 +396,10 @@ export function escalationFeature(ctx: CaseContext): void {
   // ---- the category's triggers, flagged by an agent ----
   const triggerOf = (id: string) => {
     const cat = input.policy.categories.find((c) => c.id === view.category);
-    const t = cat?.escalationTriggers.find((x) => x.id === id);
+    const triggers = triggersOf(input.policy, cat);
+    const t = triggers.find((x) => x.id === id);
     if (!t) {
-      const known = cat?.escalationTriggers.map((x) => x.id).join(', ');
+      const known = triggers.map((x) => x.id).join(', ');
       throw ctx.invalid(
         `'${id}' is not an escalation trigger of the ${view.category ?? 'uncategorized'} category${known ? ` (it has: ${known})` : ''}`,
       );
@@ -432,6 +497,8 @@ export function escalationFeature(ctx: CaseContext): void {
       ctx.record(actor, 'severity_changed', `${esc.id} ${from} -> ${severity}: ${reason}`);
       if (esc.state === 'open') {
         // The ladder starts again at the new severity's first rung, notified now.
+        if (!esc.channelAcks && ladderWaitsDiffer(input.policy, severityDef(severity)) && patched(CONTACTS_PATCH))
+          esc.channelAcks = true;
         esc.ladderStartedAt = ctx.now();
         notifyRung(esc, 0);
       }
@@ -508,7 +575,7 @@ export function escalationFeature(ctx: CaseContext): void {
       for (const e of escalations) {
         const last = e.rungs.at(-1);
         for (const r of e.rungs) {
-          if (r === last && e.state === 'open') r.ackDueAt = new Date(ackDue(e, r.startedAt)).toISOString();
+          if (r === last && e.state === 'open') r.ackDueAt = new Date(ackDue(e, r)).toISOString();
           else delete r.ackDueAt;
         }
       }
@@ -526,7 +593,7 @@ export function escalationFeature(ctx: CaseContext): void {
     for (const e of escalations) {
       const last = e.rungs.at(-1);
       if (e.state === 'open' && !e.joined && last && last.index + 1 < severityDef(e.severity).ladder.length)
-        consider({ atMs: ackDue(e, last.startedAt), escalationId: e.id, what: 'climb' });
+        consider({ atMs: ackDue(e, last), escalationId: e.id, what: 'climb' });
       if (!e.followUp.customerUpdatedAt && !e.followUp.remindedAt)
         consider({ atMs: Date.parse(e.followUp.dueAt), escalationId: e.id, what: 'followUp' });
     }

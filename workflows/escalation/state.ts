@@ -1,6 +1,7 @@
 // What escalation adds to a case: its escalations to Engineering with their ladders, the triggers
 // agents flagged, and what it carries across continue-as-new.
 import type { Severity } from '../../src/policy/types';
+import type { Deployment } from '../deployments/contract';
 
 export interface EscalationTemplate {
   title: string;
@@ -50,6 +51,12 @@ export interface EscalationRecord extends EscalationTemplate {
   slack?: { channel: string; ts: string; caseLink: string };
   /** The incident whose ladder this escalation joined: it pages nobody itself, and the incident's acknowledgement is its own. */
   joined?: string;
+  /** Made under CONTACTS_PATCH: each rung waits its internal channel's acknowledgement time. */
+  channelAcks?: boolean;
+  /** The deploys from 6 hours before the escalation to now: added by GET /cases/:caseId, never in workflow state. */
+  recentDeployments?: Deployment[];
+  /** Contacts told besides the ladder (Legal, Operations), with the trigger or signal that matched. */
+  notified?: { contactId: string; because: string; at: string }[];
   /** The promise made to the customer in the Escalation Notice, and the agent's reminder. */
   followUp: { promised: string; dueAt: string; customerUpdatedAt?: string; remindedAt?: string };
 }

@@ -26,6 +26,7 @@ import {
   type SupportCaseWorkflow,
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
+import { withRecentDeployments } from './deployments';
 import { caseSettingsOf } from '../../config';
 import { HttpError } from '../errors';
 import { evidenceKey, sealEvidence } from '../../security/identity-evidence';
@@ -232,10 +233,10 @@ export function caseRoutes(env: RouteEnv): RouteDef[] {
     {
       method: 'get',
       path: '/cases/:caseId',
-      summary: 'The case view',
+      summary: 'The case view (open escalations show the deploys of the 6 hours before them)',
       permission: 'case.read',
       async handle(ctx) {
-        return { body: await env.viewOf(ctx.params.caseId) };
+        return { body: await withRecentDeployments(env.client, await env.viewOf(ctx.params.caseId)) };
       },
     },
     ...caseActions(env),

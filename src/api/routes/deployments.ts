@@ -1,28 +1,37 @@
-// Recent deployments: CI/CD records each deploy (role deployer), and an incident shows those of
-// the last 6 hours. The log is one workflow, started by the first deploy it records.
+// Recent deployments: CI/CD records each deploy (role deployer), and an incident and a case's
+// open escalations show those of the last 6 hours (src/integrations/deployments-log.ts reads them). The log is one workflow, started by the first deploy it records.
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import {
   DEPLOYMENTS_WORKFLOW_ID,
   DEPLOYMENTS_WORKFLOW_TYPE,
-  recentDeploymentsQuery,
   recordDeploymentUpdate,
   type Deployment,
 } from '../../../workflows/contracts';
+import type { CaseView } from '../../../workflows/contracts';
+import { deploymentsForEscalations, deploymentsSince } from '../../integrations/deployments-log';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, type RouteDef, type RouteEnv } from '../route-table';
 import * as s from '../schemas';
 
 /** Deploys of the last `hours`, newest first; none while nothing was ever deployed. */
 export async function recentDeployments(client: Client, hours: number): Promise<Deployment[]> {
-  try {
-    return await client.workflow
-      .getHandle(DEPLOYMENTS_WORKFLOW_ID)
-      .query(recentDeploymentsQuery, { since: new Date(Date.now() - hours * 3_600_000).toISOString() });
-  } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') return [];
-    throw err;
-  }
+  return deploymentsSince(client, Date.now() - hours * 3_600_000);
+}
+
+/**
+ * The case view with `recentDeployments` on each open (unresolved) escalation: the deploys from 6
+ * hours before it was made up to now. A log that cannot answer leaves the view as it is.
+ */
+export async function withRecentDeployments(client: Client, view: CaseView): Promise<CaseView> {
+  const escalations = view.escalations;
+  if (!escalations?.some((e) => e.state !== 'resolved')) return view;
+  const byId = await deploymentsForEscalations(client, escalations).catch(() => null);
+  if (!byId) return view;
+  return {
+    ...view,
+    escalations: escalations.map((e) => (byId.has(e.id) ? { ...e, recentDeployments: byId.get(e.id) } : e)),
+  };
 }
 
 export function deploymentRoutes(env: RouteEnv): RouteDef[] {

@@ -1,23 +1,22 @@
-// Slack interactions: the Approve/Reject buttons of an approval request. Slack signs each request
-// with the app's signing secret; the clicking Slack user must be a configured approver.
+// Slack interactions: the Approve/Reject buttons of an approval request, and the Acknowledge
+// button of an escalation post. Slack signs each request with the app's signing secret (verified
+// before anything is read); an approver must be a configured one, an acknowledgement is made by
+// the clicking member of the workspace as an engineer.
 import type { z } from 'zod/v4';
+import { ESCALATION_ACK_ACTION } from '../../../activities/slack';
 import { roleMay } from '../../policy/rules';
 import { verifySlackSignature } from '../../security/slack-signature';
 import { actorOf } from '../../security/staff-directory';
+import { acknowledgeEscalationUpdate, type Actor } from '../../../workflows/contracts';
 import { HttpError, toHttpError } from '../errors';
 import type { Ctx, Reply, RouteDef, RouteEnv } from '../route-table';
 import * as s from '../schemas';
 import { decideApproval } from './compensation';
 
-/** An approval button click: who clicked, which button, and the approval and amount it names. */
-interface ApprovalClick {
-  slackUserId: string;
-  decision: 'approve' | 'reject';
-  button: z.infer<typeof s.approvalButtonValue>;
-}
+type Payload = z.infer<typeof s.slackInteractionPayload>;
 
-/** Verifies Slack's signature over the raw body and reads the click; 401 or 400 otherwise. */
-function approvalClickOf(env: RouteEnv, ctx: Ctx): ApprovalClick {
+/** Verifies Slack's signature over the raw body (401 otherwise), then reads the block_actions payload (400). */
+function verifiedPayload(env: RouteEnv, ctx: Ctx): Payload {
   const verdict = verifySlackSignature({
     signingSecret: env.config.compensation.slackSigningSecret,
     rawBody: ctx.rawBody ?? '',
@@ -27,18 +26,11 @@ function approvalClickOf(env: RouteEnv, ctx: Ctx): ApprovalClick {
   if (!verdict.ok || !ctx.rawBody)
     throw new HttpError(401, 'bad_signature', `Slack signature refused: ${verdict.ok ? 'no body' : verdict.reason}`);
   const form = new URLSearchParams(ctx.rawBody.toString('utf8'));
-  let payload: z.infer<typeof s.slackInteractionPayload>;
-  let button: z.infer<typeof s.approvalButtonValue>;
   try {
-    payload = s.slackInteractionPayload.parse(JSON.parse(form.get('payload') ?? ''));
-    button = s.approvalButtonValue.parse(JSON.parse(payload.actions[0].value ?? ''));
+    return s.slackInteractionPayload.parse(JSON.parse(form.get('payload') ?? ''));
   } catch {
-    throw new HttpError(400, 'bad_request', 'not an approval button interaction');
+    throw new HttpError(400, 'bad_request', 'not a Slack button interaction');
   }
-  const action = payload.actions[0].action_id;
-  if (action !== 'approval_approve' && action !== 'approval_reject')
-    throw new HttpError(400, 'bad_request', `unknown action '${action}'`);
-  return { slackUserId: payload.user.id, decision: action === 'approval_approve' ? 'approve' : 'reject', button };
 }
 
 /** A message only the clicker sees. */
@@ -46,45 +38,101 @@ const ephemeral = (text: string, extra: Record<string, unknown> = {}): Reply => 
   body: { response_type: 'ephemeral', replace_original: false, text, ...extra },
 });
 
+/** A refusal the case made (already acknowledged, no such escalation) as Slack's answer; 5xx stay errors. */
+function refusal(err: unknown, what: string): Reply {
+  const e = toHttpError(err);
+  if (e.status >= 500) throw err;
+  return ephemeral(`Not ${what}: ${e.message}`, { error: { code: e.code, message: e.message } });
+}
+
+/** Approve/Reject of an approval request: the clicking Slack user must be a configured approver. */
+async function approvalClick(env: RouteEnv, payload: Payload): Promise<Reply> {
+  const action = payload.actions[0];
+  if (action.action_id !== 'approval_approve' && action.action_id !== 'approval_reject')
+    throw new HttpError(400, 'bad_request', `unknown action '${action.action_id.slice(0, 64)}'`);
+  let button: z.infer<typeof s.approvalButtonValue>;
+  try {
+    button = s.approvalButtonValue.parse(JSON.parse(action.value ?? ''));
+  } catch {
+    throw new HttpError(400, 'bad_request', 'not an approval button interaction');
+  }
+  const decision = action.action_id === 'approval_approve' ? 'approve' : 'reject';
+  const who = env.config.compensation.slackApprovers[payload.user.id];
+  // Slack shows the text of a 200 answer to the clicker; refusals are answers, not HTTP errors.
+  if (!who || !roleMay(env.policy, who.role, 'approval.decide'))
+    return ephemeral('You are not set up as an approver (SLACK_APPROVERS).');
+  try {
+    await decideApproval(env, {
+      actor: actorOf(who),
+      approvalId: button.approvalId,
+      decision,
+      amountCents: button.amountCents,
+      via: 'slack',
+    });
+  } catch (err) {
+    return refusal(err, decision === 'approve' ? 'approved' : 'rejected');
+  }
+  return {
+    body: {
+      response_type: 'in_channel',
+      replace_original: false,
+      text: `${who.name} ${decision === 'approve' ? 'approved' : 'rejected'} ${button.approvalId}.`,
+    },
+  };
+}
+
+/**
+ * Who acknowledges: a configured Slack approver (SLACK_APPROVERS) whose role may acknowledge acts
+ * as themselves; any other member of the workspace (the signature vouches for Slack, Slack for its
+ * member) as an engineer named after their Slack name, `slack:<user id>`.
+ */
+function ackActor(env: RouteEnv, user: Payload['user']): Actor {
+  const who = env.config.compensation.slackApprovers[user.id];
+  if (who && roleMay(env.policy, who.role, 'escalation.ack')) return actorOf(who);
+  const name = (user.name ?? user.username ?? user.id).replace(/[\r\n]+/g, ' ').slice(0, 100);
+  return { id: `slack:${user.id}`, name: `${name} (Slack)`, role: 'engineer' };
+}
+
+/** The Acknowledge button of an escalation post: the same Update as POST .../ack. */
+async function acknowledgeClick(env: RouteEnv, payload: Payload): Promise<Reply> {
+  const action = payload.actions[0];
+  let button: z.infer<typeof s.escalationButtonValue>;
+  try {
+    button = s.escalationButtonValue.parse(JSON.parse(action.value ?? ''));
+  } catch {
+    throw new HttpError(400, 'bad_request', 'not an escalation Acknowledge button');
+  }
+  // One click, one Update id: Slack redelivers the same payload (same action_ts), which Temporal
+  // answers with the first Update's result instead of running it again.
+  const clickId = action.action_ts ?? payload.trigger_id;
+  if (!clickId) throw new HttpError(400, 'bad_request', 'the interaction has no action_ts');
+  const actor = ackActor(env, payload.user);
+  try {
+    await env.handleFor(button.caseId).executeUpdate(acknowledgeEscalationUpdate, {
+      args: [{ actor, escalationId: button.escalationId }],
+      updateId: `slack:${payload.user.id}:${clickId}`,
+    });
+  } catch (err) {
+    return refusal(err, 'acknowledged');
+  }
+  return ephemeral(`You acknowledged ${button.escalationId} of case ${button.caseId}: its ladder stops.`);
+}
+
 /** The Slack interaction route. */
 export function slackRoutes(env: RouteEnv): RouteDef[] {
-  const { config, policy } = env;
   return [
     {
       // Slack sends button clicks here, form-encoded, signed with the app's signing secret.
       method: 'post',
       path: '/slack/interactions',
-      summary: 'Slack Approve/Reject buttons (signed by Slack)',
+      summary: "Slack buttons (signed by Slack): an approval's Approve/Reject, an escalation's Acknowledge",
       permission: null,
       form: true,
       async handle(ctx) {
-        const { slackUserId, decision, button } = approvalClickOf(env, ctx);
-        const who = config.compensation.slackApprovers[slackUserId];
-        // Slack shows the text of a 200 answer to the clicker; refusals are answers, not HTTP errors.
-        if (!who || !roleMay(policy, who.role, 'approval.decide'))
-          return ephemeral('You are not set up as an approver (SLACK_APPROVERS).');
-        try {
-          await decideApproval(env, {
-            actor: actorOf(who),
-            approvalId: button.approvalId,
-            decision,
-            amountCents: button.amountCents,
-            via: 'slack',
-          });
-        } catch (err) {
-          const e = toHttpError(err);
-          if (e.status >= 500) throw err;
-          return ephemeral(`Not ${decision === 'approve' ? 'approved' : 'rejected'}: ${e.message}`, {
-            error: { code: e.code, message: e.message },
-          });
-        }
-        return {
-          body: {
-            response_type: 'in_channel',
-            replace_original: false,
-            text: `${who.name} ${decision === 'approve' ? 'approved' : 'rejected'} ${button.approvalId}.`,
-          },
-        };
+        const payload = verifiedPayload(env, ctx);
+        return payload.actions[0].action_id === ESCALATION_ACK_ACTION
+          ? acknowledgeClick(env, payload)
+          : approvalClick(env, payload);
       },
     },
   ];

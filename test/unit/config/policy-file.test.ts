@@ -74,6 +74,32 @@ describe('POLICY_FILE', () => {
     assert.match(refused([]), /expected a JSON object/);
   });
 
+  it("checks the escalation contacts: a rung's ackChannelId, a notice's contact and triggers", () => {
+    const withRung = (rung: Record<string, unknown>) =>
+      DEFAULT_POLICY.severities.map((s, i) => (i === 1 ? { ...s, ladder: [...s.ladder, rung] } : s));
+    assert.match(
+      refused({ severities: withRung({ via: 'slack', target: '#x', ackChannelId: 'carrier-pigeon' }) }),
+      /severities\.1\.ladder\.3\.ackChannelId: no internal channel 'carrier-pigeon'/,
+    );
+    assert.match(
+      refused({ escalationNotices: [{ contactId: 'press', triggers: ['oauth'] }] }),
+      /escalationNotices\.0\.contactId: no contact 'press'/,
+    );
+    assert.match(
+      refused({ escalationNotices: [{ contactId: 'eng-oncall', triggers: ['oauth'] }] }),
+      /escalationNotices\.0\.contactId: contact 'eng-oncall' has no e-mail address/,
+    );
+    assert.match(
+      refused({ escalationNotices: [{ contactId: 'legal', triggers: ['alien-invasion'] }] }),
+      /escalationNotices\.0\.triggers\.0: no escalation trigger 'alien-invasion'/,
+    );
+    const ok = resolvePolicy({
+      severities: withRung({ via: 'email', target: 'Ops', contactId: 'operations', ackChannelId: 'slack' }),
+      escalationNotices: [{ contactId: 'operations', triggers: ['legal-compliance'], signals: ['Refund storm'] }],
+    });
+    assert.equal(ok.escalationNotices?.[0].signals?.[0], 'Refund storm');
+  });
+
   it('names the file when it cannot be read or is not JSON', () => {
     assert.throws(
       () => loadPolicyFile(path.join(dir, 'missing.json')),

@@ -111,6 +111,16 @@ describe('signal checks', () => {
       assert.equal(checkPolicyChanged(mutate(valid, 'policy.version', long(200))), null);
     });
 
+    it("accepts a rung's optional contactId and ackChannelId (issue 12), and refuses ones that are not strings", () => {
+      const ladder = [{ via: 'slack', target: '#support-escalations', ackChannelId: 'slack' }];
+      const sev = { ...DEFAULT_POLICY.severities[1], ladder };
+      assert.equal(checkPolicyChanged({ policy: { ...planning, severities: [sev] } }), null);
+      const bad = { ...sev, ladder: [{ ...ladder[0], ackChannelId: 15 }] };
+      assert.equal(checkPolicyChanged({ policy: { ...planning, severities: [bad] } }), BAD_SEVERITIES);
+      const badContact = { ...sev, ladder: [{ ...ladder[0], contactId: ['legal'] }] };
+      assert.equal(checkPolicyChanged({ policy: { ...planning, severities: [badContact] } }), BAD_SEVERITIES);
+    });
+
     it('accepts a channel without nextReplyMinutes and one with it', () => {
       assert.equal(
         DEFAULT_POLICY.channels.some((c) => c.nextReplyMinutes === undefined),
