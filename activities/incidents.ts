@@ -12,7 +12,7 @@ import {
   type DeskIncident,
   type IncidentNoticeInput,
 } from '../workflows/contracts';
-import type { PostedSlackMessage, SlackActivitiesOptions, SlackGateway } from './slack';
+import { INCIDENT_ACK_ACTION, type PostedSlackMessage, type SlackActivitiesOptions, type SlackGateway } from './slack';
 
 /** How many cases are signalled at once. */
 export const INCIDENT_FANOUT_CONCURRENCY = 16;
@@ -79,10 +79,24 @@ export function incidentActivities(deps: {
       channel?: string;
     }): Promise<PostedSlackMessage> {
       const link = `${deps.slackOptions.caseLinkBase.replace(/\/cases$/, '')}/incidents/${input.incidentId}`;
-      return deps.slack.postMessage(
-        input.channel ?? deps.slackOptions.escalationsChannel,
-        `${escapeMrkdwn(input.text)} <${link}|${input.incidentId}>`,
-      );
+      const text = `${escapeMrkdwn(input.text)} <${link}|${input.incidentId}>`;
+      return deps.slack.postMessage(input.channel ?? deps.slackOptions.escalationsChannel, text, [
+        { type: 'section', text: { type: 'mrkdwn', text } },
+        {
+          // Clicked, Slack POSTs a signed block_actions payload to /slack/interactions, which
+          // acknowledges the incident as POST /incidents/:id/ack does (src/api/routes/slack.ts).
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: INCIDENT_ACK_ACTION,
+              style: 'danger',
+              value: JSON.stringify({ incidentId: input.incidentId }),
+              text: { type: 'plain_text', text: 'Acknowledge' },
+            },
+          ],
+        },
+      ]);
     },
 
     /** A reply in the incident's thread. */

@@ -38,6 +38,8 @@ const DEPLOYS_SHOWN = 10;
 
 /** The Acknowledge button's action id; its value is {@link EscalationButtonValue} as JSON. */
 export const ESCALATION_ACK_ACTION = 'escalation_ack';
+/** The Acknowledge button of an incident's thread; its value is `{ "incidentId" }` as JSON. */
+export const INCIDENT_ACK_ACTION = 'incident_ack';
 /** What an Acknowledge button names: the case and the escalation. */
 export interface EscalationButtonValue {
   caseId: string;

@@ -180,6 +180,8 @@ export const escalationButtonValue = z.strictObject({
   caseId: z.string().regex(/^ES-[A-Z0-9]{6,20}$/),
   escalationId: z.string().regex(/^esc-\d{1,6}$/),
 });
+/** An incident thread's Acknowledge button value. */
+export const incidentButtonValue = z.strictObject({ incidentId: z.string().regex(/^INC-[A-Z0-9]{8}$/) });
 /** An Approve/Reject button's value. */
 export const approvalButtonValue = z.strictObject({ approvalId: z.string().max(64), amountCents: cents });
 /** A Stripe event envelope (Stripe adds fields over time, so unknown ones are allowed). */

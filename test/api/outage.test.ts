@@ -15,6 +15,7 @@ import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { signPagerDutyPayload } from '../../src/security/pagerduty-signature';
+import { signSlackRequest } from '../../src/security/slack-signature';
 import type { CaseView, IncidentView } from '../../workflows/contracts';
 import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 import { eventually } from '../helpers/wait';
@@ -24,6 +25,7 @@ const LEAD = bearer('lead');
 const ENGINEER = bearer('engineer');
 const DIRECTOR = bearer('director');
 const PD_SECRET = 'test-pagerduty-webhook-secret-outage';
+const SLACK_SECRET = 'test-slack-signing-secret-outage-0123';
 
 describe('an outage: one incident, one page, one thread, one batch (dev server, Slack, PagerDuty, Stripe, SMTP)', function () {
   this.timeout(240_000);
@@ -44,6 +46,7 @@ describe('an outage: one incident, one page, one thread, one batch (dev server, 
       TEMPORAL_TASK_QUEUE: rig.taskQueue,
       PUBLIC_BASE_URL: 'http://127.0.0.1:3999',
       PAGERDUTY_WEBHOOK_SECRET: PD_SECRET,
+      SLACK_SIGNING_SECRET: SLACK_SECRET,
       INCIDENT_BURST_DETECTION: 'on',
     });
     app = createApp({ client: env.client, config, policy: DEFAULT_POLICY, log: () => undefined });
@@ -291,5 +294,45 @@ describe('an outage: one incident, one page, one thread, one batch (dev server, 
         `${id}: resolved once`,
       );
     }
+  });
+
+  it("a click on the incident thread's Acknowledge button stops its ladder, once; a forged click is 401", async () => {
+    const opened = await request(app)
+      .post('/incidents')
+      .set(ENGINEER)
+      .send({ title: 'Video sessions drop', severity: 'P1', area: { component: 'video' } })
+      .expect(201);
+    const incidentId = (opened.body as IncidentView).incidentId;
+    const post = await slack.waitFor((m) => !m.threadTs && (m.text ?? '').includes(incidentId));
+    const actions = (post.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find(
+      (b) => b.type === 'actions',
+    );
+    const ack = actions?.elements?.find((e) => e.action_id === 'incident_ack');
+    assert.ok(ack, 'the thread post has an Acknowledge button');
+    const click = (secret: string) => {
+      const payload = {
+        type: 'block_actions',
+        user: { id: 'U0ONCALL', username: 'olive' },
+        trigger_id: 'T1',
+        actions: [{ action_id: ack.action_id, value: ack.value, action_ts: '1733130000.000100' }],
+      };
+      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const ts = Math.floor(Date.now() / 1000);
+      return request(app)
+        .post('/slack/interactions')
+        .type('form')
+        .set('X-Slack-Request-Timestamp', String(ts))
+        .set('X-Slack-Signature', signSlackRequest(secret, body, ts))
+        .send(body);
+    };
+    await click('not-the-slack-secret-0123456789').expect(401);
+    assert.equal((await incidentOf(incidentId)).ladder?.acknowledged, undefined, 'a forged click changes nothing');
+    const first = await click(SLACK_SECRET).expect(200);
+    assert.match(first.body.text, /You acknowledged incident/);
+    await click(SLACK_SECRET).expect(200); // Slack redelivers the same click
+    const v = await incidentOf(incidentId);
+    assert.equal(v.ladder?.acknowledged?.by, 'olive (Slack)');
+    assert.equal(v.ladder?.acknowledged?.via, 'slack');
+    assert.equal(v.timeline.filter((t) => t.action === 'acknowledged').length, 1, 'acknowledged once');
   });
 });

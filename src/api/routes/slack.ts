@@ -3,11 +3,16 @@
 // before anything is read); an approver must be a configured one, an acknowledgement is made by
 // the clicking member of the workspace as an engineer.
 import type { z } from 'zod/v4';
-import { ESCALATION_ACK_ACTION } from '../../../activities/slack';
+import { ESCALATION_ACK_ACTION, INCIDENT_ACK_ACTION } from '../../../activities/slack';
 import { roleMay } from '../../policy/rules';
 import { verifySlackSignature } from '../../security/slack-signature';
 import { actorOf } from '../../security/staff-directory';
-import { acknowledgeEscalationUpdate, type Actor } from '../../../workflows/contracts';
+import {
+  acknowledgeEscalationUpdate,
+  acknowledgeIncidentUpdate,
+  incidentWorkflowId,
+  type Actor,
+} from '../../../workflows/contracts';
 import { HttpError, toHttpError } from '../errors';
 import type { Ctx, Reply, RouteDef, RouteEnv } from '../route-table';
 import * as s from '../schemas';
@@ -118,6 +123,30 @@ async function acknowledgeClick(env: RouteEnv, payload: Payload): Promise<Reply>
   return ephemeral(`You acknowledged ${button.escalationId} of case ${button.caseId}: its ladder stops.`);
 }
 
+/** The Acknowledge button of an incident's thread: the same Update as POST /incidents/:id/ack. */
+async function acknowledgeIncidentClick(env: RouteEnv, payload: Payload): Promise<Reply> {
+  const action = payload.actions[0];
+  let button: z.infer<typeof s.incidentButtonValue>;
+  try {
+    button = s.incidentButtonValue.parse(JSON.parse(action.value ?? ''));
+  } catch {
+    throw new HttpError(400, 'bad_request', 'not an incident Acknowledge button');
+  }
+  const clickId = action.action_ts ?? payload.trigger_id;
+  if (!clickId) throw new HttpError(400, 'bad_request', 'the interaction has no action_ts');
+  try {
+    await env.client.workflow
+      .getHandle(incidentWorkflowId(button.incidentId))
+      .executeUpdate(acknowledgeIncidentUpdate, {
+        args: [{ actor: ackActor(env, payload.user) }],
+        updateId: `slack:${payload.user.id}:${clickId}`,
+      });
+  } catch (err) {
+    return refusal(err, 'acknowledged');
+  }
+  return ephemeral(`You acknowledged incident ${button.incidentId}: its ladder stops, with every linked case's.`);
+}
+
 /** The Slack interaction route. */
 export function slackRoutes(env: RouteEnv): RouteDef[] {
   return [
@@ -125,14 +154,16 @@ export function slackRoutes(env: RouteEnv): RouteDef[] {
       // Slack sends button clicks here, form-encoded, signed with the app's signing secret.
       method: 'post',
       path: '/slack/interactions',
-      summary: "Slack buttons (signed by Slack): an approval's Approve/Reject, an escalation's Acknowledge",
+      summary:
+        "Slack buttons (signed by Slack): an approval's Approve/Reject, an escalation's or incident's Acknowledge",
       permission: null,
       form: true,
       async handle(ctx) {
         const payload = verifiedPayload(env, ctx);
-        return payload.actions[0].action_id === ESCALATION_ACK_ACTION
-          ? acknowledgeClick(env, payload)
-          : approvalClick(env, payload);
+        const id = payload.actions[0].action_id;
+        if (id === ESCALATION_ACK_ACTION) return acknowledgeClick(env, payload);
+        if (id === INCIDENT_ACK_ACTION) return acknowledgeIncidentClick(env, payload);
+        return approvalClick(env, payload);
       },
     },
   ];
