@@ -2,8 +2,7 @@
 // process is killed (SIGKILL) while the fan-out and the cases' e-mails are under way; a second
 // worker process takes over.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -18,8 +17,8 @@ import type { CaseView, IncidentView } from '../../workflows/contracts';
 import { bearer, TEST_ENV } from '../helpers/cases';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { eventually } from '../helpers/wait';
+import { spawnWorkerProcess } from '../helpers/worker-process';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const AGENT = bearer('agent');
 const ENGINEER = bearer('engineer');
 
@@ -48,23 +47,16 @@ describe('a worker process killed halfway through an incident update (dev server
   });
 
   const startWorker = (extra: Record<string, string> = {}): ChildProcess => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/worker-main.js')], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: {
-        PATH: process.env.PATH,
-        ...TEST_ENV,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        SMTP_URL: inbox.url,
-        STRIPE_API_BASE: stripe.url,
-        SLACK_BOT_TOKEN: 'xoxb-incident-crash-test',
-        SLACK_API_URL: slack.apiUrl,
-        PAGERDUTY_ROUTING_KEY: 'incident-crash-test',
-        PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
-        WORKER_METRICS_ADDRESS: '',
-        ...extra,
+    const child = spawnWorkerProcess({
+      env,
+      taskQueue,
+      peers: {
+        smtpUrl: inbox.url,
+        stripeUrl: stripe.url,
+        slackApiUrl: slack.apiUrl,
+        pagerDutyEventsUrl: pagerDuty.eventsUrl,
       },
+      extraEnv: extra,
     });
     workers.push(child);
     return child;

@@ -1,8 +1,7 @@
 // Money exactly once across a real crash: the worker process is killed (SIGKILL) while Stripe has
 // made the refund but not yet answered; a second worker process takes over the case.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -16,9 +15,9 @@ import { startStripeStandin, type StripeStandin } from '../../dev/standins/strip
 import type { CaseView } from '../../workflows/contracts';
 import { bearer, TEST_ENV } from '../helpers/cases';
 import { eventually } from '../helpers/wait';
+import { spawnWorkerProcess } from '../helpers/worker-process';
 import { createDevServerEnv, uniqueTaskQueue } from '../helpers/temporal';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const LEAD = bearer('lead');
 const MANAGER = bearer('manager');
 
@@ -47,21 +46,14 @@ describe('a worker process killed in the middle of a refund (dev server, Stripe 
   });
 
   const startWorker = (): ChildProcess => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/worker-main.js')], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: {
-        PATH: process.env.PATH,
-        ...TEST_ENV,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        SMTP_URL: inbox.url,
-        STRIPE_API_BASE: stripe.url,
-        SLACK_BOT_TOKEN: 'xoxb-crash-test',
-        SLACK_API_URL: slack.apiUrl,
-        PAGERDUTY_ROUTING_KEY: 'crash-test',
-        PAGERDUTY_EVENTS_URL: pagerDuty.eventsUrl,
-        WORKER_METRICS_ADDRESS: '',
+    const child = spawnWorkerProcess({
+      env,
+      taskQueue,
+      peers: {
+        smtpUrl: inbox.url,
+        stripeUrl: stripe.url,
+        slackApiUrl: slack.apiUrl,
+        pagerDutyEventsUrl: pagerDuty.eventsUrl,
       },
     });
     workers.push(child);

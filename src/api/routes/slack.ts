@@ -98,54 +98,61 @@ function ackActor(env: RouteEnv, user: Payload['user']): Actor {
   return { id: `slack:${user.id}`, name: `${name} (Slack)`, role: 'engineer' };
 }
 
-/** The Acknowledge button of an escalation post: the same Update as POST .../ack. */
-async function acknowledgeClick(env: RouteEnv, payload: Payload): Promise<Reply> {
+/**
+ * An Acknowledge button (an escalation's post, an incident's thread): the same Update as the API's
+ * acknowledge, by whoever `ackActor` says clicked. One click, one Update id: Slack redelivers the
+ * same payload (same action_ts), which Temporal answers with the first Update's result.
+ */
+async function ackClick<V>(
+  env: RouteEnv,
+  payload: Payload,
+  button: { schema: z.ZodType<V>; what: string },
+  acknowledge: (value: V, actor: Actor, updateId: string) => Promise<unknown>,
+  done: (value: V) => string,
+): Promise<Reply> {
   const action = payload.actions[0];
-  let button: z.infer<typeof s.escalationButtonValue>;
+  let value: V;
   try {
-    button = s.escalationButtonValue.parse(JSON.parse(action.value ?? ''));
+    value = button.schema.parse(JSON.parse(action.value ?? ''));
   } catch {
-    throw new HttpError(400, 'bad_request', 'not an escalation Acknowledge button');
+    throw new HttpError(400, 'bad_request', `not ${button.what} Acknowledge button`);
   }
-  // One click, one Update id: Slack redelivers the same payload (same action_ts), which Temporal
-  // answers with the first Update's result instead of running it again.
   const clickId = action.action_ts ?? payload.trigger_id;
   if (!clickId) throw new HttpError(400, 'bad_request', 'the interaction has no action_ts');
-  const actor = ackActor(env, payload.user);
   try {
-    await env.handleFor(button.caseId).executeUpdate(acknowledgeEscalationUpdate, {
-      args: [{ actor, escalationId: button.escalationId }],
-      updateId: `slack:${payload.user.id}:${clickId}`,
-    });
+    await acknowledge(value, ackActor(env, payload.user), `slack:${payload.user.id}:${clickId}`);
   } catch (err) {
     return refusal(err, 'acknowledged');
   }
-  return ephemeral(`You acknowledged ${button.escalationId} of case ${button.caseId}: its ladder stops.`);
+  return ephemeral(done(value));
 }
 
+/** The Acknowledge button of an escalation post: the same Update as POST .../ack. */
+const acknowledgeClick = (env: RouteEnv, payload: Payload) =>
+  ackClick(
+    env,
+    payload,
+    { schema: s.escalationButtonValue, what: 'an escalation' },
+    (b, actor, updateId) =>
+      env.handleFor(b.caseId).executeUpdate(acknowledgeEscalationUpdate, {
+        args: [{ actor, escalationId: b.escalationId }],
+        updateId,
+      }),
+    (b) => `You acknowledged ${b.escalationId} of case ${b.caseId}: its ladder stops.`,
+  );
+
 /** The Acknowledge button of an incident's thread: the same Update as POST /incidents/:id/ack. */
-async function acknowledgeIncidentClick(env: RouteEnv, payload: Payload): Promise<Reply> {
-  const action = payload.actions[0];
-  let button: z.infer<typeof s.incidentButtonValue>;
-  try {
-    button = s.incidentButtonValue.parse(JSON.parse(action.value ?? ''));
-  } catch {
-    throw new HttpError(400, 'bad_request', 'not an incident Acknowledge button');
-  }
-  const clickId = action.action_ts ?? payload.trigger_id;
-  if (!clickId) throw new HttpError(400, 'bad_request', 'the interaction has no action_ts');
-  try {
-    await env.client.workflow
-      .getHandle(incidentWorkflowId(button.incidentId))
-      .executeUpdate(acknowledgeIncidentUpdate, {
-        args: [{ actor: ackActor(env, payload.user) }],
-        updateId: `slack:${payload.user.id}:${clickId}`,
-      });
-  } catch (err) {
-    return refusal(err, 'acknowledged');
-  }
-  return ephemeral(`You acknowledged incident ${button.incidentId}: its ladder stops, with every linked case's.`);
-}
+const acknowledgeIncidentClick = (env: RouteEnv, payload: Payload) =>
+  ackClick(
+    env,
+    payload,
+    { schema: s.incidentButtonValue, what: 'an incident' },
+    (b, actor, updateId) =>
+      env.client.workflow
+        .getHandle(incidentWorkflowId(b.incidentId))
+        .executeUpdate(acknowledgeIncidentUpdate, { args: [{ actor }], updateId }),
+    (b) => `You acknowledged incident ${b.incidentId}: its ladder stops, with every linked case's.`,
+  );
 
 /** The Slack interaction route. */
 export function slackRoutes(env: RouteEnv): RouteDef[] {
