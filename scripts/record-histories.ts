@@ -29,6 +29,8 @@ import { startSmtpInbox, type SmtpInbox } from '../dev/standins/smtp-inbox';
 import { startStripeStandin, type StripeStandin } from '../dev/standins/stripe-standin';
 import { createTimeSkippingEnv } from '../dev/temporal-servers';
 import { verifySurveyToken } from '../src/security/csat-token';
+import { DEFAULT_POLICY } from '../src/policy/default-policy';
+import { incidentEscalationOf } from '../src/policy/incidents';
 import { addDays, newYork, nextWorkingFriday } from '../test/helpers/new-york';
 import { historyToJSONObject, type History } from '../test/replay/history-json';
 import {
@@ -53,7 +55,9 @@ import {
   resolveEscalationUpdate,
   resolveUpdate,
   setCategoryUpdate,
+  acknowledgeIncidentUpdate,
   addIncidentNoteUpdate,
+  incidentNoticeSignal,
   INCIDENT_WORKFLOW_TYPE,
   incidentWorkflowId,
   linkIncidentCasesUpdate,
@@ -621,6 +625,91 @@ PATHS.push({
       [0, 0],
       'the linked case had finished: nobody to tell',
     );
+    return handle;
+  },
+});
+
+// A technical case opened during a confirmed outage (intake found its known issue): its automatic
+// escalation joins the incident's ladder, the incident's acknowledgement acknowledges it, and the
+// incident's fix resolves the case with the Issue Resolved template.
+PATHS.push({
+  name: 'known-issue-joined',
+  caseId: 'ES-REPLAYJOIN',
+  input: {
+    category: 'technical',
+    subject: 'Checkout error',
+    description: 'The payment failed with an error page at checkout.',
+    knownIssue: { incidentId: 'INC-REPLAY02', title: 'Payments failing', severity: 'P0', active: true },
+  },
+  async drive(ctx, handle, input) {
+    await waitForView(handle, (v) => v.escalations?.[0]?.joined === 'INC-REPLAY02');
+    const notice = { incidentId: 'INC-REPLAY02', title: 'Payments failing', severity: 'P0' as const };
+    await handle.signal(incidentNoticeSignal, { ...notice, kind: 'acknowledged', by: 'Olive Oncall (PagerDuty)' });
+    await waitForView(handle, (v) => v.escalations?.[0]?.state === 'acknowledged');
+    await handle.signal(incidentNoticeSignal, {
+      ...notice,
+      kind: 'resolved',
+      n: 1,
+      text: 'Payments work again.',
+      actor: { id: 'lee-lead', name: 'Incident INC-REPLAY02', role: 'support_lead' },
+    });
+    await mailFor(ctx, input, 'issue_resolved');
+  },
+  check(r) {
+    const esc = r.view.escalations?.[0];
+    assert.equal(esc?.joined, 'INC-REPLAY02');
+    assert.equal(esc?.rungs.length, 0, 'the joined escalation paged nobody itself');
+    assert.match(esc?.acknowledged?.by ?? '', /Olive Oncall \(PagerDuty\) \(incident INC-REPLAY02\)/);
+    assert.ok(actions(r).includes('escalation_joined_incident'));
+    assert.ok(actions(r).includes('resolved'));
+    assert.equal(actions(r).at(-1), 'archived');
+  },
+});
+
+// An incident with its own ladder: PagerDuty, the On-call after 15 minutes, acknowledged; an update
+// and the fix with the outage compensation (its one linked case had finished: nobody to tell).
+PATHS.push({
+  name: 'incident-ladder-acknowledged',
+  caseId: 'ES-REPLAYINC2',
+  drive: async () => undefined,
+  check: () => undefined,
+  async run(ctx) {
+    const escalation = incidentEscalationOf(DEFAULT_POLICY, 'P0', {
+      channel: '#support-escalations',
+      publicBaseUrl: 'http://127.0.0.1:3999',
+    })!;
+    const handle = await ctx.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      workflowId: incidentWorkflowId('INC-REPLAY03'),
+      taskQueue: TASK_QUEUE,
+      args: [
+        {
+          incidentId: 'INC-REPLAY03',
+          title: 'Checkout failing',
+          severity: 'P0',
+          area: { category: 'payment', component: 'payments' },
+          openedBy: engineer,
+          escalation,
+        } satisfies IncidentInput,
+      ],
+    });
+    await ctx.pagerDuty.waitFor((e) => e.dedupKey === 'incident-INC-REPLAY03:rung-1');
+    await handle.executeUpdate(linkIncidentCasesUpdate, { args: [{ actor: engineer, link: ['ES-REPLAYINC2'] }] });
+    await ctx.env.sleep('16 minutes');
+    await ctx.pagerDuty.waitFor((e) => e.dedupKey === 'incident-INC-REPLAY03:rung-2');
+    await handle.executeUpdate(acknowledgeIncidentUpdate, { args: [{ actor: engineer }] });
+    await handle.executeUpdate(postIncidentUpdateUpdate, {
+      args: [{ actor: engineer, text: 'We are switching to the backup processor.', status: 'identified' }],
+    });
+    await handle.executeUpdate(resolveIncidentUpdate, {
+      args: [{ actor: engineer, fix: 'Payments work again.', compensate: 'service_outage' }],
+    });
+    const view = (await handle.result()) as IncidentView;
+    assert.equal(view.status, 'resolved');
+    assert.deepEqual(
+      view.ladder?.rungs.map((r) => r.target),
+      ['PagerDuty', 'On-call'],
+    );
+    assert.equal(view.ladder?.acknowledged?.by, 'Erin Engineer');
     return handle;
   },
 });
