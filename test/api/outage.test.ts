@@ -297,6 +297,20 @@ describe('an outage: one incident, one page, one thread, one batch (dev server, 
   });
 
   it("a click on the incident thread's Acknowledge button stops its ladder, once; a forged click is 401", async () => {
+    // A case about frozen video, opened before anyone knew: the incident is proposed to it.
+    const before = await request(app)
+      .post('/cases')
+      .set(AGENT)
+      .send({
+        channel: 'chat',
+        category: 'technical',
+        customer: { name: 'Early Bird', email: 'early@example.com' },
+        subject: 'Lesson problem',
+        description: 'The video is frozen in my lesson.',
+      })
+      .expect(201);
+    const earlyId = (before.body as CaseView).caseId;
+    assert.equal((before.body as CaseView).incidents, undefined, 'no known issue yet');
     const opened = await request(app)
       .post('/incidents')
       .set(ENGINEER)
@@ -334,5 +348,26 @@ describe('an outage: one incident, one page, one thread, one batch (dev server, 
     assert.equal(v.ladder?.acknowledged?.by, 'olive (Slack)');
     assert.equal(v.ladder?.acknowledged?.via, 'slack');
     assert.equal(v.timeline.filter((t) => t.action === 'acknowledged').length, 1, 'acknowledged once');
+
+    // "Check for known issues" completed itself on the earlier case, proposing the link; the agent links.
+    const proposed = await eventually(async () => {
+      const c = await view(earlyId);
+      return c.incidentProposals?.length ? c : undefined;
+    }, 'the incident proposed to the earlier case');
+    assert.equal(proposed.incidentProposals![0].incidentId, incidentId);
+    const step = proposed.checklist.find((s) => s.id === 'check-known-issues');
+    assert.equal(step?.state, 'completed');
+    assert.match(step?.note ?? '', new RegExp(`Open incident ${incidentId}.*matches`));
+    await request(app)
+      .post(`/incidents/${incidentId}/cases`)
+      .set(AGENT)
+      .send({ link: [earlyId] })
+      .expect(200);
+    const linked = await eventually(async () => {
+      const c = await view(earlyId);
+      return c.incidents?.length ? c : undefined;
+    }, 'the earlier case linked');
+    assert.equal(linked.incidents![0].incidentId, incidentId);
+    assert.deepEqual(linked.incidentProposals, [], 'the proposal is taken');
   });
 });
