@@ -370,4 +370,45 @@ describe('an outage: one incident, one page, one thread, one batch (dev server, 
     assert.equal(linked.incidents![0].incidentId, incidentId);
     assert.deepEqual(linked.incidentProposals, [], 'the proposal is taken');
   });
+
+  it('a support lead dismisses a suspected incident: its cases are unlinked, and it leaves the known issues', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await request(app)
+        .post('/cases')
+        .set(AGENT)
+        .send({
+          channel: 'email',
+          customer: { name: `Login ${i}`, email: `login${i}@example.com` },
+          subject: 'Login broken',
+          description: `Login error on the app (try ${i}).`,
+        })
+        .expect(201);
+      ids.push((res.body as CaseView).caseId);
+    }
+    const suspected = await eventually(async () => {
+      const res = await request(app).get('/incidents?status=open').set(AGENT).expect(200);
+      return (res.body.incidents as { incidentId: string; status: string; component?: string }[]).find(
+        (i) => i.component === 'login',
+      );
+    }, 'a suspected login incident');
+    assert.equal(suspected.status, 'suspected');
+    await eventually(async () => ((await view(ids[0])).incidents?.length ? true : undefined), 'the cases linked');
+    await request(app)
+      .post(`/incidents/${suspected.incidentId}/status`)
+      .set(LEAD)
+      .send({ status: 'dismissed', note: 'a browser extension, not an outage' })
+      .expect(200);
+    await eventually(
+      async () => ((await Promise.all(ids.map(view))).every((c) => !c.incidents?.length) ? true : undefined),
+      'every case unlinked',
+    );
+    const open = await request(app).get('/incidents?status=open').set(AGENT).expect(200);
+    assert.ok(!(open.body.incidents as { incidentId: string }[]).some((i) => i.incidentId === suspected.incidentId));
+    assert.equal(
+      pagerDuty.events.filter((e) => e.dedupKey.includes(suspected.incidentId)).length,
+      0,
+      'a dismissed suspicion paged nobody',
+    );
+  });
 });

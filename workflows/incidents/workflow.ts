@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Actor } from '../case/state';
+import { SYSTEM } from '../case/context';
 import { actionKeyQuery, CaseCategoryAttr, inputFingerprint } from '../case/contract';
 import {
   acknowledgeIncidentUpdate,
@@ -189,11 +190,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
         text: `${rung.target},\n\n${headline()} needs an engineer.${waited}\n\nArea: ${[view.area.category, view.area.component].filter(Boolean).join(' / ')}\nLinked cases: ${view.linkedCases.length}\n\n${ackHint()}\n`,
       });
     reply(`Rung ${k}: ${rung.via} ${rung.target} (${cases}).${waited} ${ackHint()}`);
-    record(
-      { id: 'system', name: 'Support Orchestrator', role: 'system' },
-      'ladder_rung',
-      `rung ${k}: ${rung.via} ${rung.target}`,
-    );
+    record(SYSTEM, 'ladder_rung', `rung ${k}: ${rung.via} ${rung.target}`);
   };
   const startLadder = () => {
     if (!v2 || !escalation || view.ladder) return;
@@ -270,6 +267,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
             ? `Dismissed by ${actor.name}${note ? `: ${note}` : ''}`
             : `Confirmed at ${view.severity} by ${actor.name}`,
         );
+        if (status === 'dismissed' && view.linkedCases.length)
+          // Not an incident after all: its cases are theirs alone again.
+          outbox.push({
+            notice: { incidentId: input.incidentId, title: view.title, kind: 'unlinked' },
+            caseIds: [...view.linkedCases],
+          });
         if (status !== 'dismissed') {
           startLadder();
           if (view.linkedCases.length)
@@ -555,7 +558,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
         if (rung) rung.state = 'failed';
       }
       record(
-        { id: 'system', name: 'Support Orchestrator', role: 'system' },
+        SYSTEM,
         'notification_failed',
         `${job.kind}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
       );
