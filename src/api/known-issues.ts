@@ -17,6 +17,8 @@ import {
   type CaseInput,
 } from '../../workflows/contracts';
 
+/** How long the known-issues list is reused between intakes. */
+const LIST_TTL_MS = 1_000;
 /** At most this many open incidents are matched against. */
 const LIST_MAX = 200;
 
@@ -31,8 +33,18 @@ export function knownIssues(
   taskQueue: string,
   opts: { burstDetection: boolean } = { burstDetection: true },
 ) {
-  /** The open incidents, from visibility (no worker needed); asked fresh, so a confirmation counts at once. */
-  const openIncidents = async (): Promise<OpenIncident[]> => {
+  // The list is reused for a second (an outage's cases arrive by the dozen); this process's own
+  // incident changes drop it at once, so a confirmation made here counts for the next case.
+  let cached: { atMs: number; list: Promise<OpenIncident[]> } | undefined;
+  const openIncidents = (): Promise<OpenIncident[]> => {
+    if (cached && Date.now() - cached.atMs < LIST_TTL_MS) return cached.list;
+    const list = fetchOpenIncidents();
+    cached = { atMs: Date.now(), list };
+    list.catch(() => (cached = undefined));
+    return list;
+  };
+  /** The open incidents, from visibility (no worker needed). */
+  const fetchOpenIncidents = async (): Promise<OpenIncident[]> => {
     const query = `WorkflowType = '${INCIDENT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND IncidentStatus IN (${OPEN_INCIDENT_STATUSES.map((s) => `'${s}'`).join(', ')})`;
     const out: OpenIncident[] = [];
     for await (const wf of client.workflow.list({ query, pageSize: LIST_MAX })) {
@@ -52,6 +64,10 @@ export function knownIssues(
   };
 
   return {
+    /** Forgets the list: an incident changed through this process. */
+    changed(): void {
+      cached = undefined;
+    },
     /**
      * The case's input with its known issue, and the report for the desk; unchanged (and no report)
      * for a case that could not be part of an outage. A failing lookup opens the case unlinked.

@@ -87,6 +87,7 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
           callerId: ctx.caller!.id,
           key: idempotencyKeyOf(ctx),
         });
+        env.knownIssues.changed();
         return { body: result, headers };
       } catch (err) {
         // A resolved incident's workflow has finished once its customers were told.
@@ -141,6 +142,7 @@ export function incidentRoutes(env: RouteEnv): RouteDef[] {
             return { status: 200, body: await viewOf(incidentId), headers: REPLAYED };
           throw err;
         }
+        env.knownIssues.changed();
         if (body.cases?.length)
           await handle.executeUpdate(linkIncidentCasesUpdate, {
             args: [{ actor: ctx.caller!, link: body.cases }],
