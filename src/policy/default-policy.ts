@@ -586,5 +586,5 @@ export const DEFAULT_POLICY: SupportPolicy = {
   // the seed's "Repeated complaints": P3.
   sla: { warnBeforePercent: 20, reopenEscalationSeverity: 'P3', noticeContactId: 'support-lead' },
   // The seed's weekly report goes to the Support Lead; business time is the support team's hours.
-  reporting: { contactId: 'support-lead', businessCalendarId: 'business-hours' },
+  reporting: { contactId: 'support-lead', businessCalendarId: 'business-hours', caseMarks: true },
 };

@@ -223,7 +223,16 @@ export interface SupportPolicy {
     noticeContactId?: string;
   };
   /** Who gets the weekly report, and the calendar business-time figures count in. */
-  reporting?: { contactId: string; businessCalendarId: string };
+  reporting?: {
+    contactId: string;
+    businessCalendarId: string;
+    /**
+     * Cases opened under a policy with this set publish CaseMarks and the minute figures as they
+     * run (workflows/metrics/handlers.ts). Pinned in each case's input, so a case opened before it
+     * existed replays as it ran, and no patch marker is added to every case's history.
+     */
+    caseMarks?: boolean;
+  };
 }
 
 /** When an unanswered approval request is reminded, moved to the next tier and expired, in minutes after the request. */
