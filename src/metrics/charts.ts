@@ -69,24 +69,32 @@ export function chartSpecs(report: WeeklyReport): { name: string; title: string;
         ...BASE,
         title: `First response (a person's first answer) against the ${frLimitH}-hour target`,
         data: {
-          values: f.firstResponse.histogram.map((h, i) => ({
-            ...h,
-            order: i,
-            within: h.upToMinutes !== null && h.upToMinutes <= frLimitH * 60 ? 'within 4 h' : 'over 4 h',
-          })),
+          values: f.firstResponse.histogram.map((h, i, all) => {
+            const lo = i === 0 ? 0 : (all[i - 1].upToMinutes ?? 0) / 60;
+            const hi = h.upToMinutes === null ? 48 : h.upToMinutes / 60;
+            return { lo, hi, cases: h.cases, within: hi <= frLimitH ? 'within 4 h' : 'over 4 h' };
+          }),
         },
         layer: [
           {
-            mark: { type: 'bar' },
+            mark: { type: 'rect', stroke: 'white' },
             encoding: {
               x: {
-                field: 'bucket',
-                type: 'ordinal',
-                sort: f.firstResponse.histogram.map((h) => h.bucket),
-                title: null,
-                axis: { labelAngle: 0 },
+                field: 'lo',
+                type: 'quantitative',
+                title: 'hours to first response (last bar: over 24 h)',
+                scale: { type: 'symlog', constant: 0.25, domain: [0, 48] },
+                axis: { values: [0, 0.25, 0.5, 1, 2, 4, 8, 24, 48], format: '~g' },
               },
-              y: { field: 'cases', type: 'quantitative', title: 'cases', axis: { tickMinStep: 1 } },
+              x2: { field: 'hi' },
+              y: {
+                field: 'cases',
+                type: 'quantitative',
+                title: 'cases',
+                scale: { zero: true },
+                axis: { tickMinStep: 1 },
+              },
+              y2: { datum: 0 },
               color: {
                 field: 'within',
                 type: 'nominal',
@@ -96,9 +104,17 @@ export function chartSpecs(report: WeeklyReport): { name: string; title: string;
             },
           },
           {
-            data: { values: [{ bucket: '120-240 min' }] },
-            mark: { type: 'rule', color: '#333', strokeDash: [4, 3], strokeWidth: 2, xOffset: 22 },
-            encoding: { x: { field: 'bucket', type: 'ordinal' } },
+            data: { values: [{ at: frLimitH, label: '4-hour target' }] },
+            layer: [
+              {
+                mark: { type: 'rule', color: '#333', strokeDash: [4, 3], strokeWidth: 2 },
+                encoding: { x: { field: 'at', type: 'quantitative' } },
+              },
+              {
+                mark: { type: 'text', align: 'left', dx: 4, dy: -90, color: '#333' },
+                encoding: { x: { field: 'at', type: 'quantitative' }, text: { field: 'label' } },
+              },
+            ],
           },
         ],
       } as TopLevelSpec,

@@ -59,6 +59,8 @@ export function installFacts(ctx: CaseContext): void {
         v.severity,
         (v.escalations ?? []).length,
         (v.compensations ?? []).length,
+        // Flips when CaseBreached does.
+        (ctx.viewNow().sla?.breaches ?? 0) > 0,
       ]);
       if (trigger !== lastTrigger || !current) {
         lastTrigger = trigger;
