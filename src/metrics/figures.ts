@@ -4,6 +4,7 @@
 // lists cases, so a report over 100,000 cases costs a few hundred counts.
 import { nextOpening, type BusinessCalendar } from '../policy/calendar';
 import { CATEGORIES, CHANNELS, type SupportPolicy } from '../policy/types';
+import type { EscalationFact } from './summary';
 
 /** Cases matching all the given conditions (absent: any). Ranges are [from, to) in ms. */
 export interface CaseFilter {
@@ -413,4 +414,21 @@ export async function periodFigures(
 /** Marks every marked case carries one of (its playbook marks): "published marks at all". */
 export function markUniverse(policy: SupportPolicy): string[] {
   return [...policy.commonIssues.map((i) => `pb:${i.id}`), 'pb:none'];
+}
+
+/** One line of the top issues. */
+export interface TopIssue {
+  issue: string;
+  /** The playbook's id, or the category of cases that matched none. */
+  key: string;
+  kind: 'playbook' | 'category' | 'unclassified';
+  cases: number;
+  /** For a category: the most common vocabulary words of its subjects (over the first `wordsOver` cases). */
+  words?: string[];
+  wordsOver?: number;
+}
+
+/** One escalation in the weekly summary. */
+export interface EscalationLine extends EscalationFact {
+  caseId: string;
 }

@@ -4,18 +4,9 @@
 import { businessTimeBetween } from '../policy/calendar';
 import type { SupportPolicy } from '../policy/types';
 import type { CaseView } from '../../workflows/contracts';
+import type { MetricsState as MetricsLatch } from '../../workflows/metrics/state';
 
-/** Facts a case latches as they happen (carried across continue-as-new; the trail may be archived). */
-export interface MetricsLatch {
-  /** The first reply or verification request by a person. */
-  firstHumanResponseAtMs?: number;
-  /** The automatic in-app answer went out. */
-  selfService?: boolean;
-  /** The first time the case was resolved (a reopen does not move it). */
-  firstResolvedAtMs?: number;
-  /** Words of the subject line that are in the policy's vocabulary (never anything else: no personal data). */
-  words?: string[];
-}
+export type { MetricsLatch };
 
 /** What the case publishes: CaseMarks, CaseResolvedAt and the three minute figures. */
 export interface PublishedMetrics {

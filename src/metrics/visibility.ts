@@ -9,7 +9,16 @@ import {
   type CaseView,
 } from '../../workflows/contracts';
 import { CASE_STATUSES, CATEGORIES, CHANNELS, type SupportPolicy } from '../policy/types';
-import { COUNTED_ESCALATIONS, markUniverse, type CaseCounter, type CaseFilter } from './figures';
+import {
+  COUNTED_ESCALATIONS,
+  markUniverse,
+  type CaseCounter,
+  type CaseFilter,
+  type EscalationLine,
+  type TopIssue,
+} from './figures';
+
+export type { EscalationLine, TopIssue };
 import type { CaseFacts, EscalationFact } from './summary';
 
 const CASE_TYPE = `WorkflowType = 'supportCaseWorkflow'`;
@@ -84,18 +93,6 @@ export async function closedCaseFacts(client: Client, from: Date, to: Date): Pro
     if (typeof raw === 'string') facts.push(JSON.parse(raw) as CaseFacts);
   }
   return facts;
-}
-
-/** One line of the top issues. */
-export interface TopIssue {
-  issue: string;
-  /** The playbook's id, or the category of cases that matched none. */
-  key: string;
-  kind: 'playbook' | 'category' | 'unclassified';
-  cases: number;
-  /** For a category: the most common vocabulary words of its subjects (over the first `wordsOver` cases). */
-  words?: string[];
-  wordsOver?: number;
 }
 
 /** How many unmatched cases are read for their subject words at most (one page). */
@@ -173,11 +170,6 @@ export async function topIssues(
   return [...playbooks.filter((p) => p.cases > 0), ...byCategory, ...unclassified].sort(
     (a, b) => b.cases - a.cases || a.issue.localeCompare(b.issue),
   );
-}
-
-/** One escalation in the weekly summary. */
-export interface EscalationLine extends EscalationFact {
-  caseId: string;
 }
 
 /** How many escalated cases the summary lists at most (the counts cover them all). */

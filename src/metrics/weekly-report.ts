@@ -3,9 +3,8 @@
 // GET /reports/weekly build the same report from the same facts.
 import { nextOpening, type BusinessCalendar } from '../policy/calendar';
 import type { SupportPolicy } from '../policy/types';
-import type { PeriodFigures } from './figures';
+import type { EscalationLine, PeriodFigures, TopIssue } from './figures';
 import { summarize, type CaseFacts, type MetricsSummary } from './summary';
-import type { EscalationLine, TopIssue } from './visibility';
 
 const DAY = 86_400_000;
 
