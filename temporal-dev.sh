@@ -26,7 +26,8 @@ SEARCH_ATTRIBUTES=(
   # SLA clocks and escalation
   CaseSeverity=Keyword CaseNextDeadline=Datetime CaseBreached=Bool CaseEscalationLevel=Int
   # metrics
-  CaseClosedAt=Datetime CaseFacts=Text
+  CaseClosedAt=Datetime CaseFacts=Text CaseMarks=KeywordList CaseResolvedAt=Datetime
+  CaseFirstResponseMins=Double CaseResolutionMins=Double CaseFinalResolutionMins=Double
   # incidents
   IncidentStatus=Keyword
 )

@@ -9,6 +9,8 @@ export interface Mailer {
     html: string;
     messageId: string;
     headers: Record<string, string>;
+    /** Inline images (the weekly report's charts), referenced from the HTML as cid:<cid>. */
+    attachments?: { filename: string; content: Buffer; contentType: string; cid: string }[];
   }): Promise<{ messageId: string }>;
 }
 

@@ -54,7 +54,7 @@ export function createActivities(deps: ActivityDeps) {
       approvalSigningSecret: deps.approvalSigningSecret,
       caseLinkBase: deps.slackOptions.caseLinkBase,
     }),
-    ...reportActivities({ temporal: deps.temporal }),
+    ...reportActivities({ temporal: deps.temporal, mailer: deps.mailer, slack: deps.slack }),
     ...incidentActivities({ temporal: deps.temporal, slack: deps.slack, slackOptions: deps.slackOptions }),
     ...archiveActivities({ archive: deps.archive }),
   };

@@ -16,6 +16,14 @@ export interface SlackGateway {
   ): Promise<{ ts: string; channel: string }>;
   /** The workspace member with this e-mail, or null when there is none. */
   userIdByEmail(email: string): Promise<string | null>;
+  /** Shares a file in a channel with a comment (files.uploadV2: getUploadURLExternal, upload, completeUploadExternal). */
+  uploadFile?(input: {
+    channel: string;
+    filename: string;
+    title: string;
+    bytes: Buffer;
+    comment?: string;
+  }): Promise<{ fileId: string }>;
 }
 
 /** Where escalations go and how a case is linked from Slack. */

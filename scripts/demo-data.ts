@@ -5,9 +5,12 @@
 //   node dist/scripts/demo-data.js            (API_URL, TEMPORAL_ADDRESS override the defaults)
 // It opens cases through the API as agents would, waits for the P1's engineering clock to breach,
 // and runs the saved queries against Temporal visibility.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { EncryptionCodec, parseEncryptionKeys } from '../src/codec/encryption-codec';
+import type { WeeklyReport } from '../src/metrics/weekly-report';
+import { WEEKLY_REPORT_SCHEDULE_ID, WEEKLY_REPORT_WORKFLOW_TYPE } from '../workflows/contracts';
 
 const API = process.env.API_URL ?? 'http://localhost:3000';
 const AGENT = { Authorization: 'Bearer demo-agent', 'Content-Type': 'application/json' };
@@ -39,33 +42,54 @@ async function paymentLooked(caseId: string): Promise<void> {
   for (let i = 0; i < 50 && !(await call('GET', `/cases/${caseId}`)).payment; i++)
     await new Promise((r) => setTimeout(r, 200));
 }
-/** The customer clicks the survey link of the local inbox (npm start's e-mail stand-in, .data/inbox). */
+/**
+ * The customer clicks the survey link of the local inbox (npm start's e-mail stand-in, .data/inbox).
+ * It waits for the case's own survey e-mail (X-Case-Id, X-Template-Id csat_survey), and the mail can
+ * land before the case has recorded it as sent (the activity's answer is still on its way), so a
+ * 409 is asked again until the case takes the rating.
+ */
 async function rate(caseId: string, rating: number): Promise<void> {
   const dir = path.resolve(process.env.DATA_DIR ?? '.data', 'inbox');
-  for (let i = 0; i < 50; i++) {
+  let link: string | undefined;
+  for (let i = 0; i < 300 && !link; i++) {
     for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : []) {
-      const mail = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { subject: string; text: string };
-      const link = mail.subject.includes(caseId) ? /(http\S+\/csat\/[A-Za-z0-9_.-]+)/.exec(mail.text)?.[1] : undefined;
-      if (link) {
-        await fetch(link, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ rating }),
-        });
-        return;
-      }
+      const mail = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as {
+        text: string;
+        headers: Record<string, string>;
+      };
+      if (mail.headers['x-case-id'] === caseId && mail.headers['x-template-id'] === 'csat_survey')
+        link = /(http\S+\/csat\/[A-Za-z0-9_.-]+)/.exec(mail.text)?.[1];
     }
+    if (!link) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!link)
+    throw new Error(
+      `no survey e-mail for ${caseId} in ${dir}: is npm start running with CSAT_SURVEY_DELAY_MINUTES=0 or the demo policy?`,
+    );
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(link, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rating }),
+    });
+    if (res.ok) return;
+    if (res.status !== 409) throw new Error(`rating ${caseId}: ${res.status} ${await res.text()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  console.warn(
-    `no survey e-mail for ${caseId} in ${dir}: is npm start running with CSAT_SURVEY_DELAY_MINUTES=0 or the demo policy?`,
-  );
+  throw new Error(`rating ${caseId}: the case never took the rating`);
 }
 const customer = (name: string, email: string, stripeCustomerId?: string) => ({
   name,
   email,
   ...(stripeCustomerId ? { stripeCustomerId } : {}),
 });
+const template = {
+  affectedUsers: 'one school, about 40 students',
+  issue: 'The problem happens for every account we tried.',
+  stepsToReproduce: ['Sign in', 'Open a lesson', 'See the error'],
+  userImpact: 'Lessons cannot go ahead',
+  whatTried: 'Another browser, a password reset',
+};
 const resolveBody = {
   actionTaken: 'fixed the problem',
   expectedResult: 'everything works again',
@@ -95,6 +119,45 @@ async function main() {
     console.log('demo cases exist already; running the saved queries');
   }
   await runSavedQueries();
+  await printFigures();
+}
+
+/** The live figures and this week's report, as a support lead reads them; `--chart <file>` keeps one chart. */
+async function printFigures() {
+  const live = await call('GET', '/metrics/live');
+  console.log(`\nGET /metrics/live\n${JSON.stringify(live, null, 1).replace(/\n\s*/g, ' ')}`);
+  const { isoWeekOf } = await import('../src/metrics/weekly-report');
+  const week = isoWeekOf(Date.now(), 'America/New_York');
+  // Run the Schedule's own action for this week, so the report e-mail and the Slack upload happen now.
+  // npm start seals payloads (the Schedule's arguments too) with the key it keeps in .data.
+  const keysFile = path.resolve(process.env.DATA_DIR ?? '.data', 'encryption-keys.json');
+  const keys = process.env.ENCRYPTION_KEYS ?? (existsSync(keysFile) ? readFileSync(keysFile, 'utf8') : undefined);
+  const client = new Client({
+    connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' }),
+    ...(keys && process.env.ENCRYPTION !== 'off'
+      ? { dataConverter: { payloadCodecs: [new EncryptionCodec(parseEncryptionKeys(keys))] } }
+      : {}),
+  });
+  const schedule = await client.schedule.getHandle(WEEKLY_REPORT_SCHEDULE_ID).describe();
+  const action = schedule.action as { args?: unknown[]; taskQueue: string };
+  const report = (await client.workflow.execute(WEEKLY_REPORT_WORKFLOW_TYPE, {
+    workflowId: `weekly-support-report-demo-${week}-${Date.now()}`,
+    taskQueue: action.taskQueue,
+    args: [{ ...(action.args?.[0] as object), week }],
+  })) as WeeklyReport;
+  await client.connection.close();
+  console.log(`\nweeklyReportWorkflow ${week} (the same as GET /reports/weekly?week=${week})\n${report.text}`);
+  const at = process.argv.indexOf('--chart');
+  if (at > 0 && process.argv[at + 1]) {
+    const { renderReportCharts } = await import('../src/metrics/charts');
+    const charts = await renderReportCharts(report);
+    const base = process.argv[at + 1].replace(/\.png$/, '');
+    for (const c of charts) writeFileSync(`${base}-${c.name}.png`, c.png);
+    console.log(`\ncharts: ${charts.map((c) => `${base}-${c.name}.png`).join(', ')}`);
+  }
+  console.log(
+    '\nThe weekly report e-mail with its charts inline: the newest mail in .data/inbox (npm run -s inbox; the .eml opens in any mail client).',
+  );
 }
 
 async function seed() {
@@ -143,22 +206,58 @@ async function seed() {
     description: 'My booking confirmation came an hour late.',
   });
   await call('POST', `/cases/${small}/compensation`, { guideline: 'minor_inconvenience', creditCents: 800 });
-  for (const [key, subject, description, rating] of [
-    ['done-1', 'Cannot log in', "I can't log in.", 5],
-    ['done-2', 'My payment failed', 'My payment failed at checkout.', 3],
-  ] as const) {
+  // Worked to a rating: every channel, a playbook or none, a reopen, a P0, a P3 and the automatic Technical escalation.
+  const worked = [
+    ['done-1', 'email', 'Cannot log in', "I can't log in.", 5],
+    ['done-2', 'email', 'My payment failed', 'My payment failed at checkout.', 3],
+    ['done-3', 'chat', 'Password reset not working', 'The password reset e-mail never arrives.', 5],
+    ['done-4', 'in_app', 'Session not started', 'My session has not started.', 4],
+    ['done-5', 'email', 'Question about my invoice', 'Where do I find the invoice for my subscription?', 4],
+    ['done-6', 'email', 'App crash on lesson start', 'The app shows an error and crashes when a lesson starts.', 2],
+    ['done-7', 'chat', 'Booking shows the wrong time', 'My booking shows the wrong time zone.', 5],
+  ] as const;
+  const ids: string[] = [];
+  for (const [key, channel, subject, description, rating] of worked) {
     const id = await open(key, {
-      channel: 'email',
+      channel,
       customer: customer('Ada Lovelace', 'ada@example.com'),
       subject,
       description,
     });
+    ids.push(id);
     await call('POST', `/cases/${id}/reply`, { message: 'Looking into it now.' });
+    if (key === 'done-6')
+      await call('POST', `/cases/${id}/escalate`, { ...template, severity: 'P3', title: 'Video freezes' });
     await call('POST', `/cases/${id}/resolve`, resolveBody);
-    await rate(id, rating);
+    if (key === 'done-2') {
+      // Reopened by the customer's reply: resolved again, then rated.
+      await rate(id, 1);
+      await call('POST', `/cases/${id}/reopen`, { reason: 'the payment failed again' }).catch(() => undefined);
+    }
   }
+  for (const [k, [key, , , , rating]] of worked.entries()) {
+    if (key === 'done-2') {
+      await call('POST', `/cases/${ids[k]}/resolve`, resolveBody).catch(() => undefined);
+      continue;
+    }
+    await rate(ids[k], rating);
+  }
+  const p0 = await open('p0', {
+    channel: 'email',
+    customer: customer('Katherine Johnson', 'katherine@example.com'),
+    subject: 'Payments failing for everyone',
+    description: 'Every payment fails at checkout, the whole platform.',
+  });
+  await call('POST', `/cases/${p0}/escalate`, { ...template, severity: 'P0', title: 'Checkout down' });
+  const waiting = await open('verify', {
+    channel: 'email',
+    customer: customer('Alan Turing', 'alan@example.com'),
+    subject: 'Account locked',
+    description: 'My account is locked after too many attempts.',
+  });
+  await call('POST', `/cases/${waiting}/verification-request`, {});
   console.log(
-    `opened: chat ${chat1}, chat ${chat2}, P1 ${p1}, approval ${refund}, minor ${small}, and two resolved and rated cases`,
+    `opened: chat ${chat1}, chat ${chat2}, P1 ${p1}, P0 ${p0}, approval ${refund}, minor ${small}, waiting on the customer ${waiting}, and ${worked.length} cases worked to a rating (one reopened)`,
   );
 }
 

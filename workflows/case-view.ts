@@ -7,6 +7,7 @@ import type { CompensationSlice } from './compensation/state';
 import type { ConversationSlice, ConversationState } from './conversation/state';
 import type { IncidentCaseSlice } from './incidents/state';
 import type { EscalationSettings, EscalationSlice, EscalationState } from './escalation/state';
+import type { MetricsState } from './metrics/state';
 
 /** The case as agents, tests and the Web UI see it. */
 export interface CaseView
@@ -21,4 +22,5 @@ export interface CaseState extends CoreState {
   sla?: SlaState;
   escalation?: EscalationState;
   conversation?: ConversationState;
+  metrics?: MetricsState;
 }

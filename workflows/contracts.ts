@@ -5,7 +5,7 @@ import { CASE_SEARCH_ATTRIBUTES, CaseFailure } from './case/contract';
 import { CaseBreachedAttr, CaseNextDeadlineAttr } from './clocks/contract';
 import { COMPENSATION_SEARCH_ATTRIBUTES, CompensationFailure } from './compensation/contract';
 import { CaseEscalationLevelAttr, CaseSeverityAttr } from './escalation/contract';
-import { CaseClosedAtAttr, CaseFactsAttr } from './metrics/contract';
+import { METRICS_SEARCH_ATTRIBUTES } from './metrics/contract';
 import { INCIDENT_SEARCH_ATTRIBUTES, IncidentFailure } from './incidents/contract';
 
 export * from './case-view';
@@ -35,8 +35,7 @@ export const SEARCH_ATTRIBUTES = [
   CaseNextDeadlineAttr,
   CaseBreachedAttr,
   CaseEscalationLevelAttr,
-  CaseClosedAtAttr,
-  CaseFactsAttr,
+  ...METRICS_SEARCH_ATTRIBUTES,
   ...INCIDENT_SEARCH_ATTRIBUTES,
 ];
 

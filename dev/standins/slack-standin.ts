@@ -26,12 +26,28 @@ export interface SlackApiCall {
   receivedAt: number;
 }
 
+/** A file shared through files.getUploadURLExternal, the upload and files.completeUploadExternal. */
+export interface SlackFile {
+  id: string;
+  filename: string;
+  title?: string;
+  /** Where it was shared (channel_id of completeUploadExternal); absent while only uploaded. */
+  channel?: string;
+  initialComment?: string;
+  bytes: Buffer;
+  receivedAt: number;
+}
+
 /** A running Slack Web API stand-in; `messages` holds accepted messages in arrival order. */
 export interface SlackStandin {
   apiUrl: string;
   port: number;
   messages: SlackMessage[];
   calls: SlackApiCall[];
+  /** Files shared to a channel (uploaded and completed), in order. */
+  files: SlackFile[];
+  /** Resolves with the first shared file that matches. */
+  waitForFile(pred: (f: SlackFile) => boolean, timeoutMs?: number): Promise<SlackFile>;
   waitFor(pred: (m: SlackMessage) => boolean, timeoutMs?: number): Promise<SlackMessage>;
   clear(): void;
   close(): Promise<void>;
@@ -77,6 +93,12 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
   // Kept apart from `messages` so clear() (an assertion reset) doesn't make a peer's later chat.update fail.
   const posted = new Map<string, SlackMessage>();
   const waiters = new Set<Waiter>();
+  // Uploads: getUploadURLExternal reserves an id, the client POSTs the bytes to its upload URL,
+  // completeUploadExternal shares it (as Slack's files.uploadV2 does, in three calls).
+  const uploads = new Map<string, SlackFile>();
+  const files: SlackFile[] = [];
+  const fileWaiters = new Set<{ pred: (f: SlackFile) => boolean; resolve: (f: SlackFile) => void }>();
+  let uploadBase = '';
   let lastMicros = 0;
   let closed = false;
 
@@ -135,6 +157,42 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
           bot_id: BOT_ID,
           is_enterprise_install: false,
         };
+      case 'files.getUploadURLExternal': {
+        const filename = optionalString(p.filename);
+        const length = Number(p.length);
+        if (!filename || !Number.isInteger(length) || length <= 0) throw new SlackCallError('invalid_arguments');
+        const id = `F0${(uploads.size + 1).toString().padStart(8, '0')}`;
+        uploads.set(id, { id, filename, bytes: Buffer.alloc(0), receivedAt: Date.now() });
+        return { ok: true, upload_url: `${uploadBase}${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = parseJsonField(p.files, 'invalid_arguments');
+        if (!Array.isArray(list) || list.length === 0) throw new SlackCallError('invalid_arguments');
+        const done: SlackFile[] = [];
+        for (const entry of list as { id?: string; title?: string }[]) {
+          const f = entry.id ? uploads.get(entry.id) : undefined;
+          if (!f || f.bytes.length === 0) throw new SlackCallError('file_not_found');
+          done.push(f);
+        }
+        const channel = optionalString(p.channel_id) ?? optionalString(p.channels);
+        const comment = optionalString(p.initial_comment);
+        for (const [i, f] of done.entries()) {
+          const title = (list as { title?: string }[])[i].title;
+          const shared: SlackFile = {
+            ...f,
+            ...(title ? { title } : {}),
+            ...(channel ? { channel } : {}),
+            ...(comment ? { initialComment: comment } : {}),
+            receivedAt: Date.now(),
+          };
+          files.push(shared);
+          log(
+            `slack-standin file ${shared.filename} (${shared.bytes.length} bytes) -> #${(channel ?? '').replace(/^#/, '')}`,
+          );
+          for (const w of fileWaiters) if (safePred(w.pred, shared)) (fileWaiters.delete(w), w.resolve(shared));
+        }
+        return { ok: true, files: done.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename })) };
+      }
       case 'chat.postMessage': {
         const channel = requireChannel(p);
         const content = messageContent(p);
@@ -221,6 +279,25 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://standin');
+    const upload = /^\/upload\/(F0[0-9]+)$/.exec(url.pathname);
+    if (upload?.[1] && req.method === 'POST') {
+      const pending = uploads.get(upload[1]);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= 20 * MAX_BODY_BYTES) chunks.push(c);
+      });
+      req.on('end', () => {
+        if (!pending || size > 20 * MAX_BODY_BYTES) {
+          res.writeHead(pending ? 413 : 404).end();
+          return;
+        }
+        pending.bytes = uploadBytes(Buffer.concat(chunks), req.headers['content-type']);
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`OK - ${pending.bytes.length}`);
+      });
+      return;
+    }
     const match = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
@@ -269,12 +346,26 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
   await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  uploadBase = `http://${urlHost}:${port}/upload/`;
 
   return {
     apiUrl: `http://${urlHost}:${port}/api/`,
     port,
     messages,
     calls,
+    files,
+    waitForFile(pred, timeoutMs = 5000) {
+      const existing = files.find((f) => safePred(pred, f));
+      if (existing) return Promise.resolve(existing);
+      return new Promise<SlackFile>((resolve, reject) => {
+        const w = { pred, resolve: (f: SlackFile) => (clearTimeout(timer), resolve(f)) };
+        const timer = setTimeout(() => {
+          fileWaiters.delete(w);
+          reject(new Error(`slack-standin: no matching file within ${timeoutMs}ms (shared: ${files.length})`));
+        }, timeoutMs);
+        fileWaiters.add(w);
+      });
+    },
     waitFor(pred, timeoutMs = 5000) {
       // Matches already received count, so a message that lands before waitFor() is called isn't missed.
       const existing = messages.find((m) => safePred(pred, m));
@@ -297,6 +388,7 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
     clear() {
       messages.length = 0;
       calls.length = 0;
+      files.length = 0;
       failures.clear();
     },
     failNext(method, error, times = 1) {
@@ -315,6 +407,18 @@ export async function startSlackStandin(opts: SlackStandinOptions = {}): Promise
       await closeServer(server);
     },
   };
+}
+
+// The client posts the bytes as multipart/form-data (one `file` part); a raw body is taken as is.
+function uploadBytes(body: Buffer, contentType: string | undefined): Buffer {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
+  if (!boundary) return body;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const start = body.indexOf(delimiter);
+  const headerEnd = body.indexOf('\r\n\r\n', start);
+  const end = body.indexOf(Buffer.from(`\r\n--${boundary[1] ?? boundary[2]}`), headerEnd);
+  if (start < 0 || headerEnd < 0 || end < 0) return body;
+  return body.subarray(headerEnd + 4, end);
 }
 
 function key(channel: string, ts: string): string {

@@ -22,6 +22,8 @@ export interface ReceivedMail {
   headers: Record<string, string>;
   /** ISO timestamp. */
   receivedAt: string;
+  /** Attachments (inline images have a cid); bytes are in the .eml. */
+  attachments?: { filename?: string; contentType: string; cid?: string; size: number; inline: boolean }[];
 }
 
 /** A running inbox: the SMTP endpoint plus read access to what it received. */
@@ -210,7 +212,7 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
   };
 
   const store = async (raw: Buffer, session: SMTPServerSession): Promise<ReceivedMail> => {
-    const parsed = await simpleParser(raw);
+    const parsed = await simpleParser(raw, { keepCidLinks: true });
     const id = await claimId(raw);
     const mail: ReceivedMail = {
       id,
@@ -222,6 +224,17 @@ export async function startSmtpInbox(opts: SmtpInboxOptions = {}): Promise<SmtpI
       ...(typeof parsed.html === 'string' ? { html: parsed.html } : {}),
       headers: headersToRecord(parsed),
       receivedAt: new Date().toISOString(),
+      ...(parsed.attachments.length
+        ? {
+            attachments: parsed.attachments.map((a) => ({
+              ...(a.filename ? { filename: a.filename } : {}),
+              contentType: a.contentType,
+              ...(a.cid ? { cid: a.cid } : {}),
+              size: a.size,
+              inline: a.contentDisposition === 'inline' || a.related === true,
+            })),
+          }
+        : {}),
     };
     if (dir) {
       // Write-then-rename: readers only ever see complete .json files.

@@ -194,6 +194,8 @@ export const stripeEvent = z.object({
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date or date-time');
 /** Query of GET /metrics/summary: [from, to), default the last 7 days. */
 export const metricsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
+/** Query of GET /metrics/live: none. */
+export const liveMetricsQuery = z.strictObject({});
 /** Query of GET /reports/weekly. */
 export const weeklyReportQuery = z.strictObject({
   week: z.string().regex(WEEK_PATTERN, 'week: like 2026-W48').optional(),

@@ -59,6 +59,23 @@ export function createSlackGateway(client: WebClient): SlackGateway {
       }
     },
 
+    async uploadFile({ channel, filename, title, bytes, comment }) {
+      try {
+        const res = (await client.filesUploadV2({
+          channel_id: channel,
+          file: bytes,
+          filename,
+          title,
+          ...(comment ? { initial_comment: comment } : {}),
+        })) as { files?: { files?: { id?: string }[] }[] };
+        const id = res.files?.[0]?.files?.[0]?.id;
+        if (!id) throw new Error('Slack files.completeUploadExternal answered without a file id');
+        return { fileId: id };
+      } catch (err) {
+        return classify('files.uploadV2', err);
+      }
+    },
+
     async userIdByEmail(email) {
       try {
         const res = await client.users.lookupByEmail({ email });

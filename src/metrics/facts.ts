@@ -11,7 +11,11 @@ const SEVERITY_ORDER = ['P3', 'P2', 'P1', 'P0'];
  * First-contact resolution: resolved without an escalation, without a reopen, and with at most
  * one agent reply before resolving (the resolution e-mail itself is not counted as a reply).
  */
-export function factsFromView(policy: SupportPolicy, view: CaseView): CaseFacts & { resolutionBusinessMs?: number } {
+export function factsFromView(
+  policy: SupportPolicy,
+  view: CaseView,
+  opts: { escalationDetails?: boolean } = {},
+): CaseFacts & { resolutionBusinessMs?: number } {
   const opened = Date.parse(view.times.openedAt);
   const escalations = view.escalations ?? [];
   const highest = escalations
@@ -41,5 +45,20 @@ export function factsFromView(policy: SupportPolicy, view: CaseView): CaseFacts 
     compensationCents: paid,
     breaches: view.sla?.breaches ?? (view.clocks ?? []).filter((c) => c.state === 'breached').length,
     issues: view.commonIssues.map((i) => i.id),
+    // Cases with the metrics-marks patch: each escalation for the weekly escalation summary.
+    ...(opts.escalationDetails && escalations.length
+      ? {
+          escalationList: escalations.map((e) => ({
+            id: e.id,
+            severity: e.severity,
+            source: e.source,
+            createdAt: e.createdAt,
+            ...(e.acknowledged
+              ? { ackMinutes: Math.round((Date.parse(e.acknowledged.at) - Date.parse(e.createdAt)) / 60_000) }
+              : {}),
+            climbed: e.rungs.some((r) => r.index > 0 && r.state === 'notified'),
+          })),
+        }
+      : {}),
   };
 }

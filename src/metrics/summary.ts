@@ -22,6 +22,20 @@ export interface CaseFacts {
   breaches: number;
   /** The common-issue playbooks the case matched, for "top issues". */
   issues: string[];
+  /** Each escalation (cases opened with the metrics-marks patch). */
+  escalationList?: EscalationFact[];
+}
+
+/** One escalation of a case, for the weekly escalation summary. */
+export interface EscalationFact {
+  id: string;
+  severity: string;
+  source: 'agent' | 'category' | 'trigger' | 'reopens';
+  createdAt: string;
+  /** Minutes from the escalation to its acknowledgement; absent if never acknowledged. */
+  ackMinutes?: number;
+  /** Whether the ladder went past its first rung. */
+  climbed: boolean;
 }
 
 /** One metric against its seed target. */

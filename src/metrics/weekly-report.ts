@@ -3,6 +3,7 @@
 // GET /reports/weekly build the same report from the same facts.
 import { nextOpening, type BusinessCalendar } from '../policy/calendar';
 import type { SupportPolicy } from '../policy/types';
+import type { EscalationLine, PeriodFigures, TopIssue } from './figures';
 import { summarize, type CaseFacts, type MetricsSummary } from './summary';
 
 const DAY = 86_400_000;
@@ -63,8 +64,95 @@ export function previousWeek(ms: number, timeZone: string): string {
   return isoWeekOf(ms - 7 * DAY, timeZone);
 }
 
+/** What the weekly report is made of: the period's figures, the top issues and each escalation. */
+export interface WeeklyReportData {
+  figures: PeriodFigures;
+  topIssues: TopIssue[];
+  escalations: { lines: EscalationLine[]; casesListed: number };
+}
+
 /** The weekly report. */
-export interface WeeklyReport {
+export interface WeeklyReport extends WeeklyReportData {
+  week: string;
+  from: string;
+  to: string;
+  timeZone: string;
+  text: string;
+}
+
+const num = (v: number | null, unit = '') => (v === null ? 'n/a' : `${v}${unit}`);
+const hm = (minutes: number | null) =>
+  minutes === null ? 'n/a' : minutes < 120 ? `${minutes} min` : `${Math.round((minutes / 60) * 10) / 10} h`;
+const valueOf = (t: { value: number | null; unit: string }) =>
+  t.value === null ? 'n/a' : t.unit === 'percent' ? `${t.value}%` : `${t.value} ${t.unit}`;
+
+/** Builds the report of a week: every ticket opened in it, the five targets, top issues, escalations. */
+export function buildWeeklyReport(policy: SupportPolicy, week: string, data: WeeklyReportData): WeeklyReport {
+  const { from, to } = weekBounds(week, policy.timeZone);
+  const f = data.figures;
+  const t = f.tickets;
+  const categoryName = (c: string) => policy.categories.find((x) => x.id === c)?.name ?? 'Uncategorized';
+  const lines = [
+    `EduStream Support weekly report ${week} (${ymd(from, policy.timeZone)} to ${ymd(to - 1, policy.timeZone)}, ${policy.timeZone})`,
+    '',
+    `Tickets opened: ${t.opened.total} (${t.openedStillOpen.total} still open: ${
+      Object.entries(t.openedStillOpen.byStatus)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ') || 'none'
+    })`,
+    ...Object.entries(t.opened.byCategory)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `  ${categoryName(c)}: ${n}`),
+    `  by channel: ${Object.entries(t.opened.byChannel)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ')}`,
+    `Resolved (first time) this week: ${t.resolved.total}; closed this week: ${t.closed.total}`,
+    '',
+    'Targets:',
+    ...f.targets.map(
+      (m) =>
+        `  ${m.met === null ? '-     ' : m.met ? 'MET   ' : 'MISSED'} ${m.name}: ${valueOf(m)} (target ${m.target}); ${num(m.withinTargetPercent, '%')} within target, over ${m.over} ${m.overWhat}`,
+    ),
+    '',
+    "First response (a person's first reply or verification request; median / 90th percentile / within 4 h):",
+    ...f.firstResponse.byChannel.map(
+      (c) =>
+        `  ${c.channel} (${c.time} time): ${hm(c.medianMinutes)} / ${hm(c.p90Minutes)} / ${num(c.withinTargetPercent, '%')} of ${c.cases} answered; ${c.selfService} self-service, ${c.notYetAnswered} not yet answered`,
+    ),
+    `Resolution: open to first resolution median ${hm(f.resolution.first.medianMinutes)}, 90th percentile ${hm(f.resolution.first.p90Minutes)}, ${num(f.resolution.first.withinTargetPercent, '%')} within 24 h (${f.resolution.first.cases} cases)`,
+    `  reopened cases, open to final resolution: median ${hm(f.resolution.finalOfReopened.medianMinutes)} (${f.resolution.finalOfReopened.cases} cases)`,
+    `CSAT: ${num(f.csat.satisfiedPercent, '%')} rated 4 or 5; ${f.csat.ratings} ratings of ${f.csat.surveysSent} surveys (response rate ${num(f.csat.responseRatePercent, '%')}); ${Object.entries(
+      f.csat.distribution,
+    )
+      .map(([r, n]) => `${r}: ${n}`)
+      .join(', ')}`,
+    `First contact resolution: ${f.firstContactResolution.resolvedFirstContact} of ${f.firstContactResolution.closed} closed cases (${num(f.firstContactResolution.percent, '%')})`,
+    '',
+    'Top issues:',
+    ...(data.topIssues.length ? data.topIssues.map((i) => `  ${i.issue}: ${i.cases}`) : ['  none']),
+    '',
+    `Escalations: ${f.escalation.byAgentOrTrigger} by an agent or a trigger of ${f.escalation.opened} opened (${num(f.escalation.ratePercent, '%')}); ladder climbed on ${f.escalation.ladderClimbed}`,
+    `  automatic Technical escalations (the seed sends every Technical case to Engineering): ${f.escalation.technicalAutomatic.cases}, of them only automatic: ${f.escalation.technicalAutomatic.onlyAutomatic}`,
+    ...data.escalations.lines.map(
+      (e) =>
+        `  ${e.severity} ${e.caseId} (${e.source}): ${e.ackMinutes === undefined ? 'not acknowledged' : `acknowledged after ${e.ackMinutes} min`}, ladder ${e.climbed ? 'climbed' : 'did not climb'}`,
+    ),
+    `SLA breaches: ${f.breachedCases} cases; compensated: ${f.compensatedCases} cases`,
+  ];
+  return {
+    week,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    timeZone: policy.timeZone,
+    ...data,
+    text: lines.join('\n'),
+  };
+}
+
+/** The weekly report of runs started before charts (closed cases only). */
+export interface LegacyWeeklyReport {
   week: string;
   from: string;
   to: string;
@@ -75,8 +163,8 @@ export interface WeeklyReport {
 
 const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : unit === 'percent' ? `${v}%` : `${v} ${unit}`);
 
-/** Builds the report of a week from the facts of the cases that closed in it. */
-export function buildWeeklyReport(policy: SupportPolicy, week: string, facts: CaseFacts[]): WeeklyReport {
+/** Builds the report of a week from the facts of the cases that closed in it (report runs started before charts). */
+export function buildLegacyWeeklyReport(policy: SupportPolicy, week: string, facts: CaseFacts[]): LegacyWeeklyReport {
   const { from, to } = weekBounds(week, policy.timeZone);
   const summary = summarize(policy, facts, new Date(from).toISOString(), new Date(to).toISOString());
   const s = summary;

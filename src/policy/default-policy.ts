@@ -679,5 +679,5 @@ export const DEFAULT_POLICY: SupportPolicy = {
       },
     ],
   },
-  reporting: { contactId: 'support-lead', businessCalendarId: 'business-hours' },
+  reporting: { contactId: 'support-lead', businessCalendarId: 'business-hours', caseMarks: true },
 };

@@ -107,15 +107,17 @@ export function incidentEscalationOf(
 
 const pinned = new WeakMap<SupportPolicy, SupportPolicy>();
 /**
- * The policy a case pins: everything but the incident rules, which intake and the incident desk
- * apply (a case never reads them), so every case's history stays that much smaller.
+ * The policy a case pins: everything a case reads. The incident rules are left out (intake and the
+ * incident desk apply them), and so are the API's permissions, pinned as granting nothing (the API
+ * decides who may act, with the deployment's policy; a case never asks). Every case's history stays
+ * that much smaller.
  */
 export function casePolicyOf(policy: SupportPolicy): SupportPolicy {
-  if (!policy.incidents) return policy;
   let p = pinned.get(policy);
   if (!p) {
     const { incidents: _rules, ...rest } = policy;
-    p = rest;
+    const none = Object.fromEntries(Object.keys(policy.permissions).map((k) => [k, []]));
+    p = { ...rest, permissions: none as unknown as SupportPolicy['permissions'] };
     pinned.set(policy, p);
   }
   return p;

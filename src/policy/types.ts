@@ -249,7 +249,16 @@ export interface SupportPolicy {
   /** Escalation triggers every category has besides its own (legal-compliance); absent: none. */
   anyCategoryTriggers?: EscalationTriggerDef[];
   /** Who gets the weekly report, and the calendar business-time figures count in. */
-  reporting?: { contactId: string; businessCalendarId: string };
+  reporting?: {
+    contactId: string;
+    businessCalendarId: string;
+    /**
+     * Cases opened under a policy with this set publish CaseMarks and the minute figures as they
+     * run (workflows/metrics/handlers.ts). Pinned in each case's input, so a case opened before it
+     * existed replays as it ran, and no patch marker is added to every case's history.
+     */
+    caseMarks?: boolean;
+  };
 }
 
 /** A burst of similar cases that makes a suspected incident, and what an open incident of its area matches. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildWeeklyReport, isoWeekOf, previousWeek, weekBounds } from '../../../src/metrics/weekly-report';
+import { buildLegacyWeeklyReport, isoWeekOf, previousWeek, weekBounds } from '../../../src/metrics/weekly-report';
 import { DEFAULT_POLICY } from '../../../src/policy/default-policy';
 
 describe('weekly report', () => {
@@ -29,7 +29,7 @@ describe('weekly report', () => {
   });
 
   it('lists totals by category, targets met or missed, top issues and escalations', () => {
-    const r = buildWeeklyReport(DEFAULT_POLICY, '2026-W48', [
+    const r = buildLegacyWeeklyReport(DEFAULT_POLICY, '2026-W48', [
       {
         caseId: 'ES-A',
         category: 'payment',
