@@ -76,7 +76,8 @@ export function metricsOf(policy: SupportPolicy, view: CaseView, latch: MetricsL
   for (const e of escalations) {
     marks.add(e.source === 'agent' ? 'esc:agent' : e.source === 'category' ? 'esc:technical' : 'esc:trigger');
     marks.add(`esc:${e.severity}`);
-    if (e.rungs.some((r) => r.index > 0 && r.state === 'notified')) marks.add('climbed');
+    // Climbed once a later rung started (the same publish as CaseEscalationLevel: no upsert of its own).
+    if (e.rungs.some((r) => r.index > 0)) marks.add('climbed');
   }
   if ((view.sla?.breaches ?? (view.clocks ?? []).filter((c) => c.state === 'breached').length) > 0)
     marks.add('breached');

@@ -7,8 +7,9 @@
 // is pinned in the case's input, which makes it as safe on replay as patched() (a case opened
 // before it replays its old upserts) without patched()'s marker and change-version upsert on every
 // case's history. And the marks are refreshed only when something else the case publishes changes
-// (status, category, assignee, severity, a new escalation or compensation), so they ride in an
-// upsert the case makes anyway: a plain e-mail case's history grows by no event.
+// (status, category, assignee, severity, an escalation or its ladder's climb, a compensation or its
+// status), so they mostly ride in an upsert the case makes anyway: a plain e-mail case's history
+// grows by no event (a compensation applied later adds one upsert to its case).
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { factsFromView } from '../../src/metrics/facts';
 import { metricsOf, subjectWords, type PublishedMetrics } from '../../src/metrics/marks';
@@ -57,8 +58,8 @@ export function installFacts(ctx: CaseContext): void {
         v.category,
         v.assignee?.name,
         v.severity,
-        (v.escalations ?? []).length,
-        (v.compensations ?? []).length,
+        (v.escalations ?? []).map((e) => e.rungs.length),
+        (v.compensations ?? []).map((c) => c.status),
         // Flips when CaseBreached does.
         (ctx.viewNow().sla?.breaches ?? 0) > 0,
       ]);
