@@ -48,18 +48,27 @@ async function paymentLooked(caseId: string): Promise<void> {
  * land before the case has recorded it as sent (the activity's answer is still on its way), so a
  * 409 is asked again until the case takes the rating.
  */
-async function rate(caseId: string, rating: number): Promise<void> {
+/** Rates the case through its `nth` survey e-mail (a reopened case gets a second one). */
+async function rate(caseId: string, rating: number, nth = 1): Promise<void> {
   const dir = path.resolve(process.env.DATA_DIR ?? '.data', 'inbox');
   let link: string | undefined;
   for (let i = 0; i < 300 && !link; i++) {
-    for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : []) {
+    const links: string[] = [];
+    for (const f of existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => n.endsWith('.json'))
+          .sort()
+      : []) {
       const mail = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as {
         text: string;
         headers: Record<string, string>;
       };
-      if (mail.headers['x-case-id'] === caseId && mail.headers['x-template-id'] === 'csat_survey')
-        link = /(http\S+\/csat\/[A-Za-z0-9_.-]+)/.exec(mail.text)?.[1];
+      if (mail.headers['x-case-id'] === caseId && mail.headers['x-template-id'] === 'csat_survey') {
+        const found = /(http\S+\/csat\/[A-Za-z0-9_.-]+)/.exec(mail.text)?.[1];
+        if (found) links.push(found);
+      }
     }
+    link = links[nth - 1];
     if (!link) await new Promise((r) => setTimeout(r, 200));
   }
   if (!link)
@@ -237,7 +246,9 @@ async function seed() {
   }
   for (const [k, [key, , , , rating]] of worked.entries()) {
     if (key === 'done-2') {
+      // Resolved again after the reopen, and rated through its second survey.
       await call('POST', `/cases/${ids[k]}/resolve`, resolveBody).catch(() => undefined);
+      await rate(ids[k], rating, 2);
       continue;
     }
     await rate(ids[k], rating);
@@ -259,6 +270,12 @@ async function seed() {
   console.log(
     `opened: chat ${chat1}, chat ${chat2}, P1 ${p1}, P0 ${p0}, approval ${refund}, minor ${small}, waiting on the customer ${waiting}, and ${worked.length} cases worked to a rating (one reopened)`,
   );
+  // Nobody acknowledges the P1: its ladder climbs after #support-escalations' minute (demo policy).
+  for (let i = 0; i < 180; i++) {
+    const v = (await call('GET', `/cases/${p1}`)) as { escalations?: { rungs: unknown[] }[] };
+    if ((v.escalations?.[0]?.rungs.length ?? 0) >= 2) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 async function runSavedQueries() {
