@@ -1,4 +1,4 @@
-// `npm run bench`: B1-B6 in one run, on one Temporal dev server (SQLite file, as `npm start` runs
+// `npm run bench`: B1-B7 in one run, on one Temporal dev server (SQLite file, as `npm start` runs
 // it), with the worker as a separate process (`npm run worker`), the API in this process and real
 // protocol peers (SMTP inbox, Stripe, Slack, PagerDuty stand-ins). Prints one table and writes
 // bench/results.json. Measures; asserts nothing (tests never assert timings).
@@ -9,7 +9,8 @@
 //            --sqlite-pragma P (repeatable; default DEV_SQLITE_PRAGMAS), --no-sqlite-pragmas,
 //            --dynamic-config KEY=JSON (repeatable; default DEV_DYNAMIC_CONFIG), --no-dynamic-config,
 //            --workers N (B3's worker processes on one task queue: does capacity scale out?),
-//            --linked N (B6: cases one incident update reaches), --only B1,B4 (a subset),
+//            --linked N (B6: cases one incident update reaches), --report-cases N (B7: cases
+//            the metrics routes count over), --only B1,B4 (a subset),
 //            --out FILE (default bench/results.json)
 //   WORKER_* variables (README, Configuration) tune the worker processes; BENCH_WORKER_NODE_OPTIONS
 //   is their NODE_OPTIONS (e.g. --max-old-space-size=2048).
@@ -53,6 +54,7 @@ const B3_WORKERS = opt('workers', 1);
 const B1_OPENS = opt('opens', 200);
 const B2_ACTIONS = opt('actions', 200);
 const B6_CASES = opt('linked', 500);
+const B7_CASES = opt('report-cases', 2000);
 const B1_ROUNDS = 2;
 const CONCURRENCY = 16;
 const pragmas = argv.includes('--no-sqlite-pragmas')
@@ -67,7 +69,7 @@ const runs = (b: string) => !ONLY || ONLY.has(b);
 const outArg = argv.indexOf('--out');
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = outArg >= 0 ? path.resolve(argv[outArg + 1]) : path.join(ROOT, 'bench', 'results.json');
-for (const [k, v] of Object.entries({ B4_CASES, B3_CASES, B3_WORKERS, B1_OPENS, B2_ACTIONS, B6_CASES }))
+for (const [k, v] of Object.entries({ B4_CASES, B3_CASES, B3_WORKERS, B1_OPENS, B2_ACTIONS, B6_CASES, B7_CASES }))
   if (!Number.isInteger(v) || v < 1) throw new Error(`${k}: a whole number of at least 1, not ${v}`);
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -462,6 +464,41 @@ async function viewOf(st: Stage, caseId: string): Promise<CaseView | undefined> 
 }
 
 // ---- B4: N chat cases breaching together ----
+// ---- B7: what the metrics cost as cases pile up ----
+async function b7(st: Stage, worker: WorkerProcess): Promise<void> {
+  const n = B7_CASES;
+  log(`B7: opening ${n} cases across channels, then timing the metrics routes`);
+  const channels = ['email', 'chat', 'in_app'] as const;
+  let i = 0;
+  await pool(n, CONCURRENCY, async () => {
+    const r = await post(st.base, '/cases', openBody(caseInput({ channel: channels[i++ % 3] })), 'intake');
+    return r.status;
+  });
+  await drained(worker, 3000, 600_000);
+  const get = async (route: string) => {
+    const t = process.hrtime.bigint();
+    const res = await fetch(`${st.base}${route}`, { headers: bearer('lead') });
+    await res.text();
+    if (res.status !== 200) throw new Error(`B7: ${route} answered ${res.status}`);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const count = await st.client.workflow.count(`WorkflowType = '${CASE_WORKFLOW_TYPE}'`);
+  for (const route of ['/metrics/live', '/metrics/summary', '/reports/weekly']) {
+    const ms: number[] = [];
+    for (let k = 0; k < 5; k++) ms.push(await get(route));
+    ms.sort((a, b) => a - b);
+    add({
+      id: 'B7',
+      figure: `GET ${route} over ${count.count} cases: median of 5`,
+      value: ms[2],
+      unit: 'ms',
+      target: '',
+      met: null,
+      detail: { ms },
+    });
+  }
+}
+
 // ---- B6: one incident update to hundreds of linked customers ----
 async function b6(st: Stage, worker: WorkerProcess): Promise<void> {
   const n = B6_CASES;
@@ -793,6 +830,7 @@ async function main() {
       const finishP0 = runs('B5') ? await b5P0Start(st) : null;
       if (runs('B4')) await b4(st, worker, apiRate);
       if (runs('B6')) await b6(st, worker);
+      if (runs('B7')) await b7(st, worker);
       if (finishP0) await finishP0();
     } finally {
       await worker.stop();
@@ -814,6 +852,7 @@ async function main() {
             b3OpenCases: B3_CASES,
             b4Cases: B4_CASES,
             b6LinkedCases: B6_CASES,
+            b7ReportCases: B7_CASES,
           },
           workerTuning,
           figures: figures.map((f) => ({ ...f, value: typeof f.value === 'number' ? round(f.value) : f.value })),
