@@ -34,8 +34,8 @@ import {
   type IncidentInput,
   type IncidentNoticeInput,
 } from './contract';
+import { incidentNotifications } from './ladder';
 import { OPEN_INCIDENT_STATUSES, type IncidentStatus, type IncidentView } from './state';
-import type { IncidentEscalation } from '../../src/policy/incidents';
 
 const { notifyIncidentCases } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -43,28 +43,11 @@ const { notifyIncidentCases } = proxyActivities<Activities>({
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
-// The incident's own notifications: like a case's ladder, an hour of retries, then recorded as failed.
-const {
-  postIncidentThread,
-  replyInIncidentThread,
-  tellIncidentDesk,
-  pageOnCall,
-  acknowledgePage,
-  resolvePage,
-  sendStaffEmail,
-} = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
 /**
  * Incidents started before this have no ladder, no Slack thread, no desk and no opt-outs: their
  * histories (test/replay/histories/incident-update-resolved.json) replay unchanged.
  */
 export const INCIDENT_LADDER_PATCH = 'incident-ladder-and-desk';
-const PAGE_SEVERITY = { P0: 'critical', P1: 'error', P2: 'warning', P3: 'info' } as const;
-const MINUTE = 60_000;
 
 /** Statuses an incident may move to from each status (resolve and dismiss have their own ways). */
 const NEXT: Record<IncidentStatus, IncidentStatus[]> = {
@@ -102,8 +85,6 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     openedAt: workflowInfo().startTime.toISOString(),
     ...(input.detection ? { detection: input.detection } : {}),
   };
-  /** The ladder of the incident's severity, once it is confirmed (kept across continue-as-new in the input). */
-  let escalation: IncidentEscalation | undefined = input.escalation;
   const record = (actor: Actor, action: string, detail?: string) => {
     view.timeline.push({
       seq: (view.timeline.at(-1)?.seq ?? 0) + 1,
@@ -122,33 +103,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     ]);
   /** Notices waiting to be fanned out, in order; the loop below sends them. */
   const outbox: { notice: IncidentNoticeInput; caseIds: string[]; update?: number }[] = [];
-  /** The incident's own notifications (Slack thread, pages, e-mails, the desk), in order; v2 only. */
-  type Job =
-    | { kind: 'thread'; text: string }
-    | { kind: 'reply'; text: string }
-    | { kind: 'page'; rungK: number; summary: string }
-    | { kind: 'pages'; action: 'acknowledge' | 'resolve' }
-    | { kind: 'email'; rungK: number; to: string; subject: string; text: string }
-    | { kind: 'desk' };
-  const jobs: Job[] = [];
-  const ackHint = () => `Acknowledge: POST /incidents/${input.incidentId}/ack`;
-  const headline = () => `[${view.severity}] Incident ${input.incidentId}: ${view.title}`;
-  const deskEntry = (): DeskIncident => ({
-    incidentId: input.incidentId,
-    title: view.title,
-    severity: view.severity,
-    status: view.status,
-    ...(view.area.category ? { category: view.area.category } : {}),
-    ...(view.area.component ? { component: view.area.component } : {}),
-    active: view.ladder !== undefined,
-    acknowledged: view.ladder?.acknowledged !== undefined,
-  });
-  const tellDesk = () => {
-    if (v2 && !jobs.some((j) => j.kind === 'desk')) jobs.push({ kind: 'desk' });
-  };
-  const reply = (text: string) => {
-    if (v2) jobs.push({ kind: 'reply', text });
-  };
+  // The incident's own notifications and its ladder (ladder.ts), v2 only.
+  const own = incidentNotifications({ input, view, v2, record, isOpen, now, escalation: input.escalation });
+  const { tellDesk, reply, startLadder, ladderDueMs, headline } = own;
   /** The linked-cases notice, with the state a case needs to join the incident's ladder. */
   const linkedNotice = (): IncidentNoticeInput => ({
     incidentId: input.incidentId,
@@ -158,63 +115,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     ...(v2 ? { active: view.ladder !== undefined, acknowledged: view.ladder?.acknowledged !== undefined } : {}),
   });
 
-  // ---- the ladder: one per outage, whatever the number of linked cases ----
-  const notifyRung = (index: number) => {
-    const ladder = view.ladder!;
-    const rung = escalation!.rungs[index];
-    if (!rung) return;
-    const k = ladder.rungs.length + 1;
-    const startedAt = now();
-    ladder.rungs.push({
-      k,
-      index,
-      via: rung.via,
-      target: rung.target,
-      ...(rung.contact ? { contact: rung.contact } : {}),
-      startedAt,
-      ackDueAt: new Date(Date.now() + rung.ackMinutes * MINUTE).toISOString(),
-      ...(rung.via === 'pagerduty' ? { dedupKey: `incident-${input.incidentId}:rung-${k}` } : {}),
-      state: 'pending',
-    });
-    const prev = index > 0 ? escalation!.rungs[index - 1] : undefined;
-    const waited = prev ? ` Not acknowledged within ${prev.ackMinutes} minutes by ${prev.target}.` : '';
-    const cases = `${view.linkedCases.length} linked case${view.linkedCases.length === 1 ? '' : 's'}`;
-    if (rung.via === 'pagerduty')
-      jobs.push({ kind: 'page', rungK: k, summary: `${headline()} (${cases}): ${rung.target}.${waited}` });
-    if (rung.via === 'email' && rung.contact)
-      jobs.push({
-        kind: 'email',
-        rungK: k,
-        to: rung.contact,
-        subject: `INCIDENT ${headline()}`,
-        text: `${rung.target},\n\n${headline()} needs an engineer.${waited}\n\nArea: ${[view.area.category, view.area.component].filter(Boolean).join(' / ')}\nLinked cases: ${view.linkedCases.length}\n\n${ackHint()}\n`,
-      });
-    reply(`Rung ${k}: ${rung.via} ${rung.target} (${cases}).${waited} ${ackHint()}`);
-    record(SYSTEM, 'ladder_rung', `rung ${k}: ${rung.via} ${rung.target}`);
-  };
-  const startLadder = () => {
-    if (!v2 || !escalation || view.ladder) return;
-    view.ladder = { severity: view.severity, startedAt: now(), rungs: [] };
-    notifyRung(0);
-  };
-  const ladderDueMs = (): number | null => {
-    const ladder = view.ladder;
-    const last = ladder?.rungs.at(-1);
-    if (!ladder || ladder.acknowledged || !last || !escalation || !isOpen()) return null;
-    if (last.index + 1 >= escalation.rungs.length) return null;
-    return Date.parse(last.ackDueAt!);
-  };
-
   if (!input.resume) {
     record(input.openedBy, input.suspected ? 'suspected' : 'opened', `${input.severity}: ${input.title}`);
     publish();
     if (v2) {
-      jobs.push({
-        kind: 'thread',
-        text: input.suspected
+      own.thread(
+        input.suspected
           ? `Suspected incident ${input.incidentId}: ${input.title} (${input.severity})${input.detection ? `: ${input.detection.cases} similar cases within ${input.detection.windowMinutes} minutes` : ''}. A support lead confirms it (POST /incidents/${input.incidentId}/status {"status":"investigating"}) or dismisses it ({"status":"dismissed"}).`
           : `${headline()} opened by ${input.openedBy.name}. Linked cases follow in this thread.`,
-      });
+      );
       tellDesk();
       if (input.initialCases?.length) {
         view.linkedCases = input.initialCases.filter((id) => CASE_ID.test(id)).slice(0, MAX_LINKED_CASES);
@@ -254,7 +163,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
           view.severity = i.severity;
           upsertMemo({ severity: view.severity }); // the known-issues list reads it
         }
-        if (i.escalation) escalation = i.escalation;
+        if (i.escalation) own.setEscalation(i.escalation);
       }
       record(
         actor,
@@ -419,7 +328,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       view.fix = fix;
       if (v2 && i.compensate) view.compensate = i.compensate;
       postUpdate(actor, fix, 'resolved', 'resolved');
-      if (v2 && view.ladder?.rungs.some((r) => r.dedupKey)) jobs.push({ kind: 'pages', action: 'resolve' });
+      own.pages('resolve');
       reply(`Resolved by ${actor.name}: ${fix}`);
       tellDesk();
       publish();
@@ -448,7 +357,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
             : 'api';
         ladder.acknowledged = { by: i.actor.name, at: now(), via };
         record(i.actor, 'acknowledged', `rung ${ladder.rungs.at(-1)?.k ?? 0}`);
-        if (ladder.rungs.some((r) => r.dedupKey)) jobs.push({ kind: 'pages', action: 'acknowledge' });
+        own.pages('acknowledge');
         reply(`Acknowledged by ${i.actor.name}: every linked case's engineering clock stops.`);
         if (view.linkedCases.length)
           outbox.push({
@@ -485,107 +394,24 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     });
   }
 
-  /** Runs one of the incident's own notifications; a failure is recorded, and the ladder goes on. */
-  const runJob = async (job: Job) => {
-    try {
-      switch (job.kind) {
-        case 'thread':
-          view.slack = await postIncidentThread({
-            incidentId: input.incidentId,
-            text: job.text,
-            ...(escalation ? { channel: escalation.channel } : {}),
-          });
-          break;
-        case 'reply':
-          if (view.slack) await replyInIncidentThread({ ...view.slack, text: job.text });
-          break;
-        case 'page': {
-          const rung = view.ladder!.rungs.find((r) => r.k === job.rungK)!;
-          await pageOnCall({
-            dedupKey: rung.dedupKey!,
-            summary: job.summary,
-            severity: PAGE_SEVERITY[view.severity],
-            source: 'support-case-orchestrator',
-            customDetails: {
-              incidentId: input.incidentId,
-              rung: rung.k,
-              target: rung.target,
-              linkedCases: view.linkedCases.length,
-              acknowledge: ackHint(),
-            },
-            ...(escalation
-              ? {
-                  links: [
-                    {
-                      href: `${escalation.publicBaseUrl}/incidents/${input.incidentId}`,
-                      text: `Incident ${input.incidentId}`,
-                    },
-                  ],
-                }
-              : {}),
-          });
-          rung.state = 'notified';
-          break;
-        }
-        case 'pages': {
-          const keys = view.ladder?.rungs.flatMap((r) => (r.dedupKey ? [r.dedupKey] : [])) ?? [];
-          if (keys.length) {
-            const pageKeys = { dedupKey: keys[0], ...(keys.length > 1 ? { more: keys.slice(1) } : {}) };
-            await (job.action === 'acknowledge' ? acknowledgePage(pageKeys) : resolvePage(pageKeys));
-          }
-          break;
-        }
-        case 'email': {
-          await sendStaffEmail({
-            key: `incident-${input.incidentId}:rung-${job.rungK}`,
-            caseId: input.incidentId,
-            kind: 'incident_rung',
-            to: job.to,
-            subject: job.subject,
-            text: job.text,
-          });
-          const rung = view.ladder!.rungs.find((r) => r.k === job.rungK);
-          if (rung) rung.state = 'notified';
-          break;
-        }
-        case 'desk':
-          await tellIncidentDesk(deskEntry());
-          break;
-      }
-    } catch (err) {
-      if (job.kind === 'page' || job.kind === 'email') {
-        const rung = view.ladder?.rungs.find((r) => r.k === job.rungK);
-        if (rung) rung.state = 'failed';
-      }
-      record(
-        SYSTEM,
-        'notification_failed',
-        `${job.kind}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300),
-      );
-    }
-  };
-
   // The fan-out: one activity per notice, signalling its cases with bounded concurrency. Each case
   // keys the notice by incident and update number, so a retried activity tells nobody twice.
   for (;;) {
     const due = ladderDueMs();
     const ready = () =>
       outbox.length > 0 ||
-      jobs.length > 0 ||
+      own.jobs.length > 0 ||
       !isOpen() ||
       workflowInfo().continueAsNewSuggested ||
       ladderDueMs() !== due;
     if (due === null) await condition(ready);
     else if (!(await condition(ready, Math.max(0, due - Date.now()), { summary: 'Incident ladder: next rung' }))) {
-      notifyRung(view.ladder!.rungs.at(-1)!.index + 1);
+      own.climb();
       publish();
     }
-    while (jobs.length > 0 || outbox.length > 0) {
+    while (own.jobs.length > 0 || outbox.length > 0) {
       // The incident's own notifications first (the Slack thread exists before its replies).
-      while (jobs.length > 0) {
-        await runJob(jobs[0]);
-        jobs.shift();
-      }
+      await own.runAll();
       if (outbox.length > 0) {
         const item = outbox[0];
         const { told } = await notifyIncidentCases({ notice: item.notice, caseIds: item.caseIds });
@@ -596,12 +422,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     if (!isOpen()) break;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (outbox.length === 0 && jobs.length === 0)
+      if (outbox.length === 0 && own.jobs.length === 0) {
+        const escalation = own.escalation();
         return continueAsNew<typeof incidentWorkflow>({
           ...input,
           ...(escalation ? { escalation } : {}),
           resume: view,
         });
+      }
     }
   }
   return view;
