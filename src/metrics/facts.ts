@@ -3,7 +3,7 @@
 import { businessTimeBetween } from '../policy/calendar';
 import type { SupportPolicy } from '../policy/types';
 import type { CaseView } from '../../workflows/contracts';
-import type { CaseFacts } from './summary';
+import type { CaseFacts, EscalationFact } from './summary';
 
 const SEVERITY_ORDER = ['P3', 'P2', 'P1', 'P0'];
 
@@ -48,17 +48,23 @@ export function factsFromView(
     // Cases with the metrics-marks patch: each escalation for the weekly escalation summary.
     ...(opts.escalationDetails && escalations.length
       ? {
-          escalationList: escalations.map((e) => ({
-            id: e.id,
-            severity: e.severity,
-            source: e.source,
-            createdAt: e.createdAt,
-            ...(e.acknowledged
-              ? { ackMinutes: Math.round((Date.parse(e.acknowledged.at) - Date.parse(e.createdAt)) / 60_000) }
-              : {}),
-            climbed: e.rungs.some((r) => r.index > 0 && r.state === 'notified'),
-          })),
+          escalationList: escalationFactsOf(escalations),
         }
       : {}),
   };
+}
+
+/** Each escalation as the weekly escalation summary lists it: severity, time to acknowledge, whether its ladder climbed. */
+export function escalationFactsOf(escalations: NonNullable<CaseView['escalations']>): EscalationFact[] {
+  return escalations.map((e) => ({
+    id: e.id,
+    severity: e.severity,
+    source: e.source,
+    createdAt: e.createdAt,
+    ...(e.acknowledged
+      ? { ackMinutes: Math.round((Date.parse(e.acknowledged.at) - Date.parse(e.createdAt)) / 60_000) }
+      : {}),
+    // Climbed once a later rung started (as the CaseMarks `climbed` tag says).
+    climbed: e.rungs.some((r) => r.index > 0),
+  }));
 }

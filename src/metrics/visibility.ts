@@ -19,6 +19,7 @@ import {
 } from './figures';
 
 export type { EscalationLine, TopIssue };
+import { escalationFactsOf } from './facts';
 import type { CaseFacts, EscalationFact } from './summary';
 
 const CASE_TYPE = `WorkflowType = 'supportCaseWorkflow'`;
@@ -195,16 +196,7 @@ export async function escalationLines(
     if (typeof raw === 'string') list = (JSON.parse(raw) as CaseFacts).escalationList;
     else if (wf.status.name === 'RUNNING') {
       const view: CaseView = await client.workflow.getHandle(wf.workflowId).query(caseViewQuery);
-      list = (view.escalations ?? []).map((e) => ({
-        id: e.id,
-        severity: e.severity,
-        source: e.source,
-        createdAt: e.createdAt,
-        ...(e.acknowledged
-          ? { ackMinutes: Math.round((Date.parse(e.acknowledged.at) - Date.parse(e.createdAt)) / 60_000) }
-          : {}),
-        climbed: e.rungs.some((r) => r.index > 0 && r.state === 'notified'),
-      }));
+      list = escalationFactsOf(view.escalations ?? []);
     }
     for (const e of list ?? []) lines.push({ caseId, ...e });
   }
