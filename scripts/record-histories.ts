@@ -302,7 +302,7 @@ const PATHS: Path[] = [
 const engineer = { id: 'erin-engineer', name: 'Erin Engineer', role: 'engineer' as const };
 PATHS.push(
   {
-    // The seed's contacts in full (issue 12): a P1 flagged as suspected fraud e-mails Legal, its
+    // The seed's contacts in full: a P1 flagged as suspected fraud e-mails Legal, its
     // Slack rung climbs after Slack's 30 minutes to the On-call's PagerDuty page, which is
     // acknowledged. Written under the escalation-contacts-and-channel-acks patch marker.
     name: 'p1-fraud-ladder-acknowledged',

@@ -1,4 +1,5 @@
-// Issue 12, part 7 for a case's escalations, and part 6's deploys on them, observed the way a user
+// The seed's contacts in full, per-channel acknowledgement waits, the Acknowledge button and recent
+// deploys on a case's escalations, observed the way a user
 // would: the PagerDuty, Slack and SMTP peers, the API's answers, on the time-skipping server (so a
 // rung's 15 or 30 minutes pass in a moment). The API runs in-process against the same server.
 import assert from 'node:assert/strict';

@@ -402,7 +402,7 @@ describe('SLA clocks and escalation ladders (time-skipping server)', function ()
     );
 
     // The P1 ladder goes on in the new run: the Slack rung's 30 minutes, the On-call's PagerDuty
-    // page and its 15 minutes (issue 12: each rung waits its channel's time), then the Engineering Lead.
+    // page and its 15 minutes (each rung waits its channel's time), then the Engineering Lead.
     await env.sleep('61 minutes');
     const lead = await waitStaffMail(input.caseId, 'escalation_rung');
     assert.deepEqual(lead.to, ['eng-lead@edustream.com']);

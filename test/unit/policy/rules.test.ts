@@ -533,7 +533,7 @@ describe('DEFAULT_POLICY encodes the seed', () => {
       policy.severities.find((s) => s.id === id)?.ladder.map((r) => `${r.via}:${r.target}`);
     assert.deepEqual(ladder('P0'), ['pagerduty:PagerDuty', 'pagerduty:On-call', 'email:CTO']);
     // The matrix's paths with the contact directory's "Engineering On-call: P0/P1 incidents" and
-    // "Engineering Lead: P2 escalations" (issue 12, part 7).
+    // The contact directory: "Engineering Lead: P2 escalations".
     assert.deepEqual(ladder('P1'), ['slack:#support-escalations', 'pagerduty:On-call', 'email:Engineering Lead']);
     assert.deepEqual(ladder('P2'), ['slack:#support-escalations', 'email:Engineering Lead', 'email:Engineering']);
     assert.deepEqual(ladder('P3'), ['ticket:Engineering ticket', 'email:Engineering']);

@@ -111,7 +111,7 @@ describe('signal checks', () => {
       assert.equal(checkPolicyChanged(mutate(valid, 'policy.version', long(200))), null);
     });
 
-    it("accepts a rung's optional contactId and ackChannelId (issue 12), and refuses ones that are not strings", () => {
+    it("accepts a rung's optional contactId and ackChannelId, and refuses ones that are not strings", () => {
       const ladder = [{ via: 'slack', target: '#support-escalations', ackChannelId: 'slack' }];
       const sev = { ...DEFAULT_POLICY.severities[1], ladder };
       assert.equal(checkPolicyChanged({ policy: { ...planning, severities: [sev] } }), null);
