@@ -2,6 +2,7 @@
 // built from a RouteEnv, and createApp serves them (authentication, validation, error mapping,
 // logs, metrics and /openapi.json are the app's, never a route's).
 import { knownIssues, type KnownIssues } from './known-issues';
+import { caseOpener, type OpenCase } from './open-case';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod/v4';
@@ -143,6 +144,8 @@ export interface RouteEnv {
   staff: StaffDirectory;
   /** Intake's known issues: the open incident a new case opens linked to, and the incident desk. */
   knownIssues: KnownIssues;
+  /** Opens a case the same way for every way in (known issue, pinned policy, the desk told). */
+  openCase: OpenCase;
   /** The case's workflow handle; 404 for an id that cannot be a case. */
   handleFor(caseId: string): WorkflowHandle;
   /** The case view, from the case's query. */
@@ -197,9 +200,11 @@ export function createRouteEnv(deps: {
       return { body: view, headers };
     },
   });
+  const issues = knownIssues(client, deps.config.temporal.taskQueue, deps.config.incidents);
   return {
     ...deps,
-    knownIssues: knownIssues(client, deps.config.temporal.taskQueue, deps.config.incidents),
+    knownIssues: issues,
+    openCase: caseOpener({ ...deps, knownIssues: issues }),
     handleFor,
     viewOf,
     caseAction,

@@ -3,19 +3,14 @@
 // or the start of a new e-mail case, or (nothing to place it in) keeps it as rejected. It returns
 // only once the message is durably in Temporal or on disk; a Temporal failure is thrown, so the
 // sender (an SMTP client: 451, Brevo: 5xx) delivers again, and a redelivery changes nothing.
-import { casePolicyOf } from '../policy/incidents';
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { caseSettingsOf, type Config } from '../config';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../config';
 import type { SupportPolicy } from '../policy/types';
 import { newCaseId } from '../api/case-ids';
-import { knownIssues, type KnownIssues } from '../api/known-issues';
-import {
-  caseWorkflowId,
-  customerReplySignal,
-  CASE_WORKFLOW_TYPE,
-  type SupportCaseWorkflow,
-} from '../../workflows/contracts';
+import { knownIssues } from '../api/known-issues';
+import { caseOpener, type OpenCase } from '../api/open-case';
+import { caseWorkflowId, customerReplySignal } from '../../workflows/contracts';
 import {
   afterFinishedCase,
   caseKeyOf,
@@ -43,8 +38,8 @@ export interface IntakeDeps {
   policy: SupportPolicy;
   attachments: AttachmentStore;
   rejected: RejectedStore;
-  /** Known issues at intake (one per process; made from the client when not given). */
-  knownIssues: KnownIssues;
+  /** Opens a new case (linked to its known issue, if one is open); made from the client when not given. */
+  openCase: OpenCase;
 }
 
 /** The intake of a process, over its one Temporal client and the configured stores. */
@@ -63,13 +58,18 @@ export interface Intake {
 
 /** An intake from the process's config: file stores under ATTACHMENTS_DIR and INBOUND_REJECTED_DIR. */
 export function createIntake(
-  deps: Omit<IntakeDeps, 'attachments' | 'rejected' | 'knownIssues'> & Partial<IntakeDeps>,
+  deps: Omit<IntakeDeps, 'attachments' | 'rejected' | 'openCase'> & Partial<IntakeDeps>,
 ): Intake {
   const full: IntakeDeps = {
     attachments: attachmentStore(deps.config.inbound.attachmentsDir, deps.config.inbound.maxAttachmentBytes),
     rejected: rejectedStore(deps.config.inbound.rejectedDir),
     ...deps,
-    knownIssues: deps.knownIssues ?? knownIssues(deps.client, deps.config.temporal.taskQueue, deps.config.incidents),
+    openCase:
+      deps.openCase ??
+      caseOpener({
+        ...deps,
+        knownIssues: knownIssues(deps.client, deps.config.temporal.taskQueue, deps.config.incidents),
+      }),
   };
   return {
     deliver: (msg, raw) => deliverInbound(full, msg, raw),
@@ -144,30 +144,12 @@ export async function deliverInbound(
   }
 
   const caseId = newCaseId(caseKeyOf(msg));
-  const { input, report } = await deps.knownIssues.match(
-    newCaseInputOf(msg, {
-      caseId,
-      attachments,
-      policy: casePolicyOf(policy),
-      openedAt: new Date().toISOString(),
-      settings: caseSettingsOf(config),
-    }),
-    policy,
+  const { opened } = await deps.openCase(
+    newCaseInputOf(msg, { caseId, attachments, openedAt: new Date().toISOString() }),
+    {
+      summary: `Support case ${caseId} · email`,
+      details: `Opened by an inbound e-mail (${msg.via})${followUpOf ? `, a reply to case ${followUpOf}, which had finished` : ''}. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
+    },
   );
-  try {
-    await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-      workflowId: caseWorkflowId(caseId),
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      // No customer data in the summary or details: they are not encrypted.
-      staticSummary: `Support case ${caseId} · email`,
-      staticDetails: `Opened by an inbound e-mail (${msg.via})${followUpOf ? `, a reply to case ${followUpOf}, which had finished` : ''}. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'duplicate', caseId };
-    throw err;
-  }
-  if (report) await deps.knownIssues.report(report, input.knownIssue?.incidentId).catch(() => undefined);
-  return { outcome: 'opened', caseId };
+  return opened ? { outcome: 'opened', caseId } : { outcome: 'duplicate', caseId };
 }

@@ -3,15 +3,8 @@
 // and what does it become (a customerReply signal, a new case's input, or a message kept as
 // rejected). deliver.ts acts on these decisions through the Temporal client.
 import { createHash } from 'node:crypto';
-import {
-  CASE_ID_PATTERN,
-  type Actor,
-  type AttachmentRef,
-  type CaseInput,
-  type CaseSettings,
-  type CustomerReplyInput,
-} from '../../workflows/contracts';
-import type { SupportPolicy } from '../policy/types';
+import { CASE_ID_PATTERN, type Actor, type AttachmentRef, type CustomerReplyInput } from '../../workflows/contracts';
+import type { NewCase } from '../api/open-case';
 import type { InboundMessage } from './message';
 
 /** Who opens a case from an inbound e-mail, in its timeline. */
@@ -222,11 +215,9 @@ export function newCaseInputOf(
   opts: {
     caseId: string;
     attachments: AttachmentRef[];
-    policy: SupportPolicy;
-    settings: CaseSettings;
     openedAt: string;
   },
-): CaseInput {
+): NewCase {
   const customer = senderOf(msg);
   if (!customer) throw new Error('a message without a sender opens no case');
   const html = htmlOf(msg);
@@ -243,8 +234,6 @@ export function newCaseInputOf(
     description: textOf(msg),
     openedBy: EMAIL_INTAKE_ACTOR,
     openedAt: opts.openedAt,
-    settings: opts.settings,
-    policy: opts.policy,
     inbound: {
       messageId,
       ...(references.length ? { references } : {}),

@@ -1,13 +1,11 @@
 // The case lifecycle over HTTP: open, list and view cases, the agent's actions on a case (one
 // Update each; the workflow's validators refuse what the status forbids), and customer replies.
-import { casePolicyOf } from '../../policy/incidents';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { z } from 'zod/v4';
 import {
   addNoteUpdate,
   assignUpdate,
   caseViewQuery,
-  caseWorkflowId,
   closeUpdate,
   completeStepUpdate,
   actionUpdateId,
@@ -19,15 +17,11 @@ import {
   setCategoryUpdate,
   skipStepUpdate,
   waitForCustomerUpdate,
-  CASE_WORKFLOW_TYPE,
   openingView,
   type Actor,
-  type CaseInput,
-  type SupportCaseWorkflow,
 } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
 import { withRecentDeployments } from './deployments';
-import { caseSettingsOf } from '../../config';
 import { HttpError } from '../errors';
 import { evidenceKey, sealEvidence } from '../../security/identity-evidence';
 import {
@@ -41,8 +35,8 @@ import {
 import * as s from '../schemas';
 
 /** POST /cases: starts the case's workflow; a retry with the same Idempotency-Key finds the same case. */
-function openCase(env: RouteEnv): RouteDef {
-  const { client, config, policy } = env;
+function openCaseRoute(env: RouteEnv): RouteDef {
+  const { config } = env;
   return {
     method: 'post',
     path: '/cases',
@@ -56,34 +50,17 @@ function openCase(env: RouteEnv): RouteDef {
       const caseId = newCaseId(key ? { caller: ctx.caller!.id, key } : undefined);
       const openedAtMs = Date.now();
       // A case that could be part of an outage opens linked to its known issue, if one is open.
-      const { input, report } = await env.knownIssues.match(
+      const { opened, input } = await env.openCase(
+        { caseId, ...body, openedBy: ctx.caller!, openedAt: new Date(openedAtMs).toISOString() },
         {
-          caseId,
-          ...body,
-          openedBy: ctx.caller!,
-          openedAt: new Date(openedAtMs).toISOString(),
-          policy: casePolicyOf(policy),
-          settings: caseSettingsOf(config),
+          summary: `Support case ${caseId} · ${body.channel}${body.category ? ` · ${body.category}` : ''}`,
+          details: `Opened by ${ctx.caller!.name} through the API. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
         },
-        policy,
       );
-      try {
-        await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-          workflowId: caseWorkflowId(caseId),
-          taskQueue: config.temporal.taskQueue,
-          args: [input],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          // The summary is shown in the Web UI list; no customer data in it.
-          staticSummary: `Support case ${caseId} · ${body.channel}${body.category ? ` · ${body.category}` : ''}`,
-          staticDetails: `Opened by ${ctx.caller!.name} through the API. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
-        });
-      } catch (err) {
-        if (key && (err as Error).name === 'WorkflowExecutionAlreadyStartedError') {
-          return { status: 200, body: await env.viewOf(caseId), headers: { 'Idempotent-Replayed': 'true' } };
-        }
-        throw err;
-      }
-      if (report) await env.knownIssues.report(report, input.knownIssue?.incidentId).catch(() => undefined);
+      // Started before: a retry with the same Idempotency-Key names the same case id.
+      if (!opened && key)
+        return { status: 200, body: await env.viewOf(caseId), headers: { 'Idempotent-Replayed': 'true' } };
+      if (!opened) throw new Error(`case id ${caseId} is taken`);
       // Answered as soon as the workflow has started, with the view its first state is built from
       // (the same pure function), so opening a case never waits for a worker.
       return { status: 201, body: openingView(input, openedAtMs), headers: { Location: `/cases/${caseId}` } };
@@ -228,7 +205,7 @@ function caseActions(env: RouteEnv): RouteDef[] {
 /** The case lifecycle routes. */
 export function caseRoutes(env: RouteEnv): RouteDef[] {
   return [
-    openCase(env),
+    openCaseRoute(env),
     listCases(env),
     {
       method: 'get',

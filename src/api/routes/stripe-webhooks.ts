@@ -1,25 +1,15 @@
 // Stripe webhooks: disputes, refund updates and failed payments reach the case they concern.
 // Stripe signs each event; a case remembers the event ids it handled, so retries and replays of
 // an event have no second effect.
-import { casePolicyOf } from '../../policy/incidents';
 import type { z } from 'zod/v4';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { verifyStripeSignature } from '../../security/stripe-webhook-signature';
-import {
-  CASE_ID_PATTERN,
-  caseWorkflowId,
-  stripeEventSignal,
-  CASE_WORKFLOW_TYPE,
-  type Actor,
-  type CaseInput,
-  type StripeEventInput,
-  type SupportCaseWorkflow,
-} from '../../../workflows/contracts';
+import { CASE_ID_PATTERN, stripeEventSignal, type Actor, type StripeEventInput } from '../../../workflows/contracts';
 import { newCaseId } from '../case-ids';
-import { caseSettingsOf } from '../../config';
 import { HttpError } from '../errors';
 import type { RouteDef, RouteEnv } from '../route-table';
 import * as s from '../schemas';
+import type { NewCase } from '../open-case';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
@@ -94,7 +84,7 @@ async function openCaseOf(env: RouteEnv, paymentIntentId: string | undefined): P
 
 /** The Stripe webhook route. */
 export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
-  const { client, config, policy } = env;
+  const { config } = env;
   return [
     {
       method: 'post',
@@ -143,7 +133,7 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
           // the dispute), and a finished case is never started again: a replayed dispute, or a
           // second one on the same payment, opens no second case.
           const caseId = newCaseId({ caller: 'stripe-dispute', key: input.paymentIntentId ?? input.objectId });
-          const caseInput: CaseInput = {
+          const caseInput: NewCase = {
             caseId,
             channel: 'email',
             category: 'payment',
@@ -155,26 +145,15 @@ export function stripeWebhookRoutes(env: RouteEnv): RouteDef[] {
               ? { paymentIntentId: input.paymentIntentId }
               : {}),
             openedBy: STRIPE_ACTOR,
-            settings: caseSettingsOf(config),
-            policy: casePolicyOf(policy),
           };
           // Started first, then told: the answer says whether this delivery opened the case, even
           // while visibility has not caught up with a case a moment old. Should the signal not
           // arrive, Stripe delivers again (no 2xx), the start is refused and the signal is sent.
-          let opened = true;
-          try {
-            await client.workflow.start<SupportCaseWorkflow>(CASE_WORKFLOW_TYPE, {
-              workflowId: caseWorkflowId(caseId),
-              taskQueue: config.temporal.taskQueue,
-              args: [caseInput],
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              staticSummary: `Support case ${caseId} · payment dispute`,
-              staticDetails: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
-            });
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-            opened = false; // running (the event joins it) or finished (the signal finds nothing)
-          }
+          // Not opened: running (the event joins it) or finished (the signal finds nothing).
+          const { opened } = await env.openCase(caseInput, {
+            summary: `Support case ${caseId} · payment dispute`,
+            details: `Opened by a Stripe charge.dispute.created webhook. Case view: ${config.publicBaseUrl}/cases/${caseId}`,
+          });
           const told = await signal(caseId);
           return { body: { ...told.body, opened } };
         } catch (err) {

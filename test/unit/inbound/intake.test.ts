@@ -179,8 +179,6 @@ describe('inbound e-mail intake (pure decisions)', () => {
       const input = newCaseInputOf(msg({ html: '<p>hi</p>', references: ['<older@x>'], inReplyTo: '<older@x>' }), {
         caseId: 'ES-AAAAAAAAAA',
         attachments: [],
-        policy: DEFAULT_POLICY,
-        settings: { adminBaseUrl: 'https://admin.example.test', publicBaseUrl: 'http://127.0.0.1:3999' },
         openedAt: '2026-12-01T10:00:00.000Z',
       });
       assert.equal(input.channel, 'email');
