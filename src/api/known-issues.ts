@@ -4,7 +4,7 @@
 // it on the incident and counts it towards a burst. Cases that match no detection rule and do not
 // check for known issues cost nothing here.
 import type { Client } from '@temporalio/client';
-import { incidentReportOf, isKnownIssueOf, type CaseIncidentReport, type KnownIssue } from '../policy/incidents';
+import { incidentReportOf, knownIssueAmong, type CaseIncidentReport, type KnownIssue } from '../policy/incidents';
 import type { Category, Severity, SupportPolicy } from '../policy/types';
 import {
   caseReportedSignal,
@@ -24,7 +24,7 @@ const LIST_MAX = 200;
 
 interface OpenIncident extends KnownIssue {
   severity: Severity;
-  status: string;
+  active: boolean;
 }
 
 /** Intake's view of the known issues, shared by every way a case opens (API, inbound e-mail). */
@@ -54,7 +54,8 @@ export function knownIssues(
         incidentId: wf.workflowId.replace(/^incident-/, ''),
         title: String(wf.memo?.title ?? ''),
         severity: (wf.memo?.severity as Severity) ?? 'P1',
-        status: String(sa.IncidentStatus?.[0] ?? ''),
+        // A confirmed incident's ladder runs; a suspected one's waits for a support lead.
+        active: sa.IncidentStatus?.[0] !== 'suspected',
         ...(typeof category === 'string' && category !== 'any' ? { category: category as Category } : {}),
         ...(typeof wf.memo?.component === 'string' ? { component: wf.memo.component } : {}),
       });
@@ -83,13 +84,7 @@ export function knownIssues(
       });
       if (!report) return { input };
       const list = await openIncidents().catch(() => [] as OpenIncident[]);
-      // Confirmed incidents first, then the most severe.
-      const known = list
-        .filter((i) => isKnownIssueOf(i, report))
-        .sort(
-          (a, b) =>
-            Number(a.status === 'suspected') - Number(b.status === 'suspected') || a.severity.localeCompare(b.severity),
-        )[0];
+      const known = knownIssueAmong(list, report);
       if (!known) return { input, report };
       return {
         input: {
@@ -98,7 +93,7 @@ export function knownIssues(
             incidentId: known.incidentId,
             title: known.title,
             severity: known.severity,
-            active: known.status !== 'suspected',
+            active: known.active,
           },
         },
         report,

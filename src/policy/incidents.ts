@@ -69,6 +69,19 @@ export function isKnownIssueOf(issue: KnownIssue, report: CaseIncidentReport): b
 }
 
 /**
+ * The known issue of a case among open incidents: one it matches (isKnownIssueOf), confirmed ones
+ * (their ladder runs) before suspected ones, then the most severe.
+ */
+export function knownIssueAmong<I extends KnownIssue & { active: boolean; severity: Severity }>(
+  incidents: readonly I[],
+  report: CaseIncidentReport,
+): I | undefined {
+  return incidents
+    .filter((i) => isKnownIssueOf(i, report))
+    .sort((a, b) => Number(b.active) - Number(a.active) || a.severity.localeCompare(b.severity))[0];
+}
+
+/**
  * One rung of an incident's ladder, with its contact's address and how long it waits for an
  * acknowledgement: its internal channel's response time (ladder.ts), as a case's rung does.
  */

@@ -139,6 +139,8 @@ export const incidentNoticeSignal = defineSignal<[IncidentNoticeInput]>('inciden
 
 // ---- the incident desk: one workflow that sees every case that could be part of an outage ----
 
+/** The incident desk, as the actor of what it does (on incidents' timelines). */
+export const DESK: Actor = { id: 'incident-desk', name: 'Incident desk', role: 'system' };
 /** Workflow type and id of the incident desk. */
 export const INCIDENT_DESK_WORKFLOW_TYPE = 'incidentDeskWorkflow';
 export const INCIDENT_DESK_WORKFLOW_ID = 'incident-desk';

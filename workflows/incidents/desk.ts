@@ -16,7 +16,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { isKnownIssueOf, type CaseIncidentReport, type DetectionRuleRef } from '../../src/policy/incidents';
+import {
+  isKnownIssueOf,
+  knownIssueAmong,
+  type CaseIncidentReport,
+  type DetectionRuleRef,
+} from '../../src/policy/incidents';
 import type { Actor } from '../case/state';
 import {
   deskLinkSignal,
@@ -24,6 +29,7 @@ import {
   incidentChangedSignal,
   incidentWorkflowId,
   caseReportedSignal,
+  DESK,
   type DeskIncident,
   type IncidentDeskInput,
   type IncidentDeskState,
@@ -38,8 +44,6 @@ const { notifyIncidentCases } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
-/** The desk, as the actor of what it does. */
-export const DESK: Actor = { id: 'incident-desk', name: 'Incident desk', role: 'system' };
 /** Reports kept to propose a newly opened incident to the cases it matches. */
 const RECENT_KEEP = 500;
 const RECENT_MINUTES = 120;
@@ -59,11 +63,7 @@ export async function incidentDeskWorkflow(input: IncidentDeskInput = {}): Promi
   setHandler(deskViewQuery, () => state);
 
   const openIncidents = () => state.incidents.filter((i) => OPEN_INCIDENT_STATUSES.includes(i.status));
-  /** The open incident that is the known issue of a case: confirmed ones first, then the most severe. */
-  const knownIssueOf = (r: CaseIncidentReport): DeskIncident | undefined =>
-    openIncidents()
-      .filter((i) => isKnownIssueOf(i, r))
-      .sort((a, b) => Number(b.active) - Number(a.active) || a.severity.localeCompare(b.severity))[0];
+  const knownIssueOf = (r: CaseIncidentReport): DeskIncident | undefined => knownIssueAmong(openIncidents(), r);
 
   const newIncidentId = () => {
     const hex = uuid4().replace(/-/g, '');

@@ -21,6 +21,7 @@ import { actionKeyQuery, CaseCategoryAttr, inputFingerprint } from '../case/cont
 import {
   acknowledgeIncidentUpdate,
   addIncidentNoteUpdate,
+  DESK,
   deskLinkSignal,
   incidentProposerName,
   IncidentFailure,
@@ -384,11 +385,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
         .slice(0, Math.max(0, MAX_LINKED_CASES - view.linkedCases.length));
       if (!added.length) return;
       view.linkedCases.push(...added);
-      record(
-        { id: 'incident-desk', name: 'Incident desk', role: 'system' },
-        'cases_linked',
-        `${added.join(', ')} (at intake)`,
-      );
+      record(DESK, 'cases_linked', `${added.join(', ')} (at intake)`);
       reply(added.map((id) => `Case ${id} linked at intake`).join('\n'));
       outbox.push({ notice: linkedNotice(), caseIds: added });
     });
