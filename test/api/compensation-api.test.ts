@@ -5,12 +5,12 @@ import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { signSlackRequest } from '../../src/security/slack-signature';
 import type { SlackStandin } from '../../dev/standins/slack-standin';
 import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import type { StripeStandin } from '../../dev/standins/stripe-standin';
 import { signStripePayload } from '../../src/security/stripe-webhook-signature';
 import { caseWorkflowId, type CaseView } from '../../workflows/contracts';
+import { slackClick as signedSlackClick } from '../helpers/slack';
 import { eventually } from '../helpers/wait';
 import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 
@@ -71,16 +71,8 @@ describe('compensation HTTP API (dev server, worker, Stripe, Slack and SMTP peer
     await eventually(async () => ((await view(caseId)).payment ? true : undefined), 'the payment lookup');
     return { caseId, paymentIntentId: paymentIntent.id };
   };
-  const slackClick = (payload: unknown, opts: { secret?: string; ts?: number } = {}) => {
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    const ts = opts.ts ?? Math.floor(Date.now() / 1000);
-    return request(app)
-      .post('/slack/interactions')
-      .type('form')
-      .set('X-Slack-Request-Timestamp', String(ts))
-      .set('X-Slack-Signature', signSlackRequest(opts.secret ?? SLACK_SECRET, body, ts))
-      .send(body);
-  };
+  const slackClick = (payload: unknown, opts: { secret?: string; ts?: number } = {}) =>
+    signedSlackClick(app, payload, opts.secret ?? SLACK_SECRET, opts);
   const button = (
     user: string,
     action: 'approval_approve' | 'approval_reject',

@@ -12,10 +12,10 @@ import type { SmtpInbox } from '../../dev/standins/smtp-inbox';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
-import { signSlackRequest } from '../../src/security/slack-signature';
 import type { CaseView } from '../../workflows/contracts';
 import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
 import { addDays, newYork, nyDate, workday } from '../helpers/new-york';
+import { slackClick } from '../helpers/slack';
 
 const AGENT = bearer('agent');
 const DEPLOYER = bearer('deployer');
@@ -99,16 +99,8 @@ describe('escalation contacts, channel waits, the Slack Acknowledge button, rece
   };
 
   /** A click on a button of a Slack message, as Slack sends it: form-encoded, signed, timestamped now. */
-  const click = (payload: unknown, opts: { secret?: string; ts?: number } = {}) => {
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    const ts = opts.ts ?? Math.floor(Date.now() / 1000);
-    return request(app)
-      .post('/slack/interactions')
-      .type('form')
-      .set('X-Slack-Request-Timestamp', String(ts))
-      .set('X-Slack-Signature', signSlackRequest(opts.secret ?? SLACK_SECRET, body, ts))
-      .send(body);
-  };
+  const click = (payload: unknown, opts: { secret?: string; ts?: number } = {}) =>
+    slackClick(app, payload, opts.secret ?? SLACK_SECRET, opts);
   /** The Acknowledge button of the case's escalation post, clicked by `user`. */
   const ackClick = async (caseId: string, user = { id: 'U0ENGPAT', username: 'pat.ops', name: 'Pat Okafor' }) => {
     const post = await escalationPost(caseId);

@@ -15,9 +15,9 @@ import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_POLICY } from '../../src/policy/default-policy';
 import { signPagerDutyPayload } from '../../src/security/pagerduty-signature';
-import { signSlackRequest } from '../../src/security/slack-signature';
 import type { CaseView, IncidentView } from '../../workflows/contracts';
 import { bearer, startCaseRig, TEST_ENV, type CaseRig } from '../helpers/cases';
+import { slackClick } from '../helpers/slack';
 import { eventually } from '../helpers/wait';
 
 const AGENT = bearer('agent');
@@ -330,14 +330,7 @@ describe('an outage: one incident, one page, one thread, one batch (dev server, 
         trigger_id: 'T1',
         actions: [{ action_id: ack.action_id, value: ack.value, action_ts: '1733130000.000100' }],
       };
-      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-      const ts = Math.floor(Date.now() / 1000);
-      return request(app)
-        .post('/slack/interactions')
-        .type('form')
-        .set('X-Slack-Request-Timestamp', String(ts))
-        .set('X-Slack-Signature', signSlackRequest(secret, body, ts))
-        .send(body);
+      return slackClick(app, payload, secret);
     };
     await click('not-the-slack-secret-0123456789').expect(401);
     assert.equal((await incidentOf(incidentId)).ladder?.acknowledged, undefined, 'a forged click changes nothing');
